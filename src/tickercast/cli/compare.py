@@ -1,0 +1,94 @@
+"""`tickercast compare` and `tickercast demo`: several models and seeds on one split, side by side."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from tickercast.cli.options import (
+    HelpFormatter,
+    data_options,
+    fit_options,
+    load_prices,
+    model_settings,
+    output_options,
+    training_options,
+)
+
+DEMO_MODELS = "lstm,gru,naive"
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "compare", help="compare several models (and seeds) on the same split",
+        parents=[data_options(), training_options(), output_options()], formatter_class=HelpFormatter,
+        description="Fit several models on the same chronological split and rank them against naive.",
+        epilog="example:\n  tickercast compare --data nasdaq --models lstm,gru,rnn,naive --seeds 3 --out runs/cmp")
+    parser.add_argument("--models", default=DEMO_MODELS, help="comma-separated: lstm, gru, rnn, naive")
+    parser.add_argument("--seeds", type=int, default=1, help="runs per network, seeds --seed, --seed + 1, ...")
+    parser.set_defaults(run=run)
+
+
+def register_demo(commands: Any) -> None:
+    parser = commands.add_parser(
+        "demo", help="LSTM and GRU vs naive on the bundled S&P 500, with table and plots",
+        parents=[data_options(default_data="sp500"), training_options(), output_options("runs/demo")],
+        formatter_class=HelpFormatter,
+        description="The one-command answer: train an LSTM and a GRU on the bundled S&P 500 prices "
+                    "(1999-2018), score them on the last 20%% against the naive forecast, and plot.")
+    parser.set_defaults(run=run, models=DEMO_MODELS, seeds=1)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tickercast.compare import compare, summarize
+    from tickercast.progress import progress_bars
+
+    prices = load_prices(args)
+    with progress_bars(False if args.json else None) as reporter:
+        results = compare(prices, args.models, seeds=args.seeds, price_column=args.price_column,
+                          reporter=reporter, **fit_options(args), **model_settings(args))
+    summary = summarize(results)
+    out = _save(results, Path(args.out)) if args.out else None
+    first = results[0].forecaster
+    if args.json:
+        from tickercast.cli.render import print_json
+
+        print_json({"results": [{"model": r.model, "seed": r.seed, "metrics": r.metrics} for r in results],
+                    "summary": {"test": summary}, "data": first.data_, "split": first.split_,
+                    "settings": first.config.to_dict(), "out": str(out) if out else None})
+        return 0
+    from tickercast.cli.render import show, summary_table
+
+    data, test = first.data_, first.split_["test"]
+    title = (f"{data['ticker']} {data['price_column']}: test {test['start']} .. {test['end']} "
+             f"({test['days']} days), one-step-ahead")
+    show(summary_table(summary, title),
+         f"wrote models, predictions and plots to {out}" if out else "add --out DIR to save models and plots")
+    if out:
+        show(f"  {out / 'prediction.png'}\n  {out / 'loss.png'}")
+    return 0
+
+
+def _save(results: list[Any], out: Path) -> Path:
+    """Each model's bundle in its own folder, plus comparison plots and the table as CSV."""
+    import pandas as pd
+
+    from tickercast.compare import summarize
+    from tickercast.report.plots import plot_losses, plot_predictions
+
+    out.mkdir(parents=True, exist_ok=True)
+    predictions, histories = {}, {}
+    for result in results:
+        label = result.model if result.seed is None else f"{result.model}-seed{result.seed}"
+        result.forecaster.save(out / label)
+        predictions[label] = result.forecaster.predictions_
+        if len(result.forecaster.history):
+            histories[label] = result.forecaster.history
+    data = results[0].forecaster.data_
+    title = f"{data['ticker']} {data['price_column']}"
+    plot_predictions(predictions, out / "prediction.png", title)
+    if histories:
+        plot_losses(histories, out / "loss.png", f"{title}: training")
+    pd.DataFrame(summarize(results)).to_csv(out / "summary.csv", index=False)
+    return out

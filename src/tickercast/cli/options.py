@@ -1,0 +1,97 @@
+"""The options every training command shares, defined once, and their translation into library calls.
+
+Defaults come from `ModelConfig`, so the CLI and the Python API can never disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+from typing import Any
+
+from tickercast.config import DEVICES, ModelConfig
+
+_DEFAULTS = {field.name: field.default for field in fields(ModelConfig)}
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Show real defaults (not None/False), keep the hand-made line breaks of descriptions and examples."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        hidden = action.default is None or action.default is False or action.default == argparse.SUPPRESS
+        if not hidden and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def data_options(default_data: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("data")
+    group.add_argument("--data", required=default_data is None, default=default_data, metavar="D",
+                       help="a bundled sample (sp500, nasdaq, msft) or a CSV/Parquet file")
+    group.add_argument("--source", choices=("sample", "file"), default=None,
+                       help="how to read --data (default: a sample name if it is one, else a file)")
+    group.add_argument("--price-column", default=None, metavar="COL",
+                       help="series to model: close, adj_close, open, high, low (default: adj_close if "
+                            "present, else close)")
+    group.add_argument("--fill", choices=("ffill",), default=None,
+                       help="forward-fill empty prices instead of stopping with an error")
+    return parser
+
+
+def training_options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    model = parser.add_argument_group("model and training")
+    model.add_argument("--target", choices=("log_return", "price"), default=_DEFAULTS["target"],
+                       help="what the network predicts; log_return: an output of 0 is the naive forecast")
+    model.add_argument("--lookback", type=int, default=_DEFAULTS["lookback"], help="days per input window")
+    model.add_argument("--hidden", type=int, default=_DEFAULTS["hidden"], help="hidden units per layer")
+    model.add_argument("--layers", type=int, default=_DEFAULTS["layers"], help="stacked recurrent layers")
+    model.add_argument("--dropout", type=float, default=_DEFAULTS["dropout"], help="dropout between layers")
+    model.add_argument("--epochs", type=int, default=_DEFAULTS["epochs"], help="most epochs to train")
+    model.add_argument("--batch-size", type=int, default=_DEFAULTS["batch_size"], help="windows per batch")
+    model.add_argument("--lr", type=float, default=_DEFAULTS["lr"], help="Adam learning rate")
+    model.add_argument("--patience", type=int, default=_DEFAULTS["patience"],
+                       help="stop after this many epochs without a better validation loss")
+    model.add_argument("--clip", type=float, default=_DEFAULTS["clip"], help="gradient-norm clip (0 = off)")
+    model.add_argument("--scaler", choices=("standard", "minmax"), default=_DEFAULTS["scaler"],
+                       help="scaler, fit on the training part only")
+    model.add_argument("--seed", type=int, default=_DEFAULTS["seed"], help="seed for Python, NumPy and torch")
+    model.add_argument("--device", choices=DEVICES, default=_DEFAULTS["device"], help="where to train")
+    split = parser.add_argument_group("chronological split")
+    split.add_argument("--test-size", type=float, default=0.2,
+                       help="last part held out for testing: a fraction, or a number of rows if >= 1")
+    split.add_argument("--val-size", type=float, default=0.1,
+                       help="part before the test, for early stopping: a fraction or a number of rows")
+    split.add_argument("--test-start", default=None, metavar="YYYY-MM-DD", help="test from this date on")
+    split.add_argument("--val-start", default=None, metavar="YYYY-MM-DD", help="validation from this date on")
+    return parser
+
+
+def output_options(default_out: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    group = parser.add_argument_group("output")
+    group.add_argument("--out", default=default_out, metavar="DIR",
+                       help="folder for the saved model(s), predictions and plots")
+    group.add_argument("--json", action="store_true",
+                       help="print one JSON object on stdout (progress and warnings go to stderr)")
+    return parser
+
+
+def model_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The ModelConfig settings given on the command line."""
+    return {name: getattr(args, name) for name in _DEFAULTS}
+
+
+def fit_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The split and data arguments of `Forecaster.fit` / `compare`."""
+    return {"test_size": args.test_size, "val_size": args.val_size, "test_start": args.test_start,
+            "val_start": args.val_start, "fill": args.fill}
+
+
+def load_prices(args: argparse.Namespace) -> Any:
+    from tickercast.data.load import load
+
+    return load(args.data, source=args.source, price_column=args.price_column, fill=args.fill)
+

@@ -1,0 +1,97 @@
+"""`tickercast train`: fit one model, print its metrics per split, optionally save the bundle and plots."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from tickercast.cli.options import (
+    HelpFormatter,
+    data_options,
+    fit_options,
+    load_prices,
+    model_settings,
+    output_options,
+    training_options,
+)
+from tickercast.models import MODELS
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "train", help="train one model and score it against the naive forecast",
+        parents=[data_options(), training_options(), output_options()], formatter_class=HelpFormatter,
+        description="Train one model on a chronological split and score its one-step-ahead forecasts.",
+        epilog="example:\n  tickercast train --data sp500 --model gru --epochs 50 --out runs/sp500-gru")
+    parser.add_argument("--model", required=True, choices=MODELS, help="model to train")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tickercast.forecaster import Forecaster
+    from tickercast.progress import progress_bars
+
+    prices = load_prices(args)
+    forecaster = Forecaster(args.model, **model_settings(args))
+    with progress_bars(False if args.json else None) as reporter:
+        forecaster.fit(prices, price_column=args.price_column, reporter=reporter, **fit_options(args))
+    out = save_run(forecaster, Path(args.out)) if args.out else None
+    if args.json:
+        from tickercast.cli.render import print_json
+
+        print_json(describe(forecaster, out))
+    else:
+        _print_summary(forecaster, out)
+    return 0
+
+
+def save_run(forecaster: Any, out: Path) -> Path:
+    """The bundle plus its two plots: prediction.png and (for networks) loss.png."""
+    from tickercast.report.plots import plot_losses, plot_predictions
+
+    forecaster.save(out)
+    title = f"{forecaster.data_['ticker']} {forecaster.data_['price_column']}: {forecaster.model}"
+    plot_predictions({forecaster.model: forecaster.predictions_}, out / "prediction.png", title)
+    if len(forecaster.history):
+        plot_losses({forecaster.model: forecaster.history}, out / "loss.png", f"{title} training")
+    return out
+
+
+def describe(forecaster: Any, out: Path | None) -> dict[str, Any]:
+    """The `--json` object of a trained model (DESIGN §4: metrics under metrics.<split>)."""
+    history = forecaster.history
+    return {
+        "model": forecaster.model,
+        "data": forecaster.data_,
+        "split": forecaster.split_,
+        "settings": forecaster.config.to_dict(),
+        "metrics": forecaster.metrics,
+        "training": {"epochs_run": int(history["epoch"].max()) if len(history) else 0,
+                     "best_epoch": _best_epoch(forecaster), "seconds": forecaster.fit_seconds_},
+        "out": str(out) if out else None,
+    }
+
+
+def _best_epoch(forecaster: Any) -> int | None:
+    history = forecaster.model_.state()["history"]
+    return None if history is None else history["best_epoch"]
+
+
+def _print_summary(forecaster: Any, out: Path | None) -> None:
+    from tickercast.cli.render import show, split_table
+
+    data = forecaster.data_
+    title = (f"{forecaster.model} on {data['ticker']} {data['price_column']} "
+             f"({data['first']} .. {data['last']}, {data['rows']} days)")
+    lines: list[Any] = [split_table(forecaster.metrics, title)]
+    best = _best_epoch(forecaster)
+    if best is not None:
+        epochs = int(forecaster.history["epoch"].max())
+        lines.append(f"kept the weights of epoch {best} of {epochs} (best validation loss); "
+                     f"trained in {forecaster.fit_seconds_:.1f} s")
+        if best == 0 and forecaster.config.target == "log_return":
+            lines.append("no epoch beat the untrained network on validation, so this model's forecasts equal "
+                         "the naive forecast")
+    lines.append(f"saved the model and plots to {out}" if out else "add --out DIR to save the model and plots")
+    show(*lines)

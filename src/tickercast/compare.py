@@ -1,0 +1,79 @@
+"""Several models (and seeds) on the same data and the same split, and a summary fair to all of them."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from tickercast.config import ModelConfig
+from tickercast.data.validate import Fill
+from tickercast.errors import ConfigError
+from tickercast.evaluate.metrics import METRIC_KEYS
+from tickercast.forecaster import Forecaster
+from tickercast.models import MODELS, make_model
+from tickercast.progress import SILENT, Reporter
+
+
+@dataclass
+class Result:
+    """One fitted model: its seed (None when the model does not depend on one) and its fitted Forecaster."""
+
+    model: str
+    seed: int | None
+    forecaster: Forecaster
+
+    @property
+    def metrics(self) -> dict[str, dict[str, Any]]:
+        return self.forecaster.metrics
+
+
+def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1, test_size: float = 0.2,
+            val_size: float = 0.1, test_start: str | None = None, val_start: str | None = None,
+            price_column: str | None = None, fill: Fill = None, reporter: Reporter = SILENT,
+            **settings: Any) -> list[Result]:
+    """Fit every model on the same split; networks once per seed (seed, seed + 1, ...), baselines once.
+
+    >>> results = compare(tc.load("sp500"), "lstm,gru,naive", seeds=3)   # doctest: +SKIP
+    >>> summarize(results)                                              # doctest: +SKIP
+    """
+    names = [name.strip() for name in models.split(",")] if isinstance(models, str) else list(models)
+    unknown = [name for name in names if name not in MODELS]
+    if unknown or not names:
+        raise ConfigError(f"unknown model(s) {', '.join(unknown) or '(none given)'}; "
+                          f"use a comma-separated list of: {', '.join(MODELS)}")
+    if seeds < 1:
+        raise ConfigError("seeds must be at least 1")
+    config = ModelConfig.from_settings(**settings)
+    runs: list[tuple[str, int | None]] = []
+    for name in dict.fromkeys(names):
+        network = make_model(name, config).is_network
+        runs += [(name, config.seed + k) for k in range(seeds)] if network else [(name, None)]
+    overall = reporter.bar("models", total=len(runs))
+    results = []
+    for name, seed in runs:
+        forecaster = Forecaster(name, **{**config.to_dict(), "seed": config.seed if seed is None else seed})
+        forecaster.fit(prices, test_size=test_size, val_size=val_size, test_start=test_start,
+                       val_start=val_start, price_column=price_column, fill=fill, reporter=reporter)
+        results.append(Result(name, seed, forecaster))
+        overall.advance(model=name)
+    overall.close()
+    return results
+
+
+def summarize(results: list[Result], part: str = "test") -> list[dict[str, Any]]:
+    """Per model: mean and standard deviation over seeds of every metric on one split (sd None for one run)."""
+    rows = []
+    for name in dict.fromkeys(result.model for result in results):
+        runs = [result.metrics[part] for result in results if result.model == name and part in result.metrics]
+        if not runs:
+            continue
+        row: dict[str, Any] = {"model": name, "runs": len(runs)}
+        for key in METRIC_KEYS:
+            values = [run[key] for run in runs if run[key] is not None]
+            row[key] = statistics.fmean(values) if values else None
+            row[f"{key}_sd"] = statistics.stdev(values) if len(values) > 1 else None
+        rows.append(row)
+    return rows

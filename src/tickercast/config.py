@@ -1,0 +1,73 @@
+"""One settings object shared by every model, network or baseline, and by every command that trains."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from tickercast.errors import ConfigError
+
+CELLS = ("lstm", "gru", "rnn")
+DEVICES = ("cpu", "auto", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Settings for one model; baselines read only the ones they need (e.g. `lookback`).
+
+    target      `log_return` (predict tomorrow's log-return; 0 = naive) or `price` (the tutorial way).
+    lookback    days of history the network sees per prediction.
+    hidden, layers, dropout     network size; dropout acts between stacked layers, as in `nn.LSTM`.
+    epochs, batch_size, lr      Adam mini-batch training; stops early after `patience` epochs without a
+                                better validation loss and restores the best weights.
+    clip        gradient-norm clipping threshold (0 turns it off).
+    scaler      `standard` or `minmax`, fit on the training part only.
+    seed        one seed for Python, NumPy and torch: the same seed on the same machine gives the same numbers.
+    device      `cpu` (default), `auto`, `cuda` or `mps`.
+    """
+
+    target: str = "log_return"
+    lookback: int = 20
+    hidden: int = 32
+    layers: int = 2
+    dropout: float = 0.2
+    epochs: int = 100
+    batch_size: int = 64
+    lr: float = 1e-3
+    patience: int = 10
+    clip: float = 1.0
+    scaler: str = "standard"
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.target in ("log_return", "price"), "target must be log_return or price"),
+            (self.lookback >= 1, "lookback must be at least 1"),
+            (self.hidden >= 1, "hidden must be at least 1"),
+            (self.layers >= 1, "layers must be at least 1"),
+            (0 <= self.dropout < 1, "dropout must be in [0, 1)"),
+            (self.epochs >= 1, "epochs must be at least 1"),
+            (self.batch_size >= 1, "batch size must be at least 1"),
+            (self.lr > 0, "learning rate must be positive"),
+            (self.patience >= 1, "patience must be at least 1"),
+            (self.clip >= 0, "clip must be 0 (off) or positive"),
+            (self.scaler in ("standard", "minmax"), "scaler must be standard or minmax"),
+            (self.seed >= 0, "seed must be a non-negative integer"),
+            (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+
+    @classmethod
+    def from_settings(cls, **settings: Any) -> ModelConfig:
+        """Build from keyword settings, naming any unknown setting instead of a bare TypeError."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**settings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

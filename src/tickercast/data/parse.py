@@ -1,0 +1,90 @@
+"""Text to values: dates and numbers as users' files write them, with errors that point at the bad row.
+
+Pure functions over pandas Series whose index holds row labels (file line numbers, or row numbers); the
+labels are what error messages quote, so the user can find the bad row in their editor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tickercast.errors import DataError
+
+#: Cell texts that mean "no value" in the files we meet (Yahoo writes "null", Excel "#N/A").
+MISSING = frozenset({"", "null", "nan", "na", "n/a", "#n/a", "none", "-", "--", "."})
+
+# Tried in order when a date column is not ISO 8601; month-first before day-first, as US sources write them.
+_DATE_FORMATS = (
+    "%m/%d/%Y", "%d/%m/%Y", "%Y%m%d", "%d.%m.%Y", "%Y/%m/%d", "%m/%d/%y", "%d/%m/%y",
+    "%b %d, %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%B %d, %Y", "%m-%d-%Y", "%d-%m-%Y",
+)
+_VOLUME_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    """True where a cell holds no value: NaN/None or one of the `MISSING` texts."""
+    text = values.astype("string").str.strip().str.lower()
+    return values.isna() | text.isin(MISSING).fillna(True)
+
+
+def parse_dates(values: pd.Series, origin: str, rows: str = "line") -> pd.Series:
+    """Parse a date column into tz-naive midnight timestamps; missing cells become NaT.
+
+    Timezone offsets are dropped, not converted, so '2020-01-02 00:00:00-05:00' stays 2 January.
+    Raises DataError naming the first unreadable cell and how many there are.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        return parsed.dt.normalize()
+    missing = is_missing(values)
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"(?:[+-]\d{2}:?\d{2}|Z)$", "", regex=True).where(~missing)
+    best_bad = None
+    for fmt in ("ISO8601", *_DATE_FORMATS):
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        bad = parsed.isna() & ~missing
+        if not bad.any():
+            return parsed.dt.normalize()
+        if best_bad is None or bad.sum() < best_bad.sum():
+            best_bad = bad  # the format that read the most cells tells which cells are really bad
+    assert best_bad is not None
+    raise DataError(_bad_cells(origin, rows, "date", values[best_bad], "a date such as 2024-01-31"))
+
+
+def parse_numbers(values: pd.Series, column: str, origin: str, rows: str = "line",
+                  decimal_comma: bool = False) -> pd.Series:
+    """Parse a numeric column; '$1,234.50', '1.2M' (volume) and missing markers are understood.
+
+    Raises DataError naming the first unreadable cell (and infinite values, which are never prices).
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype("float64")
+    else:
+        missing = is_missing(values)
+        text = values.astype("string").str.strip().str.replace(r"[\s$€£%]", "", regex=True)
+        if decimal_comma:
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            text = text.str.replace(",", "", regex=False)
+        scale = pd.Series(1.0, index=values.index)
+        if column == "volume":
+            suffix = text.str[-1:].str.lower()
+            has_suffix = suffix.isin(list(_VOLUME_SUFFIX)).fillna(False)
+            scale = scale.where(~has_suffix, suffix.map(_VOLUME_SUFFIX))
+            text = text.where(~has_suffix, text.str[:-1])
+        numbers = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64") * scale
+        bad = numbers.isna() & ~missing
+        if bad.any():
+            raise DataError(_bad_cells(origin, rows, column, values[bad], "a number"))
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        raise DataError(_bad_cells(origin, rows, column, values[infinite], "a finite number"))
+    return numbers
+
+
+def _bad_cells(origin: str, rows: str, column: str, bad: pd.Series, expected: str) -> str:
+    first_row, first_value = bad.index[0], bad.iloc[0]
+    more = f" (and {len(bad) - 1} more rows)" if len(bad) > 1 else ""
+    return (f"{origin}, {rows} {first_row}: cannot read {column} {str(first_value)!r}{more}; "
+            f"expected {expected}")

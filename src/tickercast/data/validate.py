@@ -1,0 +1,189 @@
+"""The single gate into tickercast: every source's table passes here before anything else sees it.
+
+`validate` either returns a clean PriceFrame or raises a DataError whose one-line message names the origin,
+the row and the problem. Harmless defects (a trailing junk row, newest-first order, exact duplicate rows) are
+repaired with a `TickercastWarning` that says what was done.
+
+A PriceFrame is a pandas DataFrame with a tz-naive, sorted, unique `DatetimeIndex` named `date`, float
+columns among `open high low close adj_close volume`, and `.attrs` holding `origin`, `ticker`, `source` and
+`price_column` (the series models use; complete and positive).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import pandas as pd
+
+from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
+from tickercast.data.parse import is_missing, parse_dates, parse_numbers
+from tickercast.errors import DataError, TickercastWarning
+
+Fill = Literal["ffill"] | None
+FILLS = ("ffill",)
+
+
+def validate(raw: pd.DataFrame, *, origin: str, price_column: str | None = None, fill: Fill = None,
+             rows: str = "line", source: str = "file", ticker: str | None = None,
+             decimal_comma: bool = False) -> pd.DataFrame:
+    """Turn a raw table (any recognised layout, text or numbers) into a validated PriceFrame.
+
+    `raw`'s index holds the row labels quoted in errors (`rows` says what they are: "line" or "row").
+    A DataFrame with a DatetimeIndex (a user's own frame) is accepted too.
+
+    >>> raw = pd.DataFrame({"Date": ["2024-01-03", "2024-01-02"], "Close": ["11", "10"]}, index=[2, 3])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     validate(raw, origin="f.csv")["close"].tolist()
+    [10.0, 11.0]
+    """
+    if fill is not None and fill not in FILLS:
+        raise DataError(f"unknown fill method {fill!r}; use one of: {', '.join(FILLS)}")
+    if isinstance(raw.index, pd.DatetimeIndex):
+        raw = raw.rename_axis("date").reset_index()
+        raw.index = pd.RangeIndex(1, len(raw) + 1)
+        rows = "row"
+    if raw.empty:
+        raise DataError(f"{origin}: no data rows; the file is empty or has only a header")
+    mapping = canonical_columns(raw.columns, origin)
+    table = raw[list(mapping)].rename(columns=mapping)
+    table = table[~is_missing_row(table)]  # blank lines carry nothing
+    table = _drop_trailing_junk(table, origin, rows)
+    if table.empty:
+        raise DataError(f"{origin}: no data rows with a date and a price")
+    ticker = _ticker(table, origin) or ticker
+
+    dates = parse_dates(table["date"], origin, rows)
+    frame = pd.DataFrame(index=table.index)
+    for column in PRICE_COLUMNS:
+        if column in table:
+            frame[column] = parse_numbers(table[column], column, origin, rows, decimal_comma)
+    undated = dates.isna()
+    if undated.any():
+        raise DataError(f"{origin}, {rows} {undated.idxmax()}: the date is empty; every row needs a date")
+    frame.insert(0, "date", dates)
+
+    frame = _sorted(frame, origin, rows)
+    frame = _deduplicated(frame, origin, rows)
+    price_column = _price_column(frame, price_column, origin)
+    frame = _gaps_handled(frame, price_column, fill, origin, rows)
+    _check_positive(frame, price_column, origin, rows)
+
+    prices = frame.set_index("date")
+    prices.attrs = {"origin": origin, "ticker": ticker or _stem(origin), "source": source,
+                    "price_column": price_column}
+    return prices
+
+
+def is_missing_row(table: pd.DataFrame) -> pd.Series:
+    """True for rows where every cell is empty."""
+    return pd.concat([is_missing(table[column]) for column in table], axis=1).all(axis=1)
+
+
+def _drop_trailing_junk(table: pd.DataFrame, origin: str, rows: str) -> pd.DataFrame:
+    """Skip rows at the end that hold no price at all (Kaggle's '-1,,,,,,', download footers)."""
+    prices = [column for column in table if column in PRICE_COLUMNS]
+    empty = pd.concat([is_missing(table[column]) for column in prices], axis=1).all(axis=1)
+    end = len(table)
+    while end > 0 and empty.iloc[end - 1]:
+        end -= 1
+    for label in table.index[end:]:
+        content = ",".join("" if pd.isna(v) else str(v) for v in table.loc[label])
+        warnings.warn(f"{origin}, {rows} {label}: skipped a trailing row with no prices ({content!r})",
+                      TickercastWarning, stacklevel=3)
+    return table.iloc[:end]
+
+
+def _ticker(table: pd.DataFrame, origin: str) -> str | None:
+    if "ticker" not in table:
+        return None
+    names = table["ticker"].dropna().astype(str).str.strip().unique()
+    if len(names) > 1:
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise DataError(f"{origin}: holds {len(names)} tickers ({shown}); keep one ticker per file")
+    return names[0] if len(names) else None
+
+
+def _sorted(frame: pd.DataFrame, origin: str, rows: str) -> pd.DataFrame:
+    dates = frame["date"]
+    if dates.is_monotonic_increasing:
+        return frame
+    if dates.is_monotonic_decreasing:
+        warnings.warn(f"{origin}: dates run newest first; reversed them to oldest first",
+                      TickercastWarning, stacklevel=3)
+        return frame.iloc[::-1]
+    first = (dates.diff() < pd.Timedelta(0)).idxmax()
+    warnings.warn(f"{origin}, {rows} {first}: dates are out of order; sorted them by date",
+                  TickercastWarning, stacklevel=3)
+    return frame.sort_values("date", kind="stable")
+
+
+def _deduplicated(frame: pd.DataFrame, origin: str, rows: str) -> pd.DataFrame:
+    repeated = frame["date"].duplicated(keep=False)
+    if not repeated.any():
+        return frame
+    identical = frame.duplicated(keep="first")
+    conflicting = repeated & ~frame.duplicated(keep=False)
+    if conflicting.any():
+        date = frame.loc[conflicting, "date"].iloc[0]
+        labels = frame.index[frame["date"] == date]
+        raise DataError(f"{origin}, {rows}s {', '.join(map(str, labels))}: date {date:%Y-%m-%d} appears "
+                        f"{len(labels)} times with different values; keep one row per day "
+                        "(intraday data is not supported)")
+    warnings.warn(f"{origin}: dropped {int(identical.sum())} exact duplicate rows "
+                  f"(first at {rows} {identical.idxmax()})", TickercastWarning, stacklevel=3)
+    return frame[~identical]
+
+
+def _price_column(frame: pd.DataFrame, requested: str | None, origin: str) -> str:
+    available = [column for column in PRICE_COLUMNS if column in frame and column != "volume"]
+    if requested is None:
+        usable = [c for c in ("adj_close", "close") if c in frame and frame[c].notna().any()]
+        if not usable:
+            raise DataError(f"{origin}: the close and adjusted close columns are empty")
+        return usable[0]
+    name = canonical_name(requested)
+    if name not in available:
+        raise DataError(f"{origin}: no price column {requested!r}; this data has: {', '.join(available)}")
+    return name
+
+
+def _gaps_handled(frame: pd.DataFrame, price_column: str, fill: Fill, origin: str,
+                  rows: str) -> pd.DataFrame:
+    gaps = frame[price_column].isna()
+    if gaps.any() and fill is None:
+        first = gaps.idxmax()
+        more = f" and {int(gaps.sum()) - 1} more rows" if gaps.sum() > 1 else ""
+        raise DataError(f"{origin}, {rows} {first}: {price_column} is empty on "
+                        f"{frame.loc[first, 'date']:%Y-%m-%d}{more}; pass --fill ffill (fill='ffill') to "
+                        "carry the last price forward, or fix the file")
+    if fill == "ffill":
+        leading = frame[price_column].ffill().isna()
+        if leading.any():
+            warnings.warn(f"{origin}: dropped {int(leading.sum())} leading rows without a {price_column} "
+                          "to carry forward", TickercastWarning, stacklevel=3)
+            frame = frame[~leading]
+        if gaps.any():
+            warnings.warn(f"{origin}: forward-filled {int(gaps.sum()) - int(leading.sum())} empty "
+                          f"{price_column} values", TickercastWarning, stacklevel=3)
+        return frame.ffill()
+    others = [c for c in frame.columns if c not in ("date", price_column) and frame[c].isna().any()]
+    if others:
+        warnings.warn(f"{origin}: {', '.join(others)} have empty values; they are kept as NaN and not used "
+                      f"(the model uses {price_column})", TickercastWarning, stacklevel=3)
+    return frame
+
+
+def _check_positive(frame: pd.DataFrame, price_column: str, origin: str, rows: str) -> None:
+    bad = frame[price_column] <= 0
+    if bad.any():
+        first = bad.idxmax()
+        more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
+        raise DataError(f"{origin}, {rows} {first}: {price_column} is {frame.loc[first, price_column]:g} on "
+                        f"{frame.loc[first, 'date']:%Y-%m-%d}{more}; prices must be positive")
+
+
+def _stem(origin: str) -> str:
+    name = origin.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.split(".", 1)[0] or origin

@@ -1,0 +1,164 @@
+"""`Forecaster`: the scikit-learn-shaped front door. fit on prices, predict prices, save, load.
+
+    fc = Forecaster(model="gru", lookback=20, hidden=32, layers=2, seed=0)
+    fc.fit(prices, test_size=0.2)          # chronological split; validation for early stopping
+    fc.metrics["test"]["rmse_ratio_vs_naive"]
+    fc.predict(prices)                     # one-step-ahead forecasts, a Series in price units
+    fc.save("runs/sp500-gru"); Forecaster.load("runs/sp500-gru")
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from tickercast.bundle import read_bundle, write_bundle
+from tickercast.config import ModelConfig
+from tickercast.data.validate import Fill, validate
+from tickercast.errors import NotFittedError
+from tickercast.evaluate.metrics import point_metrics
+from tickercast.models import make_model, restore_model
+from tickercast.prepare.split import Split, check_long_enough, make_split
+from tickercast.progress import SILENT, Reporter
+
+PARTS = ("train", "val", "test")
+
+
+class Forecaster:
+    """Forecast a daily price series with one model (`lstm`, `gru`, `rnn` or `naive`).
+
+    Settings are those of `ModelConfig` (target, lookback, hidden, layers, dropout, epochs, batch_size, lr,
+    patience, clip, scaler, seed, device). After `fit`, what was learned ends in an underscore: `model_`,
+    `metrics_` (also `metrics`), `history_` (also `history`), `predictions_`, `data_`, `split_`.
+    """
+
+    def __init__(self, model: str = "lstm", **settings: Any) -> None:
+        self.model = model
+        self.config = ModelConfig.from_settings(**settings)
+
+    def fit(self, prices: pd.DataFrame | pd.Series, *, test_size: float = 0.2, val_size: float = 0.1,
+            test_start: str | None = None, val_start: str | None = None, price_column: str | None = None,
+            fill: Fill = None, reporter: Reporter = SILENT) -> Self:
+        """Split chronologically, fit on the training part (validation for early stopping), score every part.
+
+        Sizes below 1 are fractions, 1 or more are rows; `test_start`/`val_start` (YYYY-MM-DD) cut by date.
+        The model never receives the test part: it is scored there with one-step-ahead forecasts only.
+        """
+        frame = _as_frame(prices, price_column, fill)
+        series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
+        split = make_split(frame.index, test_size=test_size, val_size=val_size, test_start=test_start,
+                           val_start=val_start)
+        model = make_model(self.model, self.config)
+        by_fraction = test_start is None and val_start is None and max(test_size, val_size) < 1
+        check_long_enough(split, model.min_history, sizes=(test_size, val_size) if by_fraction else None,
+                          settings=f"lookback {self.config.lookback} and this split")
+        started = time.perf_counter()
+        model.fit(series[:split.val_end], split.train_end, reporter)
+        self.fit_seconds_ = time.perf_counter() - started
+        self.model_ = model
+        self.data_ = _describe(frame)
+        self.split_ = _split_dates(split, frame.index)
+        self.predictions_ = self._prediction_table(series, frame.index, split)
+        self.metrics_ = {
+            part: point_metrics(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), rows["naive"].to_numpy())
+            for part, rows in self.predictions_.groupby("split", sort=False) if len(rows)
+        }
+        return self
+
+    def predict(self, prices: pd.DataFrame | pd.Series, start: str | pd.Timestamp | None = None) -> pd.Series:
+        """One-step-ahead forecasts in price units, for every day from `start` (default: the first possible).
+
+        Each day's forecast uses only the prices before it, so it is what you would have predicted that morning.
+        """
+        model = self._fitted()
+        frame = _as_frame(prices, self.data_["price_column"], None)
+        series = frame[self.data_["price_column"]].to_numpy(dtype=np.float64)
+        first = model.min_history if start is None else max(int(frame.index.searchsorted(pd.Timestamp(start))),
+                                                            model.min_history)
+        values = model.predict(series, first) if first < len(series) else np.empty(0)
+        return pd.Series(values, index=frame.index[first:], name="predicted")
+
+    @property
+    def metrics(self) -> dict[str, dict[str, Any]]:
+        """Metrics per split (`train`, `val`, `test`), in price units, next to the naive forecast."""
+        self._fitted()
+        return self.metrics_
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """Training and validation loss per epoch (empty for baselines); epoch 0 is the untrained network."""
+        model = self._fitted()
+        epochs = model.state()["history"] or {"epochs": []}
+        return pd.DataFrame(epochs["epochs"], columns=["epoch", "train_loss", "val_loss", "seconds"])
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the model bundle (JSON + safetensors, see `tickercast.bundle`) and return its folder."""
+        model = self._fitted()
+        config = {"model": self.model, "settings": self.config.to_dict(), "data": self.data_,
+                  "split": self.split_, "fit_seconds": self.fit_seconds_}
+        return write_bundle(folder, config=config, state=model.state(), metrics=self.metrics_,
+                            predictions=self.predictions_)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Forecaster:
+        """Rebuild a saved forecaster; it predicts exactly as it did before saving."""
+        bundle = read_bundle(folder)
+        config = bundle["config"]
+        forecaster = cls(config["model"], **config["settings"])
+        forecaster.model_ = restore_model(config["model"], forecaster.config, bundle["state"])
+        forecaster.metrics_ = bundle["metrics"]
+        forecaster.data_, forecaster.split_ = config["data"], config["split"]
+        forecaster.fit_seconds_ = config.get("fit_seconds")
+        return forecaster
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.config.to_dict().items() if v != getattr(ModelConfig, k)}
+        settings = "".join(f", {k}={v!r}" for k, v in changed.items())
+        return f"Forecaster(model={self.model!r}{settings})"
+
+    def _fitted(self) -> Any:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("this Forecaster is not fitted yet; call fit(prices) first")
+        return self.model_
+
+    def _prediction_table(self, series: np.ndarray, dates: pd.DatetimeIndex, split: Split) -> pd.DataFrame:
+        first = self.model_.min_history
+        days = np.arange(first, len(series))
+        return pd.DataFrame({
+            "date": dates[first:],
+            "actual": series[first:],
+            "predicted": self.model_.predict(series, first),
+            "naive": series[first - 1:-1],
+            "split": pd.Categorical([split.part_of(day) for day in days], categories=PARTS),
+        })
+
+
+def _as_frame(prices: pd.DataFrame | pd.Series, price_column: str | None, fill: Fill) -> pd.DataFrame:
+    """Pass any user input through the validation gate (cheap for data that already passed it)."""
+    if isinstance(prices, pd.Series):
+        prices = prices.to_frame(name="close")
+        price_column = None
+    attrs = dict(prices.attrs)
+    column = price_column or attrs.get("price_column")
+    frame = validate(prices, origin=attrs.get("origin", "data"), price_column=column, fill=fill,
+                     source=attrs.get("source", "dataframe"), ticker=attrs.get("ticker"))
+    return frame
+
+
+def _describe(frame: pd.DataFrame) -> dict[str, Any]:
+    return {**frame.attrs, "first": f"{frame.index[0]:%Y-%m-%d}", "last": f"{frame.index[-1]:%Y-%m-%d}",
+            "rows": len(frame)}
+
+
+def _split_dates(split: Split, dates: pd.DatetimeIndex) -> dict[str, dict[str, Any]]:
+    parts = {}
+    for part in PARTS:
+        days = split.days(part)
+        if len(days):
+            parts[part] = {"start": f"{dates[days.start]:%Y-%m-%d}", "end": f"{dates[days.stop - 1]:%Y-%m-%d}",
+                           "days": len(days)}
+    return parts

@@ -1,0 +1,38 @@
+"""Every model tickercast knows, by name, all behind one protocol (`protocol.Model`).
+
+Model classes are imported on first use: the names alone must not pull in torch (the CLI's --help lists them).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tickercast.config import CELLS, ModelConfig
+from tickercast.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tickercast.models.protocol import Model
+
+BASELINES = ("naive",)
+MODELS = (*CELLS, *BASELINES)
+
+
+def make_model(name: str, config: ModelConfig) -> Model:
+    """A new, unfitted model by name."""
+    if name in CELLS:
+        from tickercast.models.recurrent import RecurrentModel
+
+        return RecurrentModel(name, config)
+    if name == "naive":
+        from tickercast.models.naive import NaiveModel
+
+        return NaiveModel(config)
+    raise ConfigError(f"unknown model {name!r}; use one of: {', '.join(MODELS)}")
+
+
+def restore_model(name: str, config: ModelConfig, state: dict[str, Any]) -> Model:
+    """A fitted model rebuilt from what `Model.state()` returned (as read back from a bundle)."""
+    return make_model(name, config).restore(state)
+
+
+__all__ = ["BASELINES", "MODELS", "make_model", "restore_model"]

@@ -1,0 +1,85 @@
+"""LSTM, GRU and RNN models: the network plus its data preparation, behind the common model protocol.
+
+fit: target series -> scaler fit on training days -> windows (strided views) -> `fit_network`.
+predict: the same chain with the fitted scaler, one batched forward pass, back to prices.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+import torch
+
+from tickercast.config import ModelConfig
+from tickercast.errors import NotFittedError
+from tickercast.nets import RecurrentForecaster, resolve_device
+from tickercast.prepare.scaling import Scaler, fit_scaler
+from tickercast.prepare.targets import get_target
+from tickercast.prepare.windows import windows_before
+from tickercast.progress import Reporter
+from tickercast.train import History, fit_network, predict_network, seed_everything
+
+
+class RecurrentModel:
+    """A recurrent network forecaster (`cell` in lstm, gru, rnn) configured by a ModelConfig."""
+
+    is_network = True
+
+    def __init__(self, cell: str, config: ModelConfig) -> None:
+        self.name = cell
+        self.config = config
+        self.target = get_target(config.target)
+
+    @property
+    def min_history(self) -> int:
+        return self.config.lookback + self.target.offset
+
+    def fit(self, prices: np.ndarray, train_end: int, reporter: Reporter) -> Self:
+        series = self.target.series(prices)
+        # Training targets end at train_end; the scaler never sees a validation or test value.
+        self.scaler_ = fit_scaler(series[self.target.offset:train_end], self.config.scaler,
+                                  center=self.target.name == "price")
+        seed_everything(self.config.seed)
+        self.net_ = self._new_net()
+        x_train, y_train = self._windows(prices, range(self.min_history, train_end))
+        x_val, y_val = self._windows(prices, range(max(train_end, self.min_history), len(prices)))
+        self.history_ = fit_network(self.net_, x_train, y_train, x_val, y_val, self.config, reporter=reporter,
+                                    description=f"{self.name} seed {self.config.seed}")
+        return self
+
+    def predict(self, prices: np.ndarray, start: int) -> np.ndarray:
+        if not hasattr(self, "net_"):
+            raise NotFittedError(f"the {self.name} model is not fitted yet; call fit first")
+        if start < self.min_history:
+            raise ValueError(f"{self.name} needs {self.min_history} days of history; cannot predict day {start}")
+        days = range(start, len(prices))
+        windows, _ = self._windows(prices, days)
+        scaled = predict_network(self.net_, windows)
+        return self.target.to_price(self.scaler_.inverse(scaled), prices[days.start - 1:days.stop - 1])
+
+    def state(self) -> dict[str, Any]:
+        weights = {name: tensor.detach().cpu().numpy() for name, tensor in self.net_.state_dict().items()}
+        return {"scaler": self.scaler_.to_dict(), "weights": weights, "history": self.history_.to_dict()}
+
+    def restore(self, state: dict[str, Any]) -> Self:
+        self.scaler_ = Scaler.from_dict(state["scaler"])
+        self.net_ = self._new_net()
+        self.net_.load_state_dict({name: torch.from_numpy(np.array(array))
+                                   for name, array in state["weights"].items()})
+        self.net_.eval()
+        history = state.get("history") or {}
+        self.history_ = History(epochs=history.get("epochs", []), best_epoch=history.get("best_epoch", 0),
+                                stopped_early=history.get("stopped_early", False))
+        return self
+
+    def _new_net(self) -> RecurrentForecaster:
+        config = self.config
+        net = RecurrentForecaster(self.name, hidden=config.hidden, layers=config.layers, dropout=config.dropout)
+        return net.to(resolve_device(config.device))
+
+    def _windows(self, prices: np.ndarray, days: range) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scaled input windows `[len(days), lookback]` and the scaled targets `[len(days)]` of those days."""
+        scaled = torch.from_numpy(self.scaler_.transform(self.target.series(prices)).astype(np.float32))
+        targets = scaled[days.start:days.stop] if len(days) else scaled[:0]
+        return windows_before(scaled, self.config.lookback, days), targets

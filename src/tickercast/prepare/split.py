@@ -1,0 +1,100 @@
+"""Chronological train / validation / test splits, by fraction, row count or date.
+
+Split positions are days of the price series. Every model is scored on the same validation and test days,
+whatever its lookback, and the naive forecast on exactly those days too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tickercast.errors import ConfigError, SeriesTooShortError
+
+#: Fewest training windows we accept: below this a network learns nothing worth measuring.
+MIN_TRAIN_WINDOWS = 30
+
+
+@dataclass(frozen=True)
+class Split:
+    """Days [0, train_end) train, [train_end, val_end) validate, [val_end, n) test."""
+
+    train_end: int
+    val_end: int
+    n: int
+
+    def days(self, part: str) -> range:
+        return {"train": range(0, self.train_end), "val": range(self.train_end, self.val_end),
+                "test": range(self.val_end, self.n)}[part]
+
+    def part_of(self, day: int) -> str:
+        return "train" if day < self.train_end else "val" if day < self.val_end else "test"
+
+
+def make_split(dates: pd.DatetimeIndex, *, test_size: float = 0.2, val_size: float = 0.1,
+               test_start: str | None = None, val_start: str | None = None) -> Split:
+    """Cut the dates into train, validation and test parts, in time order.
+
+    Sizes below 1 are fractions of all rows (rounded up); sizes of 1 or more are row counts. A start date
+    overrides the size: `test_start="2017-01-01"` puts every day from then on in the test part.
+
+    >>> make_split(pd.bdate_range("2024-01-01", periods=100), test_size=0.2, val_size=0.1)
+    Split(train_end=70, val_end=80, n=100)
+    """
+    n = len(dates)
+    val_end = n - _rows(test_size, n, "test size") if test_start is None else _position(dates, test_start)
+    if val_start is None:
+        train_end = val_end - _rows(val_size, n, "validation size")
+    else:
+        train_end = _position(dates, val_start)
+        if train_end > val_end:
+            raise ConfigError(f"validation start {val_start} is after the test start")
+    return Split(train_end=max(train_end, 0), val_end=max(val_end, 0), n=n)
+
+
+def check_long_enough(split: Split, first_day: int, *, settings: str,
+                      sizes: tuple[float, float] | None = None) -> None:
+    """Raise SeriesTooShortError, saying what is missing and how many rows would do, if a part is too small.
+
+    `first_day` is the first day a model can predict (its lookback, plus one for returns); `sizes` are the
+    fractional (test, validation) sizes, when the split was made from them, to compute the rows needed.
+    """
+    train_windows = split.train_end - first_day
+    problems = []
+    if train_windows < MIN_TRAIN_WINDOWS:
+        problems.append(f"{max(train_windows, 0)} training windows (need {MIN_TRAIN_WINDOWS})")
+    if split.n <= split.val_end:
+        problems.append("no test days")
+    if not problems:
+        return
+    needed = f"; it needs at least {rows_needed(first_day, *sizes)} rows" if sizes else ""
+    raise SeriesTooShortError(f"the series has {split.n} rows, which leaves {' and '.join(problems)} with "
+                              f"{settings}{needed}; use a longer series, a shorter lookback or smaller splits")
+
+
+def rows_needed(first_day: int, test_size: float, val_size: float) -> int:
+    """Smallest series length whose split by these sizes leaves enough training windows and evaluation days."""
+    n = first_day + MIN_TRAIN_WINDOWS + 1
+    while True:
+        test, val = _rows(test_size, n, "test size"), _rows(val_size, n, "validation size")
+        if n - test - val - first_day >= MIN_TRAIN_WINDOWS and test >= 1 and (val >= 1 or val_size == 0):
+            return n
+        n += 1
+
+
+def _rows(size: float, n: int, what: str) -> int:
+    if size < 0 or (size >= 1 and size != int(size)):
+        raise ConfigError(f"{what} must be a fraction in [0, 1) or a whole number of rows, not {size}")
+    return int(size) if size >= 1 else math.ceil(n * size - 1e-9)
+
+
+def _position(dates: pd.DatetimeIndex, date: str) -> int:
+    try:
+        when = pd.Timestamp(date)
+    except ValueError:
+        raise ConfigError(f"cannot read the date {date!r}; write it as YYYY-MM-DD") from None
+    if not dates[0] < when <= dates[-1]:
+        raise ConfigError(f"date {date} is outside the data ({dates[0]:%Y-%m-%d} .. {dates[-1]:%Y-%m-%d})")
+    return int(dates.searchsorted(when))

@@ -1,0 +1,1 @@
+"""Showing results: PNG plots (and, later, the HTML report)."""

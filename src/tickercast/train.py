@@ -1,0 +1,121 @@
+"""The training loop, whole and in one place: batch, forward, loss, backward, clip, step, validate, stop."""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from tickercast.config import ModelConfig
+from tickercast.errors import TrainingError
+from tickercast.progress import SILENT, Reporter
+
+_EVAL_CHUNK = 8192  # windows per forward pass when evaluating; bounds memory on long series
+
+
+@dataclass
+class History:
+    """Loss per epoch (epoch 0 = the untrained network) and which epoch's weights were kept."""
+
+    epochs: list[dict[str, float | int | None]] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"epochs": self.epochs, "best_epoch": self.best_epoch, "stopped_early": self.stopped_early}
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (weight initialisation and dropout draw from torch's global generator)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def fit_network(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor,
+                y_val: torch.Tensor, config: ModelConfig, *, reporter: Reporter = SILENT,
+                description: str = "training") -> History:
+    """Train `net` with mini-batch Adam on MSE; early-stop on the validation loss and keep the best weights.
+
+    Call `seed_everything(config.seed)` before creating `net`, so that its initial weights are reproducible.
+
+    Windows are `[n, lookback]` (a strided view is fine: batches are gathered from it), targets `[n]`.
+    The untrained network counts as epoch 0, so the kept weights are never worse on validation than where
+    training started (for the log-return target, the naive forecast). Without validation windows every
+    epoch runs and the last weights are kept.
+    """
+    generator = torch.Generator().manual_seed(config.seed)  # batch order, independent of everything else
+    device = next(net.parameters()).device
+    optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
+    loss_fn = nn.MSELoss()
+    has_val = len(y_val) > 0
+    history = History()
+    best_loss = math.inf
+    best_state = copy.deepcopy(net.state_dict())
+    val_loss = evaluate_loss(net, x_val, y_val) if has_val else None
+    history.epochs.append({"epoch": 0, "train_loss": evaluate_loss(net, x_train, y_train),
+                           "val_loss": val_loss, "seconds": 0.0})
+    if val_loss is not None:
+        best_loss = val_loss
+    bar = reporter.bar(description, total=config.epochs)
+    for epoch in range(1, config.epochs + 1):
+        started = time.perf_counter()
+        net.train()
+        order = torch.randperm(len(y_train), generator=generator)
+        total, batches = 0.0, 0
+        for first in range(0, len(order), config.batch_size):
+            batch = order[first:first + config.batch_size]
+            x = x_train[batch].unsqueeze(-1).to(device)  # [batch, lookback] -> [batch, lookback, 1]
+            y = y_train[batch].to(device)
+            loss = loss_fn(net(x), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.clip > 0:
+                nn.utils.clip_grad_norm_(net.parameters(), config.clip)
+            optimizer.step()
+            total, batches = total + loss.item(), batches + 1
+        train_loss = total / batches
+        if not math.isfinite(train_loss):
+            bar.close()
+            raise TrainingError(f"the training loss became {train_loss} in epoch {epoch}; lower the learning "
+                                f"rate (now {config.lr:g}) or keep gradient clipping on")
+        val_loss = evaluate_loss(net, x_val, y_val) if has_val else None
+        history.epochs.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+                               "seconds": time.perf_counter() - started})
+        bar.advance(train=train_loss, val=val_loss if val_loss is not None else math.nan)
+        if val_loss is None or val_loss < best_loss:
+            best_loss, history.best_epoch = (val_loss if val_loss is not None else math.inf), epoch
+            best_state = copy.deepcopy(net.state_dict())
+        elif epoch - history.best_epoch >= config.patience:
+            history.stopped_early = True
+            break
+    bar.close()
+    net.load_state_dict(best_state)
+    net.eval()
+    return history
+
+
+def predict_network(net: nn.Module, windows: torch.Tensor) -> np.ndarray:
+    """One forward pass per chunk of windows `[n, lookback]`, without autograd; returns `[n]` float64."""
+    net.eval()
+    device = next(net.parameters()).device
+    outputs = []
+    with torch.inference_mode():
+        for first in range(0, len(windows), _EVAL_CHUNK):
+            x = windows[first:first + _EVAL_CHUNK].unsqueeze(-1).to(device)  # [chunk, lookback, 1]
+            outputs.append(net(x).cpu())
+    return torch.cat(outputs).double().numpy() if outputs else np.empty(0)
+
+
+def evaluate_loss(net: nn.Module, windows: torch.Tensor, targets: torch.Tensor) -> float:
+    """Mean squared error of the network on windows, in evaluation mode (no dropout)."""
+    if len(targets) == 0:
+        return math.nan
+    predictions = torch.from_numpy(predict_network(net, windows))
+    return float(torch.mean((predictions - targets.double()) ** 2))
