@@ -22,13 +22,13 @@ _PUBLIC = {
     "validate": "tickercast.data.validate",
     "Forecaster": "tickercast.forecaster",
     "ModelConfig": "tickercast.config",
-    "compare": "tickercast.compare",
+    "compare": "tickercast.comparison",
     "TickercastError": "tickercast.errors",
     "TickercastWarning": "tickercast.errors",
 }
 
 if TYPE_CHECKING:
-    from tickercast.compare import compare
+    from tickercast.comparison import compare
     from tickercast.config import ModelConfig
     from tickercast.data.files import read_csv, read_parquet
     from tickercast.data.load import load

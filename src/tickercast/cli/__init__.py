@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from tickercast._version import __version__
 from tickercast.cli import compare, train
 from tickercast.cli.options import HelpFormatter
-from tickercast.errors import TickercastError
+from tickercast.errors import TickercastError, TickercastWarning
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -43,9 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    warnings.showwarning = _one_line_warning
     try:
-        return args.run(args) or 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", TickercastWarning)  # a repair is always worth a line
+            warnings.showwarning = _one_line_warning
+            return args.run(args) or 0
     except TickercastError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -55,7 +57,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
-    from tickercast.errors import TickercastWarning
-
     prefix = "warning" if issubclass(category, TickercastWarning) else category.__name__
     print(f"{prefix}: {message}", file=sys.stderr)

@@ -41,7 +41,7 @@ def register_demo(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tickercast.compare import compare, summarize
+    from tickercast.comparison import compare, summarize
     from tickercast.progress import progress_bars
 
     prices = load_prices(args)
@@ -74,7 +74,7 @@ def _save(results: list[Any], out: Path) -> Path:
     """Each model's bundle in its own folder, plus comparison plots and the table as CSV."""
     import pandas as pd
 
-    from tickercast.compare import summarize
+    from tickercast.comparison import summarize
     from tickercast.report.plots import plot_losses, plot_predictions
 
     out.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,8 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
     text = _decoded(_read_bytes(path), path)
     header = next((line for line in text.splitlines() if line.strip()), "")
     sep = _delimiter(header)
+    if sep != r"\s+":
+        _check_field_counts(text, sep, path)
     try:
         table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False,
                             skip_blank_lines=False, skipinitialspace=True, engine="python" if sep == r"\s+"
@@ -95,6 +97,16 @@ def _decoded(data: bytes, path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def _check_field_counts(text: str, sep: str, path: Path) -> None:
+    """A row with more fields than the header means a garbled file; pandas would silently drop the extra."""
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    width = len(next(rows, []))
+    for line, row in enumerate(rows, start=2):
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            raise DataError(f"{path}, line {line}: {len(row)} fields but the header has {width}; "
+                            "the file is garbled or uses another delimiter")
 
 
 def _delimiter(header: str) -> str:

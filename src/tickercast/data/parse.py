@@ -19,6 +19,7 @@ _DATE_FORMATS = (
     "%m/%d/%Y", "%d/%m/%Y", "%Y%m%d", "%d.%m.%Y", "%Y/%m/%d", "%m/%d/%y", "%d/%m/%y",
     "%b %d, %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%B %d, %Y", "%m-%d-%Y", "%d-%m-%Y",
 )
+_EARLIEST, _LATEST = pd.Timestamp("1700-01-01"), pd.Timestamp("2200-01-01")
 _VOLUME_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 
 
@@ -41,8 +42,10 @@ def parse_dates(values: pd.Series, origin: str, rows: str = "line") -> pd.Series
     text = values.astype("string").str.strip()
     text = text.str.replace(r"(?:[+-]\d{2}:?\d{2}|Z)$", "", regex=True).where(~missing)
     best_bad = None
+    iso_like = text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T][\d:.]*)?").fillna(False)
     for fmt in ("ISO8601", *_DATE_FORMATS):
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        parsed = pd.to_datetime(text.where(iso_like) if fmt == "ISO8601" else text, format=fmt, errors="coerce")
+        parsed = parsed.where((parsed >= _EARLIEST) & (parsed <= _LATEST))  # "-1" is not year -1
         bad = parsed.isna() & ~missing
         if not bad.any():
             return parsed.dt.normalize()

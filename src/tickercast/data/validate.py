@@ -164,9 +164,10 @@ def _gaps_handled(frame: pd.DataFrame, price_column: str, fill: Fill, origin: st
             warnings.warn(f"{origin}: dropped {int(leading.sum())} leading rows without a {price_column} "
                           "to carry forward", TickercastWarning, stacklevel=3)
             frame = frame[~leading]
-        if gaps.any():
-            warnings.warn(f"{origin}: forward-filled {int(gaps.sum()) - int(leading.sum())} empty "
-                          f"{price_column} values", TickercastWarning, stacklevel=3)
+        filled = int(gaps.sum()) - int(leading.sum())
+        if filled:
+            warnings.warn(f"{origin}: forward-filled {filled} empty {price_column} values", TickercastWarning,
+                          stacklevel=3)
         return frame.ffill()
     others = [c for c in frame.columns if c not in ("date", price_column) and frame[c].isna().any()]
     if others:

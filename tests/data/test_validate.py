@@ -1,0 +1,139 @@
+import warnings
+
+import pandas as pd
+import pytest
+
+from tickercast import TickercastWarning
+from tickercast.data.validate import validate
+from tickercast.errors import DataError
+
+
+def raw(rows, columns=("Date", "Close")):
+    """A raw table as a CSV reader gives it: text cells, index = file line numbers (header on line 1)."""
+    return pd.DataFrame(rows, columns=list(columns), index=range(2, len(rows) + 2), dtype=object)
+
+
+GOOD = [["2024-01-02", "10"], ["2024-01-03", "11"], ["2024-01-04", "12"]]
+
+
+def test_clean_table_becomes_a_price_frame():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = validate(raw(GOOD), origin="f.csv")
+    assert frame.index.name == "date"
+    assert isinstance(frame.index, pd.DatetimeIndex)
+    assert frame.index.tz is None
+    assert frame["close"].tolist() == [10.0, 11.0, 12.0]
+    assert frame.attrs == {"origin": "f.csv", "ticker": "f", "source": "file", "price_column": "close"}
+
+
+def test_trailing_junk_row_is_skipped_with_a_warning_naming_it():
+    with pytest.warns(TickercastWarning, match=r"line 5: skipped a trailing row with no prices \('-1,'\)"):
+        frame = validate(raw([*GOOD, ["-1", ""]]), origin="f.csv")
+    assert len(frame) == 3
+
+
+def test_junk_in_the_middle_is_an_error():
+    with pytest.raises(DataError, match="line 3: cannot read date '-1'"):
+        validate(raw([GOOD[0], ["-1", "5"], *GOOD[1:]]), origin="f.csv")
+
+
+def test_empty_table():
+    with pytest.raises(DataError, match="no data rows"):
+        validate(raw([]), origin="f.csv")
+
+
+def test_only_blank_rows():
+    with pytest.raises(DataError, match="no data rows with a date and a price"):
+        validate(raw([["", ""], [None, None]]), origin="f.csv")
+
+
+def test_newest_first_is_reversed_and_said():
+    with pytest.warns(TickercastWarning, match="newest first; reversed"):
+        frame = validate(raw(GOOD[::-1]), origin="f.csv")
+    assert frame.index.is_monotonic_increasing
+    assert frame["close"].tolist() == [10.0, 11.0, 12.0]
+
+
+def test_shuffled_dates_are_sorted_and_said():
+    with pytest.warns(TickercastWarning, match="line 3: dates are out of order; sorted"):
+        frame = validate(raw([GOOD[1], GOOD[0], GOOD[2]]), origin="f.csv")
+    assert frame["close"].tolist() == [10.0, 11.0, 12.0]
+
+
+def test_identical_duplicate_rows_are_dropped_with_a_warning():
+    with pytest.warns(TickercastWarning, match=r"dropped 1 exact duplicate rows \(first at line 4\)"):
+        frame = validate(raw([GOOD[0], GOOD[1], GOOD[1], GOOD[2]]), origin="f.csv")
+    assert len(frame) == 3
+
+
+def test_conflicting_duplicate_dates_are_an_error_naming_both_lines():
+    with pytest.raises(DataError, match="lines 3, 4: date 2024-01-03 appears 2 times with different values"):
+        validate(raw([GOOD[0], GOOD[1], ["2024-01-03", "99"], GOOD[2]]), origin="f.csv")
+
+
+def test_empty_price_is_an_error_that_suggests_ffill():
+    with pytest.raises(DataError, match=r"line 3: close is empty on 2024-01-03; pass --fill ffill"):
+        validate(raw([GOOD[0], ["2024-01-03", "null"], GOOD[2]]), origin="f.csv")
+
+
+def test_ffill_carries_the_last_price_forward():
+    with pytest.warns(TickercastWarning, match="forward-filled 1 empty close values"):
+        frame = validate(raw([GOOD[0], ["2024-01-03", "null"], GOOD[2]]), origin="f.csv", fill="ffill")
+    assert frame["close"].tolist() == [10.0, 10.0, 12.0]
+
+
+def test_ffill_drops_leading_gaps_it_cannot_fill():
+    with pytest.warns(TickercastWarning, match="dropped 1 leading rows"):
+        frame = validate(raw([["2024-01-01", ""], *GOOD]), origin="f.csv", fill="ffill")
+    assert frame.index[0] == pd.Timestamp("2024-01-02")
+
+
+@pytest.mark.parametrize("price", ["0", "-3.5"])
+def test_non_positive_prices_are_an_error(price):
+    with pytest.raises(DataError, match=r"line 3: close is .* on 2024-01-03; prices must be positive"):
+        validate(raw([GOOD[0], ["2024-01-03", price], GOOD[2]]), origin="f.csv")
+
+
+def test_adjusted_close_is_the_default_price_column():
+    frame = validate(raw([[d, c, str(float(c) / 2)] for d, c in GOOD], ("Date", "Close", "Adj Close")),
+                     origin="f.csv")
+    assert frame.attrs["price_column"] == "adj_close"
+
+
+def test_price_column_can_be_chosen_by_any_spelling():
+    table = raw([[d, c, c] for d, c in GOOD], ("Date", "Close", "High"))
+    assert validate(table, origin="f.csv", price_column="High").attrs["price_column"] == "high"
+
+
+def test_unknown_price_column_lists_the_available_ones():
+    with pytest.raises(DataError, match="no price column 'volume'; this data has: close"):
+        validate(raw(GOOD), origin="f.csv", price_column="volume")
+
+
+def test_several_tickers_in_one_file_are_refused():
+    rows = [[d, c, t] for (d, c), t in zip(GOOD, ["IBM", "IBM", "MSFT"], strict=True)]
+    with pytest.raises(DataError, match=r"holds 2 tickers \(IBM, MSFT\)"):
+        validate(raw(rows, ("Date", "Close", "Name")), origin="f.csv")
+
+
+def test_ticker_column_names_the_series():
+    rows = [[d, c, "IBM"] for d, c in GOOD]
+    assert validate(raw(rows, ("Date", "Close", "Name")), origin="f.csv").attrs["ticker"] == "IBM"
+
+
+def test_gaps_in_unused_columns_are_a_warning_not_an_error():
+    rows = [[d, c, "" if i == 1 else c] for i, (d, c) in enumerate(GOOD)]
+    with pytest.warns(TickercastWarning, match="open have empty values; .*the model uses close"):
+        frame = validate(raw(rows, ("Date", "Close", "Open")), origin="f.csv")
+    assert frame["open"].isna().sum() == 1
+
+
+def test_dataframe_with_a_datetime_index_is_accepted():
+    frame = pd.DataFrame({"Adj Close": [1.0, 2.0]}, index=pd.DatetimeIndex(["2024-01-02", "2024-01-03"], name="Date"))
+    assert validate(frame, origin="mine").attrs["price_column"] == "adj_close"
+
+
+def test_unknown_fill_method():
+    with pytest.raises(DataError, match="unknown fill method 'zero'"):
+        validate(raw(GOOD), origin="f.csv", fill="zero")

@@ -1,0 +1,37 @@
+import pytest
+
+import tickercast as tc
+from tests.conftest import TINY
+from tickercast.comparison import summarize
+from tickercast.errors import ConfigError
+
+
+def test_networks_run_once_per_seed_and_baselines_once(prices):
+    results = tc.compare(prices, "lstm,naive", seeds=2, **TINY)
+    assert [(r.model, r.seed) for r in results] == [("lstm", 0), ("lstm", 1), ("naive", None)]
+    assert results[0].metrics["test"]["rmse"] != results[1].metrics["test"]["rmse"]
+
+
+def test_every_model_is_scored_on_the_same_days(prices):
+    results = tc.compare(prices, ["gru", "naive"], **TINY)
+    naive_rmse = {r.metrics["test"]["naive_rmse"] for r in results}
+    assert len(naive_rmse) == 1
+    assert results[1].metrics["test"]["rmse"] == naive_rmse.pop()
+
+
+def test_summary_has_mean_and_sd_over_seeds(prices):
+    results = tc.compare(prices, "rnn,naive", seeds=3, **TINY)
+    rows = {row["model"]: row for row in summarize(results)}
+    ratios = [r.metrics["test"]["rmse_ratio_vs_naive"] for r in results if r.model == "rnn"]
+    assert rows["rnn"]["runs"] == 3
+    assert rows["rnn"]["rmse_ratio_vs_naive"] == pytest.approx(sum(ratios) / 3)
+    assert rows["rnn"]["rmse_ratio_vs_naive_sd"] > 0
+    assert rows["naive"]["rmse_ratio_vs_naive"] == 1.0
+    assert rows["naive"]["rmse_ratio_vs_naive_sd"] is None
+
+
+@pytest.mark.parametrize(("models", "seeds", "message"), [("lstm,prophet", 1, "unknown model\\(s\\) prophet"),
+                                                          ("", 1, "none given"), ("lstm", 0, "seeds")])
+def test_bad_requests(prices, models, seeds, message):
+    with pytest.raises(ConfigError, match=message):
+        tc.compare(prices, models, seeds=seeds)
