@@ -13,6 +13,7 @@ temporary name and renamed into place, so an interrupted save never leaves a hal
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -27,8 +28,6 @@ from tickercast._version import __version__
 from tickercast.errors import DataError
 
 FORMAT_VERSION = 1
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 def write_bundle(folder: str | Path, *, config: dict[str, Any], state: dict[str, Any],
@@ -99,12 +98,19 @@ def json_safe(data: Any) -> Any:
     return data
 
 
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomic(path: Path, content: bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(content)
-        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would have given
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

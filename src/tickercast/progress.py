@@ -16,7 +16,7 @@ class Bar:
 
     def advance(self, **fields: Any) -> None:
         if self._progress is not None:
-            info = "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in fields.items())
+            info = "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in fields.items())
             self._progress.update(self._task_id, advance=1, info=info)
 
     def close(self) -> None:

@@ -6,15 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tickercast.cli.options import (
-    HelpFormatter,
-    data_options,
-    fit_options,
-    load_prices,
-    model_settings,
-    output_options,
-    training_options,
-)
+from tickercast.cli import options
 
 DEMO_MODELS = "lstm,gru,naive"
 
@@ -22,7 +14,7 @@ DEMO_MODELS = "lstm,gru,naive"
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "compare", help="compare several models (and seeds) on the same split",
-        parents=[data_options(), training_options(), output_options()], formatter_class=HelpFormatter,
+        parents=options.parents(), formatter_class=options.HelpFormatter,
         description="Fit several models on the same chronological split and rank them against naive.",
         epilog="example:\n  tickercast compare --data nasdaq --models lstm,gru,rnn,naive --seeds 3 --out runs/cmp")
     parser.add_argument("--models", default=DEMO_MODELS, help="comma-separated: lstm, gru, rnn, naive")
@@ -33,8 +25,8 @@ def register(commands: Any) -> None:
 def register_demo(commands: Any) -> None:
     parser = commands.add_parser(
         "demo", help="LSTM and GRU vs naive on the bundled S&P 500, with table and plots",
-        parents=[data_options(default_data="sp500"), training_options(), output_options("runs/demo")],
-        formatter_class=HelpFormatter,
+        parents=options.parents(default_data="sp500", default_out="runs/demo"),
+        formatter_class=options.HelpFormatter,
         description="The one-command answer: train an LSTM and a GRU on the bundled S&P 500 prices "
                     "(1999-2018), score them on the last 20%% against the naive forecast, and plot.")
     parser.set_defaults(run=run, models=DEMO_MODELS, seeds=1)
@@ -44,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.comparison import compare, summarize
     from tickercast.progress import progress_bars
 
-    prices = load_prices(args)
+    prices = options.load_prices(args)
     with progress_bars(False if args.json else None) as reporter:
         results = compare(prices, args.models, seeds=args.seeds, price_column=args.price_column,
-                          reporter=reporter, **fit_options(args), **model_settings(args))
+                          reporter=reporter, **options.fit_options(args), **options.model_settings(args))
     summary = summarize(results)
     out = _save(results, Path(args.out)) if args.out else None
     first = results[0].forecaster

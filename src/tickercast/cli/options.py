@@ -79,6 +79,11 @@ def output_options(default_out: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def parents(default_data: str | None = None, default_out: str | None = None) -> list[argparse.ArgumentParser]:
+    """Data, training and output options: what every command that trains accepts."""
+    return [data_options(default_data), training_options(), output_options(default_out)]
+
+
 def model_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The ModelConfig settings given on the command line."""
     return {name: getattr(args, name) for name in _DEFAULTS}

@@ -6,22 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tickercast.cli.options import (
-    HelpFormatter,
-    data_options,
-    fit_options,
-    load_prices,
-    model_settings,
-    output_options,
-    training_options,
-)
+from tickercast.cli import options
 from tickercast.models import MODELS
 
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "train", help="train one model and score it against the naive forecast",
-        parents=[data_options(), training_options(), output_options()], formatter_class=HelpFormatter,
+        parents=options.parents(), formatter_class=options.HelpFormatter,
         description="Train one model on a chronological split and score its one-step-ahead forecasts.",
         epilog="example:\n  tickercast train --data sp500 --model gru --epochs 50 --out runs/sp500-gru")
     parser.add_argument("--model", required=True, choices=MODELS, help="model to train")
@@ -32,10 +24,10 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.forecaster import Forecaster
     from tickercast.progress import progress_bars
 
-    prices = load_prices(args)
-    forecaster = Forecaster(args.model, **model_settings(args))
+    prices = options.load_prices(args)
+    forecaster = Forecaster(args.model, **options.model_settings(args))
     with progress_bars(False if args.json else None) as reporter:
-        forecaster.fit(prices, price_column=args.price_column, reporter=reporter, **fit_options(args))
+        forecaster.fit(prices, price_column=args.price_column, reporter=reporter, **options.fit_options(args))
     out = save_run(forecaster, Path(args.out)) if args.out else None
     if args.json:
         from tickercast.cli.render import print_json
