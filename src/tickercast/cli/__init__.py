@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 
 from tickercast._version import __version__
-from tickercast.cli import compare, train
+from tickercast.cli import compare, explain, gradients, train
 from tickercast.cli.options import HelpFormatter
 from tickercast.errors import TickercastError, TickercastWarning
 
@@ -36,6 +36,8 @@ def build_parser() -> ArgumentParser:
     compare.register_demo(commands)
     train.register(commands)
     compare.register(commands)
+    explain.register(commands)
+    gradients.register(commands)
     return parser
 
 

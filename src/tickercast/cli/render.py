@@ -74,3 +74,58 @@ def show(*renderables: Any) -> None:
 
 def _number(value: Any, fmt: str) -> str:
     return "—" if value is None else fmt.format(value)
+
+
+def gate_steps_table(run: Mapping[str, Any]) -> Any:
+    """One row per step of a one-unit LSTM: input, each gate, both memories; then what each step means."""
+    from rich.table import Table
+
+    sequence = ", ".join(f"{v:g}" for v in run["sequence"])
+    table = Table(title=f"LSTM ({run['weights']} weights) on {sequence}, from zero memories",
+                  caption="f forget · i input · g candidate · o output · c long-term memory · h short-term memory",
+                  caption_justify="left")
+    for header in ("step", "input", "f", "i", "g", "o", "c", "h"):
+        table.add_column(header, justify="right")
+    for step in run["steps"]:
+        values = (f"{step[k]:.4f}" for k in ("f", "i", "g", "o", "c", "h"))
+        table.add_row(str(step["step"]), f"{step['input']:g}", *values)
+    from rich.console import Group
+
+    return Group(table, *(f"  step {step['step']}: {step['reading']}" for step in run["steps"]), "")
+
+
+def gate_summary_table(result: Mapping[str, Any]) -> Any:
+    """Per layer and gate of a trained model: mean, range, how often nearly open or shut, and a reading."""
+    from rich.table import Table
+
+    from tickercast.explain import GATES, summary_reading
+
+    table = Table(title=f"{result['model']} gates over {len(result['dates'])} days "
+                        f"({result['dates'][0]} .. {result['dates'][-1]})",
+                  caption="open: share of (day, unit) values above 0.9; shut: below 0.1", caption_justify="left")
+    for header in ("layer", "gate", "mean", "min", "max", "open", "shut", "reading"):
+        table.add_column(header, justify="left" if header in ("gate", "reading") else "right")
+    for layer in result["layers"]:
+        for gate, summary in layer["summary"].items():
+            table.add_row(str(layer["layer"] + 1), GATES[result["cell"]][gate], f"{summary['mean']:.3f}",
+                          f"{summary['min']:.3f}", f"{summary['max']:.3f}", f"{summary['open']:.0%}",
+                          f"{summary['shut']:.0%}", summary_reading(gate, summary))
+    return table
+
+
+def gradient_lab_table(result: Mapping[str, Any]) -> Any:
+    """One row per cell (and open-gate variant): memory-task accuracy and how fast gradients fade."""
+    from rich.table import Table
+
+    settings = result["settings"]
+    table = Table(title=f"remembering the first of {settings['gap'] + 1} values "
+                        f"({settings['iterations']} Adam updates, hidden {settings['hidden']})",
+                  caption="decay: factor per 10 steps of ‖∂y_T/∂x_(T-k)‖ (1 = no decay); lag: first k where it "
+                          "falls below 1e-6 of k = 0 ('—': not within the steps measured)", caption_justify="left")
+    for header in ("cell", "accuracy", "decay at init", "lag at init", "decay trained", "lag trained"):
+        table.add_column(header, justify="left" if header == "cell" else "right")
+    for label, cell in result["cells"].items():
+        table.add_row(label, f"{cell['accuracy']:.1%}", f"{cell['init']['decay_per_10_steps']:.2g}",
+                      _number(cell["init"]["lag_below_1e-6"], "{}"), f"{cell['trained']['decay_per_10_steps']:.2g}",
+                      _number(cell["trained"]["lag_below_1e-6"], "{}"))
+    return table

@@ -42,8 +42,8 @@ class RecurrentModel:
                                   center=self.target.name == "price")
         seed_everything(self.config.seed)
         self.net_ = self._new_net()
-        x_train, y_train = self._windows(prices, range(self.min_history, train_end))
-        x_val, y_val = self._windows(prices, range(max(train_end, self.min_history), len(prices)))
+        x_train, y_train = self.windows(prices, range(self.min_history, train_end))
+        x_val, y_val = self.windows(prices, range(max(train_end, self.min_history), len(prices)))
         self.history_ = fit_network(self.net_, x_train, y_train, x_val, y_val, self.config, reporter=reporter,
                                     description=f"{self.name} seed {self.config.seed}")
         return self
@@ -54,7 +54,7 @@ class RecurrentModel:
         if start < self.min_history:
             raise ValueError(f"{self.name} needs {self.min_history} days of history; cannot predict day {start}")
         days = range(start, len(prices))
-        windows, _ = self._windows(prices, days)
+        windows, _ = self.windows(prices, days)
         scaled = predict_network(self.net_, windows)
         return self.target.to_price(self.scaler_.inverse(scaled), prices[days.start - 1:days.stop - 1])
 
@@ -78,7 +78,7 @@ class RecurrentModel:
         net = RecurrentForecaster(self.name, hidden=config.hidden, layers=config.layers, dropout=config.dropout)
         return net.to(resolve_device(config.device))
 
-    def _windows(self, prices: np.ndarray, days: range) -> tuple[torch.Tensor, torch.Tensor]:
+    def windows(self, prices: np.ndarray, days: range) -> tuple[torch.Tensor, torch.Tensor]:
         """Scaled input windows `[len(days), lookback]` and the scaled targets `[len(days)]` of those days."""
         scaled = torch.from_numpy(self.scaler_.transform(self.target.series(prices)).astype(np.float32))
         targets = scaled[days.start:days.stop] if len(days) else scaled[:0]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 ZOOM_DAYS = 60
@@ -75,6 +77,56 @@ def plot_losses(histories: Mapping[str, pd.DataFrame], path: str | Path, title: 
         axes.set_title(name)
         axes.legend(fontsize=8)
     figure.suptitle(title)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def plot_gates(explanation: Mapping[str, Any], path: str | Path, gates: Mapping[str, str], title: str) -> Path:
+    """Heatmaps of gate values, time × unit, one panel per gate (columns) and layer (rows)."""
+    plt = _pyplot()
+    layers = explanation["layers"]
+    figure, axes = plt.subplots(len(layers), len(gates), figsize=(3.2 * len(gates), 2.6 * len(layers) + 0.6),
+                                squeeze=False)
+    dates = explanation["dates"]
+    for row, layer in enumerate(layers):
+        for column, (name, label) in enumerate(gates.items()):
+            values = np.asarray(layer["values"][name]).T  # [steps, units] -> [units, steps]
+            low, high = (-1, 1) if name in ("g", "n") else (0, 1)
+            image = axes[row, column].imshow(values, aspect="auto", cmap="viridis", vmin=low, vmax=high,
+                                             interpolation="nearest")
+            axes[row, column].set_title(f"layer {layer['layer'] + 1}: {label} ({name})", fontsize=9)
+            axes[row, column].set_ylabel("unit")
+            ticks = np.linspace(0, len(dates) - 1, min(4, len(dates))).astype(int)
+            axes[row, column].set_xticks(ticks, [dates[t][5:] for t in ticks], fontsize=7)
+            figure.colorbar(image, ax=axes[row, column], fraction=0.046)
+    figure.suptitle(title)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def plot_gradients(result: Mapping[str, Any], path: str | Path) -> Path:
+    """Left: gradient by lag (log scale) per cell, at initialisation and trained. Right: the exploding RNN."""
+    plt = _pyplot()
+    figure, (decay, explode) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for index, (label, cell) in enumerate(result["cells"].items()):
+        for stage, style in (("init", "-"), ("trained", "--")):
+            curve = np.asarray(cell[stage]["curve"])
+            decay.semilogy(curve / curve[0], linestyle=style, color=f"C{index}",
+                           label=f"{label} ({stage}, {cell['accuracy']:.0%} correct)" if stage == "trained"
+                           else f"{label} ({stage})")
+    decay.axhline(1e-6, color="grey", linewidth=0.8, linestyle=":")
+    decay.set_xlabel("lag k (steps back from the output)")
+    decay.set_ylabel("‖∂y_T/∂x_(T−k)‖ / ‖∂y_T/∂x_T‖")
+    decay.set_title("vanishing: how far back the output still feels an input")
+    decay.legend(fontsize=7)
+    exploding = result["exploding"]
+    for label, colour in (("unclipped", "C3"), ("clipped", "C2")):
+        explode.semilogy(exploding[label]["grad_norms"], color=colour, label=f"{label} (norm before clipping)")
+    explode.axhline(exploding["clipped"]["clip"], color="C2", linestyle=":", label="clip threshold (update size)")
+    explode.set_xlabel("update")
+    explode.set_ylabel("gradient norm")
+    explode.set_title(f"exploding: RNN with spectral radius {result['settings']['radius']:g}")
+    explode.legend(fontsize=7)
     figure.tight_layout()
     return _save(figure, path)
 

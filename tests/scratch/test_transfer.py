@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+import torch
+
+import tickercast as tc
+from tests.conftest import price_frame
+from tickercast.errors import ConfigError
+from tickercast.scratch.transfer import replay
+from tickercast.train import predict_network
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_trained_model_replayed_in_numpy_gives_its_own_predictions(cell):
+    prices = price_frame(300, phi=0.3)
+    fc = tc.Forecaster(cell, lookback=6, hidden=5, layers=2, dropout=0.1, epochs=3).fit(prices)
+    model = fc.model_
+    close = prices["close"].to_numpy()
+    windows, _ = model.windows(close, range(model.min_history, len(close)))
+    expected = predict_network(model.net_, windows)
+    outputs, traces = replay(model.net_, windows.numpy())
+    np.testing.assert_allclose(outputs, expected, rtol=0, atol=1e-5)  # float32 network vs float64 NumPy
+    assert len(traces) == 2
+    assert traces[1].h.shape == (len(windows), 6, 5)
+    # and back in price units, exactly what the forecaster predicts
+    prices_back = model.target.to_price(model.scaler_.inverse(outputs), close[model.min_history - 1:-1])
+    np.testing.assert_allclose(prices_back, fc.predict(prices).to_numpy(), rtol=1e-5)
+
+
+def test_plain_rnn_has_no_numpy_cell():
+    fc = tc.Forecaster("rnn", lookback=4, hidden=3, layers=1, epochs=1).fit(price_frame(120))
+    with pytest.raises(ConfigError, match="cover lstm and gru, not rnn"):
+        replay(fc.model_.net_, torch.zeros(2, 4).numpy())

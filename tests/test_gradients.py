@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+import torch
+
+from tickercast.config import LabSettings
+from tickercast.errors import ConfigError
+from tickercast.gradients import (
+    decay_per_10,
+    exploding_rnn,
+    gradient_by_lag,
+    lab_network,
+    lag_below,
+    memory_task,
+    run_lab,
+    variants,
+)
+from tickercast.scratch import lstm
+from tickercast.scratch.transfer import from_torch
+
+TINY = LabSettings(hidden=4, steps=12, gap=4, iterations=20, explode_iterations=5, batch_size=16)
+
+
+def test_gradient_by_lag_agrees_with_the_numpy_backward_pass():
+    net = lab_network("lstm", hidden=5, seed=3)
+    curve = gradient_by_lag(net, steps=8, seed=1, batch=6)
+    x = torch.randn(6, 9, 1, generator=torch.Generator().manual_seed(1), dtype=torch.float64).numpy()
+    params = from_torch(net.recurrent)
+    trace = lstm.forward(params, x)
+    grad_h = np.zeros_like(trace.h)
+    grad_h[:, -1] = net.head.weight.detach().double().numpy()[0]  # y_T = w · h_T + b
+    by_hand = np.linalg.norm(lstm.backward(params, trace, grad_h).x, axis=2).mean(axis=0)[::-1]
+    np.testing.assert_allclose(curve, by_hand, rtol=1e-9)
+
+
+def test_geometric_curve_summaries():
+    curve = 0.5 ** np.arange(40.0)
+    assert decay_per_10(curve) == pytest.approx(0.5**10)
+    assert lag_below(curve) == 20  # 0.5^19 = 1.9e-6, 0.5^20 = 9.5e-7
+    assert lag_below(np.ones(5)) is None
+
+
+def test_memory_task_targets_the_first_value():
+    x, y = memory_task(32, gap=7, noise=1.0, generator=torch.Generator().manual_seed(0))
+    assert x.shape == (32, 8, 1)
+    assert torch.equal(x[:, 0, 0], y)
+    assert set(y.tolist()) == {-1.0, 1.0}
+
+
+def test_open_gate_variants_only_for_gated_cells():
+    assert variants(["rnn", "lstm", "gru"], 3.0) == [("rnn", "rnn", 0.0), ("lstm", "lstm", 0.0),
+                                                     ("lstm-open", "lstm", 3.0), ("gru", "gru", 0.0),
+                                                     ("gru-open", "gru", 3.0)]
+    assert variants(["lstm"], 0.0) == [("lstm", "lstm", 0.0)]
+
+
+def test_opening_the_forget_gate_sets_its_bias():
+    default, opened = lab_network("lstm", 4, seed=0), lab_network("lstm", 4, seed=0, gate_bias=3.0)
+    difference = (opened.recurrent.bias_ih_l0 - default.recurrent.bias_ih_l0).detach().numpy()
+    np.testing.assert_allclose(difference, [0] * 4 + [3] * 4 + [0] * 8)  # (i, f, g, o): only f moved
+
+
+def test_an_open_forget_gate_carries_gradients_further_back_than_a_plain_rnn():
+    rnn = gradient_by_lag(lab_network("rnn", 16, 0), 60, seed=0)
+    open_lstm = gradient_by_lag(lab_network("lstm", 16, 0, gate_bias=3.0), 60, seed=0)
+    assert decay_per_10(open_lstm) > 10 * decay_per_10(rnn)
+    assert lag_below(rnn) is not None
+    assert lag_below(open_lstm) is None or lag_below(open_lstm) > 2 * lag_below(rnn)
+
+
+def test_exploding_rnn_gradients_grow_with_lag_and_clipping_bounds_the_update():
+    result = exploding_rnn(TINY)
+    relative = np.asarray(result["init"]["curve"]) / result["init"]["curve"][0]
+    assert relative[5] > 1  # with spectral radius 3 the gradient grows going back in time
+    assert result["unclipped"]["max_grad_norm"] > TINY.clip
+    assert result["clipped"]["largest_step_norm"] <= TINY.clip
+
+
+def test_lab_reports_every_variant():
+    result = run_lab(["rnn", "gru"], TINY)
+    assert list(result["cells"]) == ["rnn", "gru", "gru-open"]
+    for cell in result["cells"].values():
+        assert 0 <= cell["accuracy"] <= 1
+        assert len(cell["init"]["curve"]) == TINY.steps + 1
+        assert len(cell["trained"]["relative_every_10"]) == 2
+    assert result["settings"]["gap"] == TINY.gap
+
+
+def test_unknown_cell():
+    with pytest.raises(ConfigError, match="unknown cell\\(s\\) transformer"):
+        run_lab(["transformer"], TINY)
