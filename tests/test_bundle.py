@@ -7,8 +7,9 @@ import torch
 
 import tickercast as tc
 from tests.conftest import TINY
-from tickercast.bundle import json_safe, read_bundle
+from tickercast.bundle import read_bundle
 from tickercast.errors import DataError
+from tickercast.jsonio import json_safe
 
 
 @pytest.fixture

@@ -126,3 +126,78 @@ def test_price_target_works_and_is_reported_in_prices(prices):
     fc = tc.Forecaster("lstm", **{**TINY, "target": "price"}).fit(prices)
     assert fc.metrics["test"]["rmse"] > 0
     assert fc.predict(prices).min() > 0
+
+
+def test_a_column_of_a_loaded_frame_is_accepted_as_a_series():
+    sp500 = tc.load("sp500").iloc[:300]
+    fc = tc.Forecaster("naive").fit(sp500["adj_close"])
+    assert fc.predict(sp500["adj_close"]).iloc[0] == sp500["adj_close"].iloc[0]
+    assert tc.Forecaster("naive").fit(sp500).predict(sp500["adj_close"]).iloc[-1] == sp500["adj_close"].iloc[-2]
+
+
+def test_minmax_scaler_still_starts_from_the_naive_forecast(prices):
+    fc = tc.Forecaster("lstm", **{**TINY, "scaler": "minmax", "epochs": 1, "lr": 1e-9}).fit(prices)
+    table = fc.predictions_
+    np.testing.assert_allclose(table["predicted"], table["naive"], rtol=1e-6)
+
+
+@pytest.mark.parametrize(("settings", "message"), [({"lookback": 5.5}, "lookback must be a whole number"),
+                                                   ({"epochs": "3"}, "epochs must be a whole number"),
+                                                   ({"seed": 2**32}, "seed must be a whole number from 0")])
+def test_settings_of_the_wrong_type(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        tc.Forecaster("gru", **settings)
+
+
+def test_unknown_model_is_refused_at_construction():
+    with pytest.raises(ConfigError, match="unknown model 'transformer'"):
+        tc.Forecaster("transformer")
+
+
+def test_unreadable_start_date(prices):
+    with pytest.raises(ConfigError, match="cannot read the start date 'garbage'"):
+        tc.Forecaster("naive").fit(prices).predict(prices, start="garbage")
+
+
+def test_a_model_saved_for_cuda_loads_on_the_cpu(prices, tmp_path):
+    import json
+
+    fc = tc.Forecaster("gru", **TINY).fit(prices)
+    folder = fc.save(tmp_path / "gpu-model")
+    config = json.loads((folder / "config.json").read_text())
+    config["settings"]["device"] = "cuda"
+    (folder / "config.json").write_text(json.dumps(config))
+    loaded = tc.Forecaster.load(folder)
+    assert loaded.config.device == "cpu"
+    pd.testing.assert_series_equal(loaded.predict(prices), fc.predict(prices))
+
+
+def test_a_loaded_model_keeps_its_predictions_and_saves_again(prices, tmp_path):
+    fc = tc.Forecaster("lstm", **TINY).fit(prices)
+    loaded = tc.Forecaster.load(fc.save(tmp_path / "a"))
+    assert list(loaded.predictions_.columns) == ["date", "actual", "predicted", "naive", "split"]
+    np.testing.assert_allclose(loaded.predictions_["predicted"], fc.predictions_["predicted"], atol=1e-6)
+    loaded.save(tmp_path / "b")
+    assert (tmp_path / "b" / "weights.safetensors").exists()
+
+
+def test_damaged_weights_are_a_clear_error(prices, tmp_path):
+    from tickercast.errors import DataError
+
+    folder = tc.Forecaster("lstm", **TINY).fit(prices).save(tmp_path / "m")
+    (folder / "weights.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(DataError, match="damaged weights file"):
+        tc.Forecaster.load(folder)
+
+
+def test_repairs_are_reported_once_not_once_per_model(tmp_path):
+    import warnings
+
+    frame = price_frame(200)
+    frame["open"] = frame["close"]
+    frame.iloc[5, frame.columns.get_loc("open")] = np.nan
+    with pytest.warns(tc.TickercastWarning, match="open have empty values"):
+        prices = tc.validate(frame, origin="f.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tc.TickercastWarning)
+        tc.compare(prices, "naive,gru", **TINY)

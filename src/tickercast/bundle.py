@@ -13,11 +13,6 @@ temporary name and renamed into place, so an interrupted save never leaves a hal
 
 from __future__ import annotations
 
-import functools
-import json
-import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +21,7 @@ import pandas as pd
 
 from tickercast._version import __version__
 from tickercast.errors import DataError
+from tickercast.jsonio import read_json, write_atomic, write_json
 
 FORMAT_VERSION = 1
 
@@ -41,13 +37,13 @@ def write_bundle(folder: str | Path, *, config: dict[str, Any], state: dict[str,
     write_json(folder / "config.json", config)
     if state["weights"]:
         weights = {name: np.ascontiguousarray(array) for name, array in state["weights"].items()}
-        _write_atomic(folder / "weights.safetensors", save_safetensors(weights, metadata={"format": "pt"}))
+        write_atomic(folder / "weights.safetensors", save_safetensors(weights, metadata={"format": "pt"}))
     if state["scaler"] is not None:
         write_json(folder / "scaler.json", state["scaler"])
     if state["history"] is not None:
         write_json(folder / "history.json", state["history"])
     write_json(folder / "metrics.json", metrics)
-    _write_atomic(folder / "predictions.csv", predictions.to_csv(index=False, float_format="%.6f").encode())
+    write_atomic(folder / "predictions.csv", predictions.to_csv(index=False, float_format="%.6f").encode())
     return folder
 
 
@@ -64,54 +60,23 @@ def read_bundle(folder: str | Path) -> dict[str, Any]:
         raise DataError(f"{folder}: saved by a newer tickercast ({config.get('tickercast_version')}); "
                         "upgrade tickercast to load it")
     weights_path = folder / "weights.safetensors"
+    try:
+        weights = load_file(weights_path) if weights_path.exists() else {}
+    except Exception as error:  # safetensors raises its own error types for damaged files
+        raise DataError(f"{weights_path}: damaged weights file ({error})") from None
     state = {
-        "weights": load_file(weights_path) if weights_path.exists() else {},
+        "weights": weights,
         "scaler": read_json(folder / "scaler.json") if (folder / "scaler.json").exists() else None,
         "history": read_json(folder / "history.json") if (folder / "history.json").exists() else None,
     }
     metrics = read_json(folder / "metrics.json") if (folder / "metrics.json").exists() else {}
-    return {"config": config, "state": state, "metrics": metrics}
+    return {"config": config, "state": state, "metrics": metrics, "predictions": _read_predictions(folder)}
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Strict JSON (NaN and infinity become null), written atomically."""
-    _write_atomic(path, (json.dumps(json_safe(data), indent=2) + "\n").encode())
-
-
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: damaged JSON ({error})") from None
-
-
-def json_safe(data: Any) -> Any:
-    """Replace NaN/inf by None and NumPy scalars by Python ones, recursively, so the output is strict JSON."""
-    if isinstance(data, dict):
-        return {str(key): json_safe(value) for key, value in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [json_safe(value) for value in data]
-    if isinstance(data, np.generic):
-        data = data.item()
-    if isinstance(data, float) and not math.isfinite(data):
+def _read_predictions(folder: Path) -> pd.DataFrame | None:
+    path = folder / "predictions.csv"
+    if not path.exists():
         return None
-    return data
-
-
-@functools.cache
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would have given
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    table = pd.read_csv(path, parse_dates=["date"])
+    table["split"] = pd.Categorical(table["split"], categories=("train", "val", "test"))
+    return table

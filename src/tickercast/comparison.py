@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from tickercast.config import ModelConfig
+from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill
 from tickercast.errors import ConfigError
 from tickercast.evaluate.metrics import METRIC_KEYS
@@ -29,9 +29,14 @@ class Result:
     def metrics(self) -> dict[str, dict[str, Any]]:
         return self.forecaster.metrics
 
+    @property
+    def label(self) -> str:
+        """`lstm-seed0` for a network run, `naive` for a baseline: the run's folder name."""
+        return self.model if self.seed is None else f"{self.model}-seed{self.seed}"
 
-def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1, test_size: float = 0.2,
-            val_size: float = 0.1, test_start: str | None = None, val_start: str | None = None,
+
+def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1, test_size: float = TEST_SIZE,
+            val_size: float = VAL_SIZE, test_start: str | None = None, val_start: str | None = None,
             price_column: str | None = None, fill: Fill = None, reporter: Reporter = SILENT,
             **settings: Any) -> list[Result]:
     """Fit every model on the same split; networks once per seed (seed, seed + 1, ...), baselines once.

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from tickercast.errors import ConfigError
 
 CELLS = ("lstm", "gru", "rnn")
+TARGETS = ("log_return", "price")
+SCALERS = ("standard", "minmax")
+FILLS = ("ffill",)
+#: The default split, shared by the Python API and the CLI: last 20% test, the 10% before it validation.
+TEST_SIZE, VAL_SIZE = 0.2, 0.1
+_KINDS = {int: (numbers.Integral, "a whole number"), float: (numbers.Real, "a number"), str: (str, "a name")}
 DEVICES = ("cpu", "auto", "cuda", "mps")
 
 
@@ -41,19 +49,23 @@ class ModelConfig:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
+        for field in fields(self):
+            value, kind = getattr(self, field.name), _KINDS[type(field.default)]
+            if not isinstance(value, kind[0]) or isinstance(value, bool):
+                raise ConfigError(f"{field.name} must be {kind[1]}, not {value!r}")
         checks = [
-            (self.target in ("log_return", "price"), "target must be log_return or price"),
+            (self.target in TARGETS, f"target must be one of {', '.join(TARGETS)}"),
             (self.lookback >= 1, "lookback must be at least 1"),
             (self.hidden >= 1, "hidden must be at least 1"),
             (self.layers >= 1, "layers must be at least 1"),
             (0 <= self.dropout < 1, "dropout must be in [0, 1)"),
             (self.epochs >= 1, "epochs must be at least 1"),
             (self.batch_size >= 1, "batch size must be at least 1"),
-            (self.lr > 0, "learning rate must be positive"),
+            (math.isfinite(self.lr) and self.lr > 0, "learning rate must be positive"),
             (self.patience >= 1, "patience must be at least 1"),
-            (self.clip >= 0, "clip must be 0 (off) or positive"),
-            (self.scaler in ("standard", "minmax"), "scaler must be standard or minmax"),
-            (self.seed >= 0, "seed must be a non-negative integer"),
+            (math.isfinite(self.clip) and self.clip >= 0, "clip must be 0 (off) or positive"),
+            (self.scaler in SCALERS, f"scaler must be one of {', '.join(SCALERS)}"),
+            (0 <= self.seed < 2**32, "seed must be a whole number from 0 to 2**32 - 1"),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
         ]
         for ok, message in checks:

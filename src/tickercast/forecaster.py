@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Self
 
@@ -17,11 +18,11 @@ import numpy as np
 import pandas as pd
 
 from tickercast.bundle import read_bundle, write_bundle
-from tickercast.config import ModelConfig
+from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill, validate
-from tickercast.errors import NotFittedError
+from tickercast.errors import ConfigError, DataError, NotFittedError, TickercastWarning, TrainingError
 from tickercast.evaluate.metrics import point_metrics
-from tickercast.models import make_model, restore_model
+from tickercast.models import MODELS, make_model, restore_model
 from tickercast.prepare.split import Split, check_long_enough, make_split
 from tickercast.progress import SILENT, Reporter
 
@@ -37,10 +38,12 @@ class Forecaster:
     """
 
     def __init__(self, model: str = "lstm", **settings: Any) -> None:
+        if model not in MODELS:
+            raise ConfigError(f"unknown model {model!r}; use one of: {', '.join(MODELS)}")
         self.model = model
         self.config = ModelConfig.from_settings(**settings)
 
-    def fit(self, prices: pd.DataFrame | pd.Series, *, test_size: float = 0.2, val_size: float = 0.1,
+    def fit(self, prices: pd.DataFrame | pd.Series, *, test_size: float = TEST_SIZE, val_size: float = VAL_SIZE,
             test_start: str | None = None, val_start: str | None = None, price_column: str | None = None,
             fill: Fill = None, reporter: Reporter = SILENT) -> Self:
         """Split chronologically, fit on the training part (validation for early stopping), score every part.
@@ -55,7 +58,7 @@ class Forecaster:
         model = make_model(self.model, self.config)
         by_fraction = test_start is None and val_start is None and max(test_size, val_size) < 1
         check_long_enough(split, model.min_history, sizes=(test_size, val_size) if by_fraction else None,
-                          settings=f"lookback {self.config.lookback} and this split")
+                          settings=f"lookback {self.config.lookback} and this split", origin=frame.attrs["origin"])
         started = time.perf_counter()
         model.fit(series[:split.val_end], split.train_end, reporter)
         self.fit_seconds_ = time.perf_counter() - started
@@ -63,9 +66,13 @@ class Forecaster:
         self.data_ = _describe(frame)
         self.split_ = _split_dates(split, frame.index)
         self.predictions_ = self._prediction_table(series, frame.index, split)
+        if not np.isfinite(self.predictions_["predicted"]).all():
+            raise TrainingError(f"the {self.model} model produced non-finite forecasts on {frame.attrs['origin']}; "
+                                "check the prices for absurd values, or lower the learning rate")
         self.metrics_ = {
-            part: point_metrics(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), rows["naive"].to_numpy())
-            for part, rows in self.predictions_.groupby("split", sort=False) if len(rows)
+            str(part): point_metrics(rows["actual"].to_numpy(), rows["predicted"].to_numpy(),
+                                     rows["naive"].to_numpy())
+            for part, rows in self.predictions_.groupby("split", sort=False, observed=True) if len(rows)
         }
         return self
 
@@ -76,9 +83,13 @@ class Forecaster:
         """
         model = self._fitted()
         frame = _as_frame(prices, self.data_["price_column"], None)
-        series = frame[self.data_["price_column"]].to_numpy(dtype=np.float64)
-        first = model.min_history if start is None else max(int(frame.index.searchsorted(pd.Timestamp(start))),
-                                                            model.min_history)
+        series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
+        first = model.min_history
+        if start is not None:
+            try:
+                first = max(int(frame.index.searchsorted(pd.Timestamp(start))), first)
+            except ValueError:
+                raise ConfigError(f"cannot read the start date {start!r}; write it as YYYY-MM-DD") from None
         values = model.predict(series, first) if first < len(series) else np.empty(0)
         return pd.Series(values, index=frame.index[first:], name="predicted")
 
@@ -91,9 +102,9 @@ class Forecaster:
     @property
     def history(self) -> pd.DataFrame:
         """Training and validation loss per epoch (empty for baselines); epoch 0 is the untrained network."""
-        model = self._fitted()
-        epochs = model.state()["history"] or {"epochs": []}
-        return pd.DataFrame(epochs["epochs"], columns=["epoch", "train_loss", "val_loss", "seconds"])
+        history = getattr(self._fitted(), "history_", None)
+        epochs = history.epochs if history is not None else []
+        return pd.DataFrame(epochs, columns=["epoch", "train_loss", "val_loss", "seconds"])
 
     def save(self, folder: str | Path) -> Path:
         """Write the model bundle (JSON + safetensors, see `tickercast.bundle`) and return its folder."""
@@ -104,13 +115,20 @@ class Forecaster:
                             predictions=self.predictions_)
 
     @classmethod
-    def load(cls, folder: str | Path) -> Forecaster:
-        """Rebuild a saved forecaster; it predicts exactly as it did before saving."""
+    def load(cls, folder: str | Path, device: str = "cpu") -> Forecaster:
+        """Rebuild a saved forecaster on `device` (a model trained on a GPU loads on a CPU machine).
+
+        It predicts exactly as it did before saving.
+        """
         bundle = read_bundle(folder)
         config = bundle["config"]
-        forecaster = cls(config["model"], **config["settings"])
-        forecaster.model_ = restore_model(config["model"], forecaster.config, bundle["state"])
+        forecaster = cls(config["model"], **{**config["settings"], "device": device})
+        try:
+            forecaster.model_ = restore_model(config["model"], forecaster.config, bundle["state"])
+        except (RuntimeError, KeyError, TypeError, ValueError) as error:
+            raise DataError(f"{folder}: the saved weights do not match the saved settings ({error})") from None
         forecaster.metrics_ = bundle["metrics"]
+        forecaster.predictions_ = bundle["predictions"]
         forecaster.data_, forecaster.split_ = config["data"], config["split"]
         forecaster.fit_seconds_ = config.get("fit_seconds")
         return forecaster
@@ -138,15 +156,20 @@ class Forecaster:
 
 
 def _as_frame(prices: pd.DataFrame | pd.Series, price_column: str | None, fill: Fill) -> pd.DataFrame:
-    """Pass any user input through the validation gate (cheap for data that already passed it)."""
-    if isinstance(prices, pd.Series):
-        prices = prices.to_frame(name="close")
-        price_column = None
+    """Pass any user input through the validation gate.
+
+    A Series is the price column itself, whatever its name. Data that already passed the gate (it carries
+    a PriceFrame's attrs) is checked again, but its repairs were reported when it was loaded: not twice.
+    """
     attrs = dict(prices.attrs)
+    if isinstance(prices, pd.Series):
+        prices, price_column = prices.to_frame(name="close"), "close"
     column = price_column or attrs.get("price_column")
-    frame = validate(prices, origin=attrs.get("origin", "data"), price_column=column, fill=fill,
-                     source=attrs.get("source", "dataframe"), ticker=attrs.get("ticker"))
-    return frame
+    with warnings.catch_warnings():
+        if "price_column" in attrs:
+            warnings.simplefilter("ignore", TickercastWarning)
+        return validate(prices, origin=attrs.get("origin", "data"), price_column=column, fill=fill,
+                        source=attrs.get("source", "dataframe"), ticker=attrs.get("ticker"))
 
 
 def _describe(frame: pd.DataFrame) -> dict[str, Any]:

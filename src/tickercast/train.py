@@ -21,7 +21,11 @@ _EVAL_CHUNK = 8192  # windows per forward pass when evaluating; bounds memory on
 
 @dataclass
 class History:
-    """Loss per epoch (epoch 0 = the untrained network) and which epoch's weights were kept."""
+    """Loss per epoch and which epoch's weights were kept.
+
+    Epoch 0 is the untrained network, measured in evaluation mode; later training losses are the mean over
+    the epoch's batches with dropout on, so the first step of the training curve mixes the two.
+    """
 
     epochs: list[dict[str, float | int | None]] = field(default_factory=list)
     best_epoch: int = 0

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from tests.conftest import price_frame
 
+from tests.conftest import price_frame
 from tickercast.cli import main
 
 SMALL = ["--lookback", "5", "--hidden", "4", "--layers", "1", "--epochs", "2", "--batch-size", "32"]
@@ -182,3 +182,20 @@ def test_demo_prints_the_table_and_writes_plots(tmp_path, capsys):
     assert (out / "prediction.png").exists()
     assert (out / "loss.png").exists()
     assert (out / "lstm-seed0" / "weights.safetensors").exists()
+
+
+def test_out_that_is_a_file_fails_before_training(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    code, _, err = run(capsys, "train", "--data", "sp500", "--model", "lstm", "--out", str(blocker))
+    assert code == 2
+    assert err.startswith(f"error: cannot use --out {blocker}")
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--test-size", "0"], "test size must be above 0"),
+                                                (["--test-size", "nan"], "test size must be a fraction"),
+                                                (["--seed", "4294967296"], "seed must be a whole number")])
+def test_impossible_settings_exit_2(args, message, capsys):
+    code, _, err = run(capsys, "train", "--data", "sp500", "--model", "naive", *args)
+    assert code == 2
+    assert message in err

@@ -132,3 +132,18 @@ def test_shared_ibm_file_reads_with_a_warning_for_its_junk_row(ibm_csv):
     assert frame.attrs["ticker"] == "IBM"
     assert frame.attrs["price_column"] == "close"
     assert frame.loc["2017-12-29", "close"] == 153.42
+
+
+def test_semicolon_file_with_decimal_points_is_not_misread(tmp_path):
+    text = "Date;Close\n2024-01-02;100.13\n2024-01-03;99.9\n"
+    assert read_csv(write(tmp_path, text))["close"].tolist() == [100.13, 99.9]
+
+
+def test_old_mac_line_endings(tmp_path):
+    assert read_csv(write(tmp_path, "Date,Close\r2024-01-02,1\r2024-01-03,2\r"))["close"].tolist() == [1.0, 2.0]
+
+
+def test_junk_row_in_the_middle_of_a_kaggle_file_names_the_date_problem(tmp_path):
+    text = "Date,Close,Name\n2024-01-02,1,IBM\n-1,,\n2024-01-03,2,IBM\n"
+    with pytest.raises(DataError, match="line 3: cannot read date '-1'"):
+        read_csv(write(tmp_path, text))

@@ -137,3 +137,19 @@ def test_dataframe_with_a_datetime_index_is_accepted():
 def test_unknown_fill_method():
     with pytest.raises(DataError, match="unknown fill method 'zero'"):
         validate(raw(GOOD), origin="f.csv", fill="zero")
+
+
+def test_yfinance_multiindex_columns_for_one_ticker():
+    columns = pd.MultiIndex.from_tuples([("Adj Close", "IBM"), ("Close", "IBM")], names=["Price", "Ticker"])
+    frame = pd.DataFrame([[1.0, 1.1], [2.0, 2.1]], columns=columns,
+                         index=pd.DatetimeIndex(["2024-01-02", "2024-01-03"], name="Date"))
+    prices = validate(frame, origin="yf")
+    assert prices.attrs["price_column"] == "adj_close"
+    assert prices["close"].tolist() == [1.1, 2.1]
+
+
+def test_multiindex_columns_for_several_tickers_are_refused():
+    columns = pd.MultiIndex.from_tuples([("Close", "IBM"), ("Close", "MSFT")])
+    frame = pd.DataFrame([[1.0, 1.1]], columns=columns, index=pd.DatetimeIndex(["2024-01-02"]))
+    with pytest.raises(DataError, match="several tickers"):
+        validate(frame, origin="yf")

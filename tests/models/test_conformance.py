@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from tests.conftest import TINY, price_frame
 
+from tests.conftest import TINY, price_frame
 from tickercast.config import ModelConfig
 from tickercast.models import MODELS, make_model, restore_model
 from tickercast.progress import SILENT

@@ -31,10 +31,12 @@ def test_minmax_maps_the_training_range_onto_minus_one_one(train):
     assert scaled.max() == pytest.approx(1)
 
 
-@given(train=values)
-def test_uncentred_standard_scaling_keeps_zero_at_zero(train):
-    scaler = fit_scaler(train, "standard", center=False)
+@given(train=values, kind=st.sampled_from(["standard", "minmax"]))
+def test_uncentred_scaling_keeps_zero_at_zero(train, kind):
+    scaler = fit_scaler(train, kind, center=False)
     assert scaler.transform(np.array([0.0]))[0] == 0.0
+    if kind == "minmax":
+        assert np.abs(scaler.transform(train)).max() == pytest.approx(1)
 
 
 def test_nan_in_training_values_is_ignored():

@@ -62,3 +62,16 @@ def test_no_test_days():
     split = Split(train_end=MIN_TRAIN_WINDOWS + 5, val_end=60, n=60)
     with pytest.raises(SeriesTooShortError, match="no test days"):
         check_long_enough(split, 5, settings="x")
+
+
+@pytest.mark.parametrize(("test_size", "val_size", "message"), [
+    (0, 0.1, "test size must be above 0"),
+    (0.6, 0.5, "leave nothing to train on"),
+    (float("nan"), 0.1, "test size must be a fraction"),
+    (0.2, float("inf"), "validation size must be a fraction"),
+])
+def test_impossible_sizes_are_refused_at_once(test_size, val_size, message):
+    with pytest.raises(ConfigError, match=message):
+        make_split(DATES, test_size=test_size, val_size=val_size)
+    with pytest.raises(ConfigError, match=message):
+        rows_needed(21, test_size, val_size)

@@ -1,8 +1,8 @@
 import matplotlib.image
 import pytest
-from tests.conftest import TINY
 
 import tickercast as tc
+from tests.conftest import TINY
 from tickercast.report.plots import plot_losses, plot_predictions
 
 

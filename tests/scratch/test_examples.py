@@ -33,7 +33,7 @@ def test_company_a_ends_near_zero_and_company_b_near_one():
 def test_nn_lstm_with_the_same_weights_gives_the_same_values(sequence):
     net = torch.nn.LSTM(1, 1, batch_first=True).double()
     to_torch(statquest_lstm(), net)
-    out, (h, c) = net(torch.tensor(sequence, dtype=torch.float64)[None, :, None])
+    out, (_, c) = net(torch.tensor(sequence, dtype=torch.float64)[None, :, None])
     trace = run(sequence)
     np.testing.assert_allclose(out.detach().numpy()[0, :, 0], trace.h[0, :, 0], atol=1e-12)
     assert c.item() == pytest.approx(trace.c[0, -1, 0], abs=1e-12)

@@ -30,3 +30,17 @@ def test_plain_rnn_has_no_numpy_cell():
     fc = tc.Forecaster("rnn", lookback=4, hidden=3, layers=1, epochs=1).fit(price_frame(120))
     with pytest.raises(ConfigError, match="cover lstm and gru, not rnn"):
         replay(fc.model_.net_, torch.zeros(2, 4).numpy())
+
+
+def test_weights_copy_both_ways_per_layer_of_a_trained_model():
+    from tickercast.scratch import CellParams
+    from tickercast.scratch.transfer import from_torch, to_torch
+
+    fc = tc.Forecaster("gru", lookback=4, hidden=3, layers=2, epochs=1).fit(price_frame(120))
+    recurrent = fc.model_.net_.recurrent
+    layer_one = from_torch(recurrent, layer=1)
+    new = CellParams.random(input_size=3, hidden=3, gates=3, seed=5)
+    to_torch(new, recurrent, layer=1)
+    np.testing.assert_allclose(from_torch(recurrent, layer=1).w_hh, new.w_hh, atol=1e-7)  # float32 inside
+    assert not np.allclose(layer_one.w_hh, new.w_hh)
+    np.testing.assert_array_equal(from_torch(recurrent, layer=0).w_ih.shape, (9, 1))

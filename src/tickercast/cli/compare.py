@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from tickercast.cli import options
@@ -35,13 +34,16 @@ def register_demo(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tickercast.comparison import compare, summarize
     from tickercast.progress import progress_bars
+    from tickercast.report.run import prepare_folder, write_run
 
+    out = prepare_folder(args.out) if args.out else None
     prices = options.load_prices(args)
     with progress_bars(False if args.json else None) as reporter:
         results = compare(prices, args.models, seeds=args.seeds, price_column=args.price_column,
                           reporter=reporter, **options.fit_options(args), **options.model_settings(args))
     summary = summarize(results)
-    out = _save(results, Path(args.out)) if args.out else None
+    if out:
+        write_run(out, {result.label: result.forecaster for result in results}, nested=True, summary=summary)
     first = results[0].forecaster
     if args.json:
         from tickercast.cli.render import print_json
@@ -60,27 +62,3 @@ def run(args: argparse.Namespace) -> int:
     if out:
         show(f"  {out / 'prediction.png'}\n  {out / 'loss.png'}")
     return 0
-
-
-def _save(results: list[Any], out: Path) -> Path:
-    """Each model's bundle in its own folder, plus comparison plots and the table as CSV."""
-    import pandas as pd
-
-    from tickercast.comparison import summarize
-    from tickercast.report.plots import plot_losses, plot_predictions
-
-    out.mkdir(parents=True, exist_ok=True)
-    predictions, histories = {}, {}
-    for result in results:
-        label = result.model if result.seed is None else f"{result.model}-seed{result.seed}"
-        result.forecaster.save(out / label)
-        predictions[label] = result.forecaster.predictions_
-        if len(result.forecaster.history):
-            histories[label] = result.forecaster.history
-    data = results[0].forecaster.data_
-    title = f"{data['ticker']} {data['price_column']}"
-    plot_predictions(predictions, out / "prediction.png", title)
-    if histories:
-        plot_losses(histories, out / "loss.png", f"{title}: training")
-    pd.DataFrame(summarize(results)).to_csv(out / "summary.csv", index=False)
-    return out

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from tickercast.bundle import json_safe
+from tickercast.jsonio import json_safe
 
 _COLUMNS = (  # key, header, format
     ("rmse", "RMSE", "{:.4g}"),

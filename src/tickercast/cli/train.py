@@ -23,12 +23,15 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tickercast.forecaster import Forecaster
     from tickercast.progress import progress_bars
+    from tickercast.report.run import prepare_folder, write_run
 
+    out = prepare_folder(args.out) if args.out else None
     prices = options.load_prices(args)
     forecaster = Forecaster(args.model, **options.model_settings(args))
     with progress_bars(False if args.json else None) as reporter:
         forecaster.fit(prices, price_column=args.price_column, reporter=reporter, **options.fit_options(args))
-    out = save_run(forecaster, Path(args.out)) if args.out else None
+    if out:
+        write_run(out, {forecaster.model: forecaster}, nested=False)
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -36,18 +39,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_summary(forecaster, out)
     return 0
-
-
-def save_run(forecaster: Any, out: Path) -> Path:
-    """The bundle plus its two plots: prediction.png and (for networks) loss.png."""
-    from tickercast.report.plots import plot_losses, plot_predictions
-
-    forecaster.save(out)
-    title = f"{forecaster.data_['ticker']} {forecaster.data_['price_column']}: {forecaster.model}"
-    plot_predictions({forecaster.model: forecaster.predictions_}, out / "prediction.png", title)
-    if len(forecaster.history):
-        plot_losses({forecaster.model: forecaster.history}, out / "loss.png", f"{title} training")
-    return out
 
 
 def describe(forecaster: Any, out: Path | None) -> dict[str, Any]:
@@ -66,8 +57,8 @@ def describe(forecaster: Any, out: Path | None) -> dict[str, Any]:
 
 
 def _best_epoch(forecaster: Any) -> int | None:
-    history = forecaster.model_.state()["history"]
-    return None if history is None else history["best_epoch"]
+    history = getattr(forecaster.model_, "history_", None)
+    return None if history is None else history.best_epoch
 
 
 def _print_summary(forecaster: Any, out: Path | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,7 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
     ('close', Timestamp('2006-01-03 00:00:00'))
     """
     path = Path(path)
-    text = _decoded(_read_bytes(path), path)
+    text = _decoded(_read_bytes(path), path).replace("\r\n", "\n").replace("\r", "\n")  # old Mac endings too
     header = next((line for line in text.splitlines() if line.strip()), "")
     sep = _delimiter(header)
     if sep != r"\s+":
@@ -42,7 +43,7 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
         raise DataError(f"{path}: not a readable CSV file ({first_line})") from None
     table.index = pd.RangeIndex(2, len(table) + 2)  # line numbers as an editor shows them (header is line 1)
     return validate(table, origin=str(path), price_column=price_column, fill=fill, ticker=ticker,
-                    decimal_comma=sep == ";")
+                    decimal_comma=sep == ";" and _uses_decimal_comma(text))
 
 
 def read_parquet(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
@@ -102,11 +103,20 @@ def _decoded(data: bytes, path: Path) -> str:
 def _check_field_counts(text: str, sep: str, path: Path) -> None:
     """A row with more fields than the header means a garbled file; pandas would silently drop the extra."""
     rows = csv.reader(io.StringIO(text), delimiter=sep)
-    width = len(next(rows, []))
-    for line, row in enumerate(rows, start=2):
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
-            raise DataError(f"{path}, line {line}: {len(row)} fields but the header has {width}; "
-                            "the file is garbled or uses another delimiter")
+    try:
+        width = len(next(rows, []))
+        for line, row in enumerate(rows, start=2):
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise DataError(f"{path}, line {line}: {len(row)} fields but the header has {width}; "
+                                "the file is garbled or uses another delimiter")
+    except csv.Error as error:
+        raise DataError(f"{path}: not a readable CSV file ({error})") from None
+
+
+def _uses_decimal_comma(text: str) -> bool:
+    """Semicolon files from European spreadsheets write 1.234,5; others (a few exports) still use 1234.5."""
+    sample = text[:20_000]
+    return bool(re.search(r"\d,\d", sample)) and not re.search(r"(?<![\d.])\d+\.\d+(?![\d.,])", sample)
 
 
 def _delimiter(header: str) -> str:

@@ -17,7 +17,7 @@ from tickercast.errors import DataError
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
 
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "date": ("date", "timestamp", "datetime", "day", "data", "dt"),
+    "date": ("date", "timestamp", "datetime", "data"),
     "open": ("open", "otwarcie", "o"),
     "high": ("high", "najwyzszy", "h"),
     "low": ("low", "najnizszy", "l"),

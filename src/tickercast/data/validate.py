@@ -16,12 +16,12 @@ from typing import Literal
 
 import pandas as pd
 
+from tickercast.config import FILLS
 from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
 from tickercast.data.parse import is_missing, parse_dates, parse_numbers
 from tickercast.errors import DataError, TickercastWarning
 
 Fill = Literal["ffill"] | None
-FILLS = ("ffill",)
 
 
 def validate(raw: pd.DataFrame, *, origin: str, price_column: str | None = None, fill: Fill = None,
@@ -40,6 +40,8 @@ def validate(raw: pd.DataFrame, *, origin: str, price_column: str | None = None,
     """
     if fill is not None and fill not in FILLS:
         raise DataError(f"unknown fill method {fill!r}; use one of: {', '.join(FILLS)}")
+    if isinstance(raw.columns, pd.MultiIndex):
+        raw = _single_level(raw, origin)
     if isinstance(raw.index, pd.DatetimeIndex):
         raw = raw.rename_axis("date").reset_index()
         raw.index = pd.RangeIndex(1, len(raw) + 1)
@@ -95,10 +97,21 @@ def _drop_trailing_junk(table: pd.DataFrame, origin: str, rows: str) -> pd.DataF
     return table.iloc[:end]
 
 
+def _single_level(raw: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """yfinance's (Price, Ticker) columns: keep the price names when the frame holds one ticker."""
+    levels = range(raw.columns.nlevels)
+    names = max(levels, key=lambda k: sum(canonical_name(v) is not None for v in raw.columns.get_level_values(k)))
+    if any(len(raw.columns.get_level_values(k).unique()) > 1 for k in levels if k != names):
+        raise DataError(f"{origin}: columns for several tickers; select one ticker's columns first")
+    flat = raw.copy()
+    flat.columns = raw.columns.get_level_values(names)
+    return flat
+
+
 def _ticker(table: pd.DataFrame, origin: str) -> str | None:
     if "ticker" not in table:
         return None
-    names = table["ticker"].dropna().astype(str).str.strip().unique()
+    names = table["ticker"][~is_missing(table["ticker"])].astype(str).str.strip().unique()
     if len(names) > 1:
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         raise DataError(f"{origin}: holds {len(names)} tickers ({shown}); keep one ticker per file")

@@ -1,7 +1,8 @@
 """Scalers: fit on the training part only, applied everywhere, saved as plain JSON.
 
-Standard scaling for a log-return target divides by the training spread without centring
-(`center=False`), so a zero return stays zero and a zero network output stays the naive forecast.
+For a log-return target both scalers work without centring (`center=False`): standard scaling divides by
+the training root-mean-square, min-max by the largest absolute training value. A zero return then stays
+zero, so a zero network output stays the naive forecast whichever scaler is chosen.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tickercast.config import SCALERS
 from tickercast.errors import ConfigError, DataError
 
 
@@ -41,14 +43,11 @@ class Scaler:
         return cls(kind=str(data["kind"]), shift=float(data["shift"]), scale=float(data["scale"]))
 
 
-SCALERS = ("standard", "minmax")
-
-
 def fit_scaler(train: np.ndarray, kind: str = "standard", center: bool = True) -> Scaler:
     """Learn a scaler from training values only (NaNs ignored).
 
-    `standard`: zero mean, unit variance (mean kept at 0 when `center` is False: x / rms).
-    `minmax`: the training range onto [-1, 1].
+    `standard`: zero mean, unit variance (without centring: x / rms).
+    `minmax`: the training range onto [-1, 1] (without centring: x / max|x|, inside [-1, 1]).
     """
     values = train[np.isfinite(train)]
     if values.size == 0:
@@ -56,9 +55,11 @@ def fit_scaler(train: np.ndarray, kind: str = "standard", center: bool = True) -
     if kind == "standard":
         shift = float(values.mean()) if center else 0.0
         scale = float(np.sqrt(np.mean((values - shift) ** 2)))
-    elif kind == "minmax":
+    elif kind == "minmax" and center:
         low, high = float(values.min()), float(values.max())
         shift, scale = (high + low) / 2, (high - low) / 2
+    elif kind == "minmax":
+        shift, scale = 0.0, float(np.abs(values).max())
     else:
         raise ConfigError(f"unknown scaler {kind!r}; use one of: {', '.join(SCALERS)}")
     if not scale > 0:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from tickercast.config import TEST_SIZE, VAL_SIZE
 from tickercast.errors import ConfigError, SeriesTooShortError
 
 #: Fewest training windows we accept: below this a network learns nothing worth measuring.
@@ -33,7 +34,7 @@ class Split:
         return "train" if day < self.train_end else "val" if day < self.val_end else "test"
 
 
-def make_split(dates: pd.DatetimeIndex, *, test_size: float = 0.2, val_size: float = 0.1,
+def make_split(dates: pd.DatetimeIndex, *, test_size: float = TEST_SIZE, val_size: float = VAL_SIZE,
                test_start: str | None = None, val_start: str | None = None) -> Split:
     """Cut the dates into train, validation and test parts, in time order.
 
@@ -44,9 +45,10 @@ def make_split(dates: pd.DatetimeIndex, *, test_size: float = 0.2, val_size: flo
     Split(train_end=70, val_end=80, n=100)
     """
     n = len(dates)
-    val_end = n - _rows(test_size, n, "test size") if test_start is None else _position(dates, test_start)
+    check_sizes(test_size, val_size)
+    val_end = n - _rows(test_size, n) if test_start is None else _position(dates, test_start)
     if val_start is None:
-        train_end = val_end - _rows(val_size, n, "validation size")
+        train_end = val_end - _rows(val_size, n)
     else:
         train_end = _position(dates, val_start)
         if train_end > val_end:
@@ -54,7 +56,7 @@ def make_split(dates: pd.DatetimeIndex, *, test_size: float = 0.2, val_size: flo
     return Split(train_end=max(train_end, 0), val_end=max(val_end, 0), n=n)
 
 
-def check_long_enough(split: Split, first_day: int, *, settings: str,
+def check_long_enough(split: Split, first_day: int, *, settings: str, origin: str = "data",
                       sizes: tuple[float, float] | None = None) -> None:
     """Raise SeriesTooShortError, saying what is missing and how many rows would do, if a part is too small.
 
@@ -70,23 +72,34 @@ def check_long_enough(split: Split, first_day: int, *, settings: str,
     if not problems:
         return
     needed = f"; it needs at least {rows_needed(first_day, *sizes)} rows" if sizes else ""
-    raise SeriesTooShortError(f"the series has {split.n} rows, which leaves {' and '.join(problems)} with "
+    raise SeriesTooShortError(f"{origin}: the series has {split.n} rows, which leaves {' and '.join(problems)} with "
                               f"{settings}{needed}; use a longer series, a shorter lookback or smaller splits")
+
+
+def check_sizes(test_size: float, val_size: float) -> None:
+    """Sizes must be finite, the test part non-empty, and fractions must leave something to train on."""
+    for size, what in ((test_size, "test size"), (val_size, "validation size")):
+        if not math.isfinite(size) or size < 0 or (size >= 1 and size != int(size)):
+            raise ConfigError(f"{what} must be a fraction in [0, 1) or a whole number of rows, not {size}")
+    if test_size == 0:
+        raise ConfigError("test size must be above 0: a model needs days it has never seen to be scored on")
+    fractions = [size for size in (test_size, val_size) if size < 1]
+    if sum(fractions) >= 1:
+        raise ConfigError(f"test size {test_size} and validation size {val_size} leave nothing to train on")
 
 
 def rows_needed(first_day: int, test_size: float, val_size: float) -> int:
     """Smallest series length whose split by these sizes leaves enough training windows and evaluation days."""
+    check_sizes(test_size, val_size)
     n = first_day + MIN_TRAIN_WINDOWS + 1
-    while True:
-        test, val = _rows(test_size, n, "test size"), _rows(val_size, n, "validation size")
+    while True:  # ends: the training part grows with n because the fractions sum below 1
+        test, val = _rows(test_size, n), _rows(val_size, n)
         if n - test - val - first_day >= MIN_TRAIN_WINDOWS and test >= 1 and (val >= 1 or val_size == 0):
             return n
         n += 1
 
 
-def _rows(size: float, n: int, what: str) -> int:
-    if size < 0 or (size >= 1 and size != int(size)):
-        raise ConfigError(f"{what} must be a fraction in [0, 1) or a whole number of rows, not {size}")
+def _rows(size: float, n: int) -> int:
     return int(size) if size >= 1 else math.ceil(n * size - 1e-9)
 
 

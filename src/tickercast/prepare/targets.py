@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tickercast.config import TARGETS
 from tickercast.errors import ConfigError
 
 
@@ -34,11 +35,12 @@ class Target:
         return values
 
 
-TARGETS = {"log_return": Target("log_return", offset=1), "price": Target("price", offset=0)}
+_TARGETS = {"log_return": Target("log_return", offset=1), "price": Target("price", offset=0)}
+assert tuple(_TARGETS) == TARGETS
 
 
 def get_target(name: str) -> Target:
     """Look up a target by name, with a clear error for typos."""
-    if name not in TARGETS:
+    if name not in _TARGETS:
         raise ConfigError(f"unknown target {name!r}; use one of: {', '.join(TARGETS)}")
-    return TARGETS[name]
+    return _TARGETS[name]

@@ -1,0 +1,46 @@
+"""A command's results on disk: one bundle per model, the plots that compare them, the summary table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tickercast.errors import DataError
+from tickercast.report.plots import plot_losses, plot_predictions
+
+
+def prepare_folder(out: str | Path) -> Path:
+    """Create the output folder before any training, so a bad --out fails in a second, not after an hour."""
+    folder = Path(out).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(f"cannot use --out {out}: {error.strerror or error}") from None
+    return folder
+
+
+def write_run(out: Path, forecasters: Mapping[str, Any], *, nested: bool,
+              summary: list[dict[str, Any]] | None = None) -> Path:
+    """Save each fitted forecaster (in `out`, or in `out/<label>` when `nested`) and plot them together.
+
+    Writes `prediction.png` (every model's forecasts), `loss.png` (every network's losses) and, given a
+    summary, `summary.csv`.
+    """
+    try:
+        for label, forecaster in forecasters.items():
+            forecaster.save(out / label if nested else out)
+        first = next(iter(forecasters.values()))
+        title = f"{first.data_['ticker']} {first.data_['price_column']}"
+        plot_predictions({label: fc.predictions_ for label, fc in forecasters.items()}, out / "prediction.png",
+                         title)
+        histories = {label: fc.history for label, fc in forecasters.items() if len(fc.history)}
+        if histories:
+            plot_losses(histories, out / "loss.png", f"{title}: training")
+        if summary is not None:
+            pd.DataFrame(summary).to_csv(out / "summary.csv", index=False)
+    except OSError as error:
+        raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
+    return out
