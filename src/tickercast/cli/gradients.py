@@ -27,6 +27,8 @@ def register(commands: Any) -> None:
     parser.add_argument("--gate-bias", type=float, default=defaults["gate_bias"],
                         help="bias added to the forget/update gate in the open-gate runs (0: skip them)")
     parser.add_argument("--seed", type=int, default=defaults["seed"], help="seed of weights and data")
+    parser.add_argument("--seeds", type=int, default=defaults["seeds"],
+                        help="memory-task runs per cell (seeds --seed, --seed + 1, ...)")
     parser.add_argument("--out", default="runs/gradients", metavar="DIR", help="where to write gradients.png")
     parser.add_argument("--json", action="store_true", help="print the curves and accuracies as one JSON object")
     parser.set_defaults(run=run)
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.report.plots import plot_gradients
 
     settings = LabSettings(hidden=args.hidden, steps=args.steps, gap=args.gap, iterations=args.iterations,
-                           gate_bias=args.gate_bias, seed=args.seed)
+                           gate_bias=args.gate_bias, seed=args.seed, seeds=args.seeds)
     cells = [cell.strip() for cell in args.cells.split(",") if cell.strip()]
     with progress_bars(False if args.json else None) as reporter:
         result = run_lab(cells, settings, reporter)
@@ -50,10 +52,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from tickercast.cli.render import gradient_lab_table, show
 
-    exploding = result["exploding"]
+    unclipped, clipped = result["exploding"]["unclipped"], result["exploding"]["clipped"]
     show(gradient_lab_table(result),
-         f"exploding: an RNN with recurrent spectral radius {settings.radius:g} has gradient norms up to "
-         f"{exploding['unclipped']['max_grad_norm']:.3g} (median {exploding['unclipped']['median_grad_norm']:.3g}); "
-         f"clipping at {settings.clip:g} keeps every update's gradient norm at or below {settings.clip:g}",
+         f"exploding: an RNN with recurrent spectral radius {settings.radius:g}, trained by plain SGD, has gradient "
+         f"norms up to {unclipped['max_grad_norm']:.3g}; without clipping its weights end at norm "
+         f"{unclipped['final_weight_norm']:.3g} (loss {unclipped['final_loss']:.3g}), with clipping at "
+         f"{settings.clip:g} at {clipped['final_weight_norm']:.3g} (loss {clipped['final_loss']:.3g})",
          f"wrote {result['plot']}")
     return 0

@@ -119,13 +119,15 @@ def gradient_lab_table(result: Mapping[str, Any]) -> Any:
 
     settings = result["settings"]
     table = Table(title=f"remembering the first of {settings['gap'] + 1} values "
-                        f"({settings['iterations']} Adam updates, hidden {settings['hidden']})",
+                        f"({settings['iterations']} Adam updates, hidden {settings['hidden']}; solved: runs "
+                        "with at least 95% correct)",
                   caption="decay: factor per 10 steps of ‖∂y_T/∂x_(T-k)‖ (1 = no decay); lag: first k where it "
                           "falls below 1e-6 of k = 0 ('—': not within the steps measured)", caption_justify="left")
-    for header in ("cell", "accuracy", "decay at init", "lag at init", "decay trained", "lag trained"):
+    for header in ("cell", "accuracy", "solved", "decay at init", "lag at init", "decay trained", "lag trained"):
         table.add_column(header, justify="left" if header == "cell" else "right")
     for label, cell in result["cells"].items():
-        table.add_row(label, f"{cell['accuracy']:.1%}", f"{cell['init']['decay_per_10_steps']:.2g}",
+        solved = f"{cell['solved']}/{len(cell['accuracies'])}"
+        table.add_row(label, f"{cell['accuracy']:.1%}", solved, f"{cell['init']['decay_per_10_steps']:.2g}",
                       _number(cell["init"]["lag_below_1e-6"], "{}"), f"{cell['trained']['decay_per_10_steps']:.2g}",
                       _number(cell["trained"]["lag_below_1e-6"], "{}"))
     return table

@@ -125,7 +125,7 @@ def plot_gradients(result: Mapping[str, Any], path: str | Path) -> Path:
     explode.axhline(exploding["clipped"]["clip"], color="C2", linestyle=":", label="clip threshold (update size)")
     explode.set_xlabel("update")
     explode.set_ylabel("gradient norm")
-    explode.set_title(f"exploding: RNN with spectral radius {result['settings']['radius']:g}")
+    explode.set_title(f"exploding: RNN with spectral radius {result['settings']['radius']:g}, plain SGD")
     explode.legend(fontsize=7)
     figure.tight_layout()
     return _save(figure, path)
