@@ -9,7 +9,7 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
-from tickercast.config import DEVICES, ModelConfig
+from tickercast.config import DEVICES, FILLS, SCALERS, TARGETS, TEST_SIZE, VAL_SIZE, ModelConfig
 
 _DEFAULTS = {field.name: field.default for field in fields(ModelConfig)}
 
@@ -29,21 +29,28 @@ def data_options(default_data: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False)
     group = parser.add_argument_group("data")
     group.add_argument("--data", required=default_data is None, default=default_data, metavar="D",
-                       help="a bundled sample (sp500, nasdaq, msft) or a CSV/Parquet file")
-    group.add_argument("--source", choices=("sample", "file"), default=None,
-                       help="how to read --data (default: a sample name if it is one, else a file)")
+                       help="a bundled sample (sp500, nasdaq, msft), a CSV/Parquet file, or a ticker with --source")
+    group.add_argument("--source", choices=("sample", "file", "store", "alphavantage", "yahoo"), default=None,
+                       help="how to read --data (default: a sample name if it is one, else a file); store: a "
+                            "ticker in the local store; alphavantage, yahoo: refresh the store first")
+    add_api_key(group)
     group.add_argument("--price-column", default=None, metavar="COL",
                        help="series to model: close, adj_close, open, high, low (default: adj_close if "
                             "present, else close)")
-    group.add_argument("--fill", choices=("ffill",), default=None,
+    group.add_argument("--fill", choices=FILLS, default=None,
                        help="forward-fill empty prices instead of stopping with an error")
     return parser
+
+
+def add_api_key(group: argparse._ActionsContainer) -> None:
+    group.add_argument("--api-key", default=None, metavar="KEY",
+                       help="Alpha Vantage API key (default: the ALPHAVANTAGE_API_KEY variable)")
 
 
 def training_options() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False)
     model = parser.add_argument_group("model and training")
-    model.add_argument("--target", choices=("log_return", "price"), default=_DEFAULTS["target"],
+    model.add_argument("--target", choices=TARGETS, default=_DEFAULTS["target"],
                        help="what the network predicts; log_return: an output of 0 is the naive forecast")
     model.add_argument("--lookback", type=int, default=_DEFAULTS["lookback"], help="days per input window")
     model.add_argument("--hidden", type=int, default=_DEFAULTS["hidden"], help="hidden units per layer")
@@ -55,14 +62,14 @@ def training_options() -> argparse.ArgumentParser:
     model.add_argument("--patience", type=int, default=_DEFAULTS["patience"],
                        help="stop after this many epochs without a better validation loss")
     model.add_argument("--clip", type=float, default=_DEFAULTS["clip"], help="gradient-norm clip (0 = off)")
-    model.add_argument("--scaler", choices=("standard", "minmax"), default=_DEFAULTS["scaler"],
+    model.add_argument("--scaler", choices=SCALERS, default=_DEFAULTS["scaler"],
                        help="scaler, fit on the training part only")
     model.add_argument("--seed", type=int, default=_DEFAULTS["seed"], help="seed for Python, NumPy and torch")
     model.add_argument("--device", choices=DEVICES, default=_DEFAULTS["device"], help="where to train")
     split = parser.add_argument_group("chronological split")
-    split.add_argument("--test-size", type=float, default=0.2,
+    split.add_argument("--test-size", type=float, default=TEST_SIZE,
                        help="last part held out for testing: a fraction, or a number of rows if >= 1")
-    split.add_argument("--val-size", type=float, default=0.1,
+    split.add_argument("--val-size", type=float, default=VAL_SIZE,
                        help="part before the test, for early stopping: a fraction or a number of rows")
     split.add_argument("--test-start", default=None, metavar="YYYY-MM-DD", help="test from this date on")
     split.add_argument("--val-start", default=None, metavar="YYYY-MM-DD", help="validation from this date on")
@@ -98,5 +105,6 @@ def fit_options(args: argparse.Namespace) -> dict[str, Any]:
 def load_prices(args: argparse.Namespace) -> Any:
     from tickercast.data.load import load
 
-    return load(args.data, source=args.source, price_column=args.price_column, fill=args.fill)
+    return load(args.data, source=args.source, price_column=args.price_column, fill=args.fill,
+                api_key=args.api_key)
 

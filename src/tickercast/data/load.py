@@ -1,4 +1,4 @@
-"""`--data D` and `tc.load(D)`: one name for every way of getting prices (a bundled sample or a file)."""
+"""`--data D` and `tc.load(D)`: one name for every way of getting prices (a sample, a file, a stored ticker)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from tickercast.data.samples import SAMPLES, load_sample
 from tickercast.data.validate import Fill
 from tickercast.errors import DataError
 
-SOURCES = ("sample", "file")
+SOURCES = ("sample", "file", "store", "alphavantage", "yahoo")
 
 
 def load(data: str | Path, *, source: str | None = None, price_column: str | None = None,
-         fill: Fill = None) -> pd.DataFrame:
-    """Load prices by name: a bundled sample (`sp500`, `nasdaq`, `msft`) or a CSV/Parquet path.
+         fill: Fill = None, api_key: str | None = None) -> pd.DataFrame:
+    """Load prices by name: a bundled sample (`sp500`, `nasdaq`, `msft`), a CSV/Parquet path, or a ticker.
 
     `source` forces one interpretation; by default a bundled sample name wins over a file of the same name.
+    A ticker needs `source="store"` (read the local store) or a web source (`alphavantage`, `yahoo`: bring
+    the store up to date first, then read it); `api_key` is Alpha Vantage's.
 
     >>> load("sp500").attrs["ticker"]
     '^GSPC'
@@ -26,9 +28,22 @@ def load(data: str | Path, *, source: str | None = None, price_column: str | Non
     if source is not None and source not in SOURCES:
         raise DataError(f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
     name = str(data)
+    if source in ("store", "alphavantage", "yahoo"):
+        return _stored(name, source, price_column=price_column, fill=fill, api_key=api_key)
     if source == "sample" or (source is None and name.lower() in SAMPLES):
         return load_sample(name, price_column=price_column, fill=fill)
     path = Path(name).expanduser()
     if source == "file" or path.exists() or path.suffix.lower() in FILE_SUFFIXES:
         return read_file(path, price_column=price_column, fill=fill)
-    raise DataError(f"unknown data {name!r}: not a bundled sample ({', '.join(SAMPLES)}) and no such file")
+    raise DataError(f"unknown data {name!r}: not a bundled sample ({', '.join(SAMPLES)}) and no such file; "
+                    "for a ticker add --source store, alphavantage or yahoo")
+
+
+def _stored(ticker: str, source: str, *, price_column: str | None, fill: Fill, api_key: str | None) -> pd.DataFrame:
+    from tickercast.data.sources.refresh import fetch
+    from tickercast.data.store import Store
+
+    with Store() as store:
+        if source != "store":
+            fetch(ticker, source, store=store, api_key=api_key)
+        return store.read(ticker, price_column=price_column, fill=fill)
