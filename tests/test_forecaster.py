@@ -201,3 +201,8 @@ def test_repairs_are_reported_once_not_once_per_model(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", tc.TickercastWarning)
         tc.compare(prices, "naive,gru", **TINY)
+
+
+def test_public_api_names_resolve():
+    for name in tc.__all__:
+        assert getattr(tc, name) is not None, name

@@ -17,6 +17,8 @@ from tickercast._version import __version__
 
 _PUBLIC = {
     "load": "tickercast.data.load",
+    "fetch": "tickercast.data.sources.refresh",
+    "Store": "tickercast.data.store",
     "read_csv": "tickercast.data.files",
     "read_parquet": "tickercast.data.files",
     "validate": "tickercast.data.validate",
@@ -32,13 +34,15 @@ if TYPE_CHECKING:
     from tickercast.config import ModelConfig
     from tickercast.data.files import read_csv, read_parquet
     from tickercast.data.load import load
+    from tickercast.data.sources.refresh import fetch
+    from tickercast.data.store import Store
     from tickercast.data.validate import validate
     from tickercast.errors import TickercastError, TickercastWarning
     from tickercast.forecaster import Forecaster
 
 __all__ = [
-    "Forecaster", "ModelConfig", "TickercastError", "TickercastWarning", "__version__", "compare", "load",
-    "read_csv", "read_parquet", "validate",
+    "Forecaster", "ModelConfig", "Store", "TickercastError", "TickercastWarning", "__version__", "compare", "fetch",
+    "load", "read_csv", "read_parquet", "validate",
 ]
 
 
