@@ -1,8 +1,8 @@
 """A saved model is a folder anyone can read: JSON for settings and results, safetensors for weights.
 
     config.json          model name, settings, data description, split, format and package versions
-    weights.safetensors  network weights (absent for baselines)
-    scaler.json          the scaler fit on the training part (absent for baselines)
+    weights.safetensors  learned numbers: network weights, AR/ARIMA coefficients, drift (absent for naive, ma)
+    scaler.json          the scaler fit on the training part (networks and arima)
     metrics.json         metrics per split, in price units
     history.json         loss per epoch and the epoch whose weights were kept
     predictions.csv      date, actual, predicted, naive, split

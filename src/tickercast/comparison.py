@@ -69,16 +69,21 @@ def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1, te
 
 
 def summarize(results: list[Result], part: str = "test") -> list[dict[str, Any]]:
-    """Per model: mean and standard deviation over seeds of every metric on one split (sd None for one run)."""
+    """Per model: mean and sd over seeds of every metric and p-value on one split (sd None for one run).
+
+    `looks_lagged` is true when most runs' forecasts follow yesterday's price.
+    """
     rows = []
     for name in dict.fromkeys(result.model for result in results):
         runs = [result.metrics[part] for result in results if result.model == name and part in result.metrics]
         if not runs:
             continue
         row: dict[str, Any] = {"model": name, "runs": len(runs)}
-        for key in METRIC_KEYS:
-            values = [run[key] for run in runs if run[key] is not None]
+        for key in (*METRIC_KEYS, "dm_p_value", "direction_p_value"):
+            values = [run[key] for run in runs if run.get(key) is not None]
             row[key] = statistics.fmean(values) if values else None
             row[f"{key}_sd"] = statistics.stdev(values) if len(values) > 1 else None
+        lagged = [run.get("looks_lagged") for run in runs]
+        row["looks_lagged"] = None if None in lagged else sum(lagged) > len(lagged) / 2  # most runs
         rows.append(row)
     return rows

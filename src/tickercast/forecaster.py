@@ -21,7 +21,7 @@ from tickercast.bundle import read_bundle, write_bundle
 from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill, validate
 from tickercast.errors import ConfigError, DataError, NotFittedError, TickercastWarning, TrainingError
-from tickercast.evaluate.metrics import point_metrics
+from tickercast.evaluate.scorecard import scorecard
 from tickercast.models import MODELS, make_model, restore_model
 from tickercast.prepare.split import Split, check_long_enough, make_split
 from tickercast.progress import SILENT, Reporter
@@ -70,8 +70,7 @@ class Forecaster:
             raise TrainingError(f"the {self.model} model produced non-finite forecasts on {frame.attrs['origin']}; "
                                 "check the prices for absurd values, or lower the learning rate")
         self.metrics_ = {
-            str(part): point_metrics(rows["actual"].to_numpy(), rows["predicted"].to_numpy(),
-                                     rows["naive"].to_numpy())
+            str(part): scorecard(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), rows["naive"].to_numpy())
             for part, rows in self.predictions_.groupby("split", sort=False, observed=True) if len(rows)
         }
         return self

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from tickercast.cli import options
+from tickercast.models import MODELS
 
 DEMO_MODELS = "lstm,gru,naive"
 
@@ -16,7 +17,7 @@ def register(commands: Any) -> None:
         parents=options.parents(), formatter_class=options.HelpFormatter,
         description="Fit several models on the same chronological split and rank them against naive.",
         epilog="example:\n  tickercast compare --data nasdaq --models lstm,gru,rnn,naive --seeds 3 --out runs/cmp")
-    parser.add_argument("--models", default=DEMO_MODELS, help="comma-separated: lstm, gru, rnn, naive")
+    parser.add_argument("--models", default=DEMO_MODELS, help=f"comma-separated: {', '.join(MODELS)}")
     parser.add_argument("--seeds", type=int, default=1, help="runs per network, seeds --seed, --seed + 1, ...")
     parser.set_defaults(run=run)
 
@@ -55,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.cli.render import show, summary_table
 
     data, test = first.data_, first.split_["test"]
+    naive_rmse = results[0].metrics["test"]["naive_rmse"]
     title = (f"{data['ticker']} {data['price_column']}: test {test['start']} .. {test['end']} "
-             f"({test['days']} days), one-step-ahead")
+             f"({test['days']} days), one-step-ahead; naive RMSE {naive_rmse:.4g}")
     show(summary_table(summary, title),
          f"wrote models, predictions and plots to {out}" if out else "add --out DIR to save models and plots")
     if out:

@@ -12,13 +12,15 @@ from tickercast.jsonio import json_safe
 _COLUMNS = (  # key, header, format
     ("rmse", "RMSE", "{:.4g}"),
     ("mae", "MAE", "{:.4g}"),
-    ("mape", "MAPE %", "{:.3f}"),
     ("directional_accuracy", "direction", "{:.1%}"),
-    ("naive_rmse", "naive RMSE", "{:.4g}"),
     ("rmse_ratio_vs_naive", "RMSE / naive", "{:.4f}"),
+    ("dm_p_value", "DM p", "{:.3f}"),
+    ("direction_p_value", "dir. p", "{:.3f}"),
 )
-READING = ("RMSE / naive below 1 beats the naive forecast (tomorrow = today); above 1 loses to it. "
-           "Direction: share of days the predicted move had the right sign (naive = 50%).")
+READING = ("RMSE / naive below 1 beats the naive forecast (tomorrow = today); above 1 loses to it. DM p: "
+           "Diebold–Mariano p-value of 'as accurate as naive' (small = a real difference). Direction: share of "
+           "days the predicted move had the right sign (naive = 50%); dir. p: binomial p-value of 'no better than "
+           "a coin'. lagged: the forecast follows yesterday's price.")
 
 
 def print_json(data: Mapping[str, Any]) -> None:
@@ -36,8 +38,10 @@ def split_table(metrics: Mapping[str, Mapping[str, Any]], title: str) -> Any:
     table.add_column("days", justify="right")
     for _, header, _ in _COLUMNS:
         table.add_column(header, justify="right")
+    table.add_column("lagged")
     for part, values in metrics.items():
-        table.add_row(part, str(values["n"]), *(_number(values[key], fmt) for key, _, fmt in _COLUMNS))
+        table.add_row(part, str(values["n"]), *(_number(values.get(key), fmt) for key, _, fmt in _COLUMNS),
+                      _flag(values.get("looks_lagged")))
     return table
 
 
@@ -50,26 +54,34 @@ def summary_table(rows: list[Mapping[str, Any]], title: str) -> Any:
     table.add_column("runs", justify="right")
     for _, header, _ in _COLUMNS:
         table.add_column(header, justify="right")
+    table.add_column("lagged")
     best = min((row["rmse_ratio_vs_naive"] for row in rows if row["rmse_ratio_vs_naive"] is not None),
                default=None)
     for row in rows:
         cells = []
         for key, _, fmt in _COLUMNS:
-            cell = _number(row[key], fmt)
+            cell = _number(row.get(key), fmt)
             if row.get(f"{key}_sd") is not None:
                 cell += " ± " + _number(row[f"{key}_sd"], fmt)
             cells.append(cell)
         style = "bold green" if row["rmse_ratio_vs_naive"] == best and best is not None and best < 1 else None
-        table.add_row(row["model"], str(row["runs"]), *cells, style=style)
+        table.add_row(row["model"], str(row["runs"]), *cells, _flag(row.get("looks_lagged")), style=style)
     return table
 
 
 def show(*renderables: Any) -> None:
+    """Print to stdout; wide enough for the tables when writing to a file or pipe (not only 80 columns)."""
+    import sys
+
     from rich.console import Console
 
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=130)
     for renderable in renderables:
         console.print(renderable)
+
+
+def _flag(value: Any) -> str:
+    return "—" if value is None else "yes" if value else "no"
 
 
 def _number(value: Any, fmt: str) -> str:

@@ -5,6 +5,7 @@ Model classes are imported on first use: the names alone must not pull in torch 
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from tickercast.config import CELLS, ModelConfig
@@ -13,8 +14,11 @@ from tickercast.errors import ConfigError
 if TYPE_CHECKING:
     from tickercast.models.protocol import Model
 
-BASELINES = ("naive",)
+BASELINES = ("naive", "drift", "ma", "ar", "arima")
 MODELS = (*CELLS, *BASELINES)
+#: Statistical baselines by name: (module in tickercast.models, class), imported on first use (arima: statsmodels).
+_BASELINE_CLASSES = {"drift": ("drift", "DriftModel"), "ma": ("moving_average", "MovingAverageModel"),
+                     "ar": ("autoregressive", "AutoregressiveModel"), "arima": ("arima", "ArimaModel")}
 
 
 def make_model(name: str, config: ModelConfig) -> Model:
@@ -27,6 +31,9 @@ def make_model(name: str, config: ModelConfig) -> Model:
         from tickercast.models.naive import NaiveModel
 
         return NaiveModel(config)
+    if name in _BASELINE_CLASSES:
+        module_name, class_name = _BASELINE_CLASSES[name]
+        return getattr(importlib.import_module(f"tickercast.models.{module_name}"), class_name)(config)
     raise ConfigError(f"unknown model {name!r}; use one of: {', '.join(MODELS)}")
 
 

@@ -1,0 +1,39 @@
+"""Everything tickercast says about one split's one-step forecasts: accuracy next to naive, and whether it is real.
+
+    rmse mae mape directional_accuracy naive_rmse rmse_ratio_vs_naive n     (metrics.point_metrics)
+    dm_statistic dm_p_value dm_p_value_better     Diebold–Mariano vs naive (squared errors, HLN-corrected):
+                                                  two-sided, and one-sided "the model's errors are smaller"
+    direction_p_value                             one-sided binomial test of directional accuracy > 50%
+                                                  (days with a zero predicted or actual move are dropped)
+    lag_best_shift looks_lagged                   does the forecast follow the price of k days ago? (naive: 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tickercast.evaluate.metrics import point_metrics
+from tickercast.evaluate.stats import diebold_mariano, direction_test, lag_diagnostic
+
+#: The significance keys, in the order tables show them.
+SIGNIFICANCE_KEYS = ("dm_statistic", "dm_p_value", "dm_p_value_better", "direction_p_value", "lag_best_shift",
+                     "looks_lagged")
+
+
+def scorecard(actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray) -> dict[str, Any]:
+    """Point metrics plus the significance of the difference from naive, for the same days."""
+    card: dict[str, Any] = point_metrics(actual, predicted, previous)
+    if len(actual) < 3:  # too few days for any test to mean something
+        return card | dict.fromkeys(SIGNIFICANCE_KEYS)
+    dm = diebold_mariano(actual - predicted, actual - previous)
+    lag = lag_diagnostic(actual, predicted)
+    return card | {
+        "dm_statistic": dm.statistic,
+        "dm_p_value": dm.p_value,
+        "dm_p_value_better": dm.p_value_model_better,
+        "direction_p_value": direction_test(actual, predicted, previous).p_value,
+        "lag_best_shift": lag.best_shift,
+        "looks_lagged": lag.looks_lagged,
+    }
