@@ -25,6 +25,7 @@ _PUBLIC = {
     "Forecaster": "tickercast.forecaster",
     "ModelConfig": "tickercast.config",
     "compare": "tickercast.comparison",
+    "backtest": "tickercast.evaluate.backtest",
     "TickercastError": "tickercast.errors",
     "TickercastWarning": "tickercast.errors",
 }
@@ -38,11 +39,12 @@ if TYPE_CHECKING:
     from tickercast.data.store import Store
     from tickercast.data.validate import validate
     from tickercast.errors import TickercastError, TickercastWarning
+    from tickercast.evaluate.backtest import backtest
     from tickercast.forecaster import Forecaster
 
 __all__ = [
-    "Forecaster", "ModelConfig", "Store", "TickercastError", "TickercastWarning", "__version__", "compare", "fetch",
-    "load", "read_csv", "read_parquet", "validate",
+    "Forecaster", "ModelConfig", "Store", "TickercastError", "TickercastWarning", "__version__", "backtest",
+    "compare", "fetch", "load", "read_csv", "read_parquet", "validate",
 ]
 
 

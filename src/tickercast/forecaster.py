@@ -51,7 +51,7 @@ class Forecaster:
         Sizes below 1 are fractions, 1 or more are rows; `test_start`/`val_start` (YYYY-MM-DD) cut by date.
         The model never receives the test part: it is scored there with one-step-ahead forecasts only.
         """
-        frame = _as_frame(prices, price_column, fill)
+        frame = as_price_frame(prices, price_column, fill)
         series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
         split = make_split(frame.index, test_size=test_size, val_size=val_size, test_start=test_start,
                            val_start=val_start)
@@ -81,7 +81,7 @@ class Forecaster:
         Each day's forecast uses only the prices before it, so it is what you would have predicted that morning.
         """
         model = self._fitted()
-        frame = _as_frame(prices, self.data_["price_column"], None)
+        frame = as_price_frame(prices, self.data_["price_column"], None)
         series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
         first = model.min_history
         if start is not None:
@@ -154,7 +154,7 @@ class Forecaster:
         })
 
 
-def _as_frame(prices: pd.DataFrame | pd.Series, price_column: str | None, fill: Fill) -> pd.DataFrame:
+def as_price_frame(prices: pd.DataFrame | pd.Series, price_column: str | None, fill: Fill) -> pd.DataFrame:
     """Pass any user input through the validation gate.
 
     A Series is the price column itself, whatever its name. Data that already passed the gate (it carries

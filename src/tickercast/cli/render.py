@@ -29,12 +29,12 @@ def print_json(data: Mapping[str, Any]) -> None:
     sys.stdout.write("\n")
 
 
-def split_table(metrics: Mapping[str, Mapping[str, Any]], title: str) -> Any:
-    """One row per split (train, val, test) of a single model's metrics."""
+def split_table(metrics: Mapping[str, Mapping[str, Any]], title: str, row_name: str = "split") -> Any:
+    """One row per split (train, val, test) of a single model's metrics (or per horizon of a backtest)."""
     from rich.table import Table
 
     table = Table(title=title, caption=READING, caption_justify="left")
-    table.add_column("split")
+    table.add_column(row_name)
     table.add_column("days", justify="right")
     for _, header, _ in _COLUMNS:
         table.add_column(header, justify="right")
@@ -42,6 +42,30 @@ def split_table(metrics: Mapping[str, Mapping[str, Any]], title: str) -> Any:
     for part, values in metrics.items():
         table.add_row(part, str(values["n"]), *(_number(values.get(key), fmt) for key, _, fmt in _COLUMNS),
                       _flag(values.get("looks_lagged")))
+    return table
+
+
+def horizon_table(metrics: Mapping[str, Mapping[str, Any]], title: str) -> Any:
+    """A backtest's metrics, one row per horizon (days ahead), each next to naive's of the same days."""
+    return split_table(metrics, title, row_name="horizon")
+
+
+def trading_table(report: Mapping[str, Any]) -> Any:
+    """The trading simulation: both strategies next to buy-and-hold over the same days and costs."""
+    from rich.table import Table
+
+    table = Table(title=f"trading on the sign of the one-day forecast, {report['cost_bps']:g} bps per side",
+                  caption="CAGR and volatility annualised over 252 days; Sharpe with a zero risk-free rate; "
+                          "turnover: position changes (a flip counts 2)", caption_justify="left")
+    columns = (("cagr", "CAGR", "{:.2%}"), ("annual_volatility", "volatility", "{:.2%}"),
+               ("sharpe", "Sharpe", "{:.2f}"), ("max_drawdown", "max drawdown", "{:.1%}"),
+               ("turnover", "turnover", "{:.0f}"), ("final_equity", "final equity", "{:.3f}"))
+    table.add_column("strategy")
+    for _, header, _ in columns:
+        table.add_column(header, justify="right")
+    for name in ("long_flat", "long_short", "buy_and_hold"):
+        values = report[name]
+        table.add_row(name.replace("_", " "), *(_number(values.get(key), fmt) for key, _, fmt in columns))
     return table
 
 

@@ -22,12 +22,16 @@ SIGNIFICANCE_KEYS = ("dm_statistic", "dm_p_value", "dm_p_value_better", "directi
                      "looks_lagged")
 
 
-def scorecard(actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray) -> dict[str, Any]:
-    """Point metrics plus the significance of the difference from naive, for the same days."""
+def scorecard(actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray, horizon: int = 1) -> dict[str, Any]:
+    """Point metrics plus the significance of the difference from naive, for the same days.
+
+    `previous` is the last known price when each forecast was made (naive's forecast); `horizon` how many days
+    ahead the forecasts reach, which the Diebold–Mariano test needs (overlapping errors are autocorrelated).
+    """
     card: dict[str, Any] = point_metrics(actual, predicted, previous)
-    if len(actual) < 3:  # too few days for any test to mean something
+    if len(actual) < max(3, horizon + 2):  # too few days for any test to mean something
         return card | dict.fromkeys(SIGNIFICANCE_KEYS)
-    dm = diebold_mariano(actual - predicted, actual - previous)
+    dm = diebold_mariano(actual - predicted, actual - previous, horizon=horizon)
     lag = lag_diagnostic(actual, predicted)
     return card | {
         "dm_statistic": dm.statistic,

@@ -131,6 +131,21 @@ def plot_gradients(result: Mapping[str, Any], path: str | Path) -> Path:
     return _save(figure, path)
 
 
+def plot_equity(dates: pd.Series, report: Mapping[str, Any], path: str | Path, title: str) -> Path:
+    """Equity curves of the trading strategies and buy-and-hold (log scale), after costs."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(11, 5))
+    for name, colour in (("buy_and_hold", "black"), ("long_flat", "C0"), ("long_short", "C3")):
+        axes.plot(list(dates), report[name]["equity"], color=colour, linewidth=1,
+                  label=f"{name.replace('_', ' ')} (Sharpe {report[name]['sharpe'] or 0:.2f})")
+    axes.set_yscale("log")
+    axes.set_ylabel("equity (start = 1)")
+    axes.set_title(f"{title}: trading after {report['cost_bps']:g} bps per side")
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
 def _shade_splits(axes, table: pd.DataFrame) -> None:
     for part, rows in table.groupby("split", observed=True, sort=False):
         axes.axvspan(rows["date"].iloc[0], rows["date"].iloc[-1], color=_SPLIT_COLOURS[str(part)], zorder=0,

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from tickercast.errors import DataError
-from tickercast.report.plots import plot_losses, plot_predictions
+from tickercast.jsonio import write_atomic, write_json
+from tickercast.report.plots import plot_equity, plot_losses, plot_predictions
 
 
 def prepare_folder(out: str | Path) -> Path:
@@ -41,6 +42,21 @@ def write_run(out: Path, forecasters: Mapping[str, Any], *, nested: bool,
             plot_losses(histories, out / "loss.png", f"{title}: training")
         if summary is not None:
             pd.DataFrame(summary).to_csv(out / "summary.csv", index=False)
+    except OSError as error:
+        raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
+    return out
+
+
+def write_backtest(out: Path, result: Any) -> Path:
+    """`forecasts.csv` (every origin and horizon), `metrics.json`, `prediction.png` and, if traded, `equity.png`."""
+    try:
+        write_atomic(out / "forecasts.csv", result.forecasts.to_csv(index=False, float_format="%.6f").encode())
+        write_json(out / "metrics.json", result.to_dict())
+        one_step = result.forecasts[result.forecasts["horizon"] == 1].assign(split="test")
+        title = f"{result.settings['data']['ticker']}: {result.settings['model']} walk-forward, one day ahead"
+        plot_predictions({result.settings["model"]: one_step}, out / "prediction.png", title)
+        if result.trading is not None:
+            plot_equity(one_step["date"], result.trading.to_dict(curves=True), out / "equity.png", title)
     except OSError as error:
         raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
     return out

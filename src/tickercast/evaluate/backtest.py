@@ -1,0 +1,145 @@
+"""Walk-forward backtests: forecasts made at each origin from the prices up to that origin only, as in real use.
+
+The model is fitted on everything before the test part (training + validation, as `Forecaster.fit` does), then
+walks through the test part: every `retrain_every` days it is fitted again on the data up to that day
+(`expanding`: all of it; `sliding`: the same number of days as the first fit), and from each origin it forecasts
+the next `horizon` days. Horizons beyond 1 are recursive: the model's own forecast of day t is fed back as
+if it had been observed to forecast day t + 1.
+
+With `retrain_every=0` and `horizon=1` every forecast comes from one batched call of `predict`: a backtest of
+1,000 days costs one forward pass.
+
+Each forecast row: `origin` (the last date whose price is known), `date` (the day forecast), `horizon`,
+`actual`, `predicted`, `naive` (the origin's price: the random walk's forecast at every horizon).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
+from tickercast.data.validate import Fill
+from tickercast.errors import ConfigError
+from tickercast.evaluate.scorecard import scorecard
+from tickercast.evaluate.trading import DEFAULT_COST_BPS, TradingReport, trading_simulation
+from tickercast.models import make_model
+from tickercast.models.protocol import Model
+from tickercast.prepare.split import Split, check_long_enough, make_split
+from tickercast.progress import SILENT, Reporter
+
+Window = Literal["expanding", "sliding"]
+WINDOWS = ("expanding", "sliding")
+
+
+@dataclass
+class Backtest:
+    """Every forecast of a walk-forward run, the metrics per horizon, and (horizon 1) the trading simulation."""
+
+    forecasts: pd.DataFrame
+    metrics: dict[str, dict[str, Any]]
+    fits: int
+    trading: TradingReport | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for `--json` and `metrics.json` (the forecasts themselves go to `forecasts.csv`)."""
+        return {"settings": self.settings, "fits": self.fits, "metrics": self.metrics,
+                "trading": self.trading.to_dict() if self.trading else None}
+
+
+def walk_forward(model_name: str, config: ModelConfig, prices: np.ndarray, dates: pd.DatetimeIndex, split: Split,
+                 *, horizon: int = 1, retrain_every: int = 0, window: Window = "expanding", trade: bool = False,
+                 cost_bps: float = DEFAULT_COST_BPS, reporter: Reporter = SILENT) -> Backtest:
+    """Run the walk-forward backtest over the test part of `split` (see the module docstring)."""
+    if horizon < 1:
+        raise ConfigError("horizon must be at least 1")
+    if retrain_every < 0:
+        raise ConfigError("retrain-every must be 0 (fit once) or a number of days")
+    if window not in WINDOWS:
+        raise ConfigError(f"window must be one of {', '.join(WINDOWS)}")
+    starts = list(range(split.val_end, split.n, retrain_every)) if retrain_every else [split.val_end]
+    bar = reporter.bar(f"{model_name} walk-forward", total=len(starts))
+    rows = []
+    for number, start in enumerate(starts):
+        stop = starts[number + 1] if number + 1 < len(starts) else split.n
+        model = _fitted(model_name, config, prices, split, start, window, reporter)
+        rows.append(_block(model, prices, dates, range(start, stop), horizon))
+        bar.advance(origin=f"{dates[start]:%Y-%m-%d}")
+    bar.close()
+    forecasts = pd.concat(rows, ignore_index=True)
+    metrics = {}
+    for h, group in forecasts.groupby("horizon"):
+        metrics[str(h)] = scorecard(group["actual"].to_numpy(), group["predicted"].to_numpy(),
+                                    group["naive"].to_numpy(), horizon=int(h))
+    one_step = forecasts[forecasts["horizon"] == 1]
+    trading = trading_simulation(one_step["naive"].to_numpy(), one_step["actual"].to_numpy(),
+                                 one_step["predicted"].to_numpy(), cost_bps) if trade else None
+    settings = {"model": model_name, "horizon": horizon, "retrain_every": retrain_every, "window": window,
+                "strategy": "recursive", **({"cost_bps": cost_bps} if trade else {})}
+    return Backtest(forecasts, metrics, len(starts), trading, settings)
+
+
+def _fitted(name: str, config: ModelConfig, prices: np.ndarray, split: Split, start: int, window: Window,
+            reporter: Reporter) -> Model:
+    """A model fitted on the prices before `start` only; validation keeps its length from the original split."""
+    first = start - split.val_end if window == "sliding" else 0
+    history = prices[first:start]  # nothing from day `start` on: it cannot see what it will forecast
+    return make_model(name, config).fit(history, split.train_end + (start - split.val_end) - first, reporter)
+
+
+def _block(model: Model, prices: np.ndarray, dates: pd.DatetimeIndex, origins: range, horizon: int) -> pd.DataFrame:
+    """Forecasts from every origin of one block (the first forecast day of each origin, to be exact)."""
+    one_step = model.predict(prices[:origins.stop], origins.start)  # one batched call: all horizon-1 forecasts
+    frames = [_rows(dates, prices, origins, 1, one_step)]
+    for h in range(2, horizon + 1):
+        days = [day for day in origins if day + h - 1 < len(prices)]
+        predicted = np.array([_recursive(model, prices[:day], h) for day in days])
+        frames.append(_rows(dates, prices, days, h, predicted))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _recursive(model: Model, known: np.ndarray, horizon: int) -> float:
+    """Forecast `horizon` days past the known prices, feeding each forecast back as if it were observed."""
+    path = list(known)
+    for _ in range(horizon):
+        # predict(day) reads prices[:day] only; the appended placeholder stands for the unknown day itself
+        path.append(float(model.predict(np.array([*path, path[-1]]), len(path))[0]))
+    return path[-1]
+
+
+def _rows(dates: pd.DatetimeIndex, prices: np.ndarray, origins: range | list[int], h: int,
+          predicted: np.ndarray) -> pd.DataFrame:
+    first = np.asarray(origins, dtype=int)  # the first unknown day of each origin
+    days = first + h - 1
+    return pd.DataFrame({"origin": dates[first - 1], "date": dates[days], "horizon": h,
+                         "actual": prices[days], "predicted": predicted, "naive": prices[first - 1]})
+
+
+def backtest(prices: pd.DataFrame | pd.Series, model: str = "gru", *, horizon: int = 1, retrain_every: int = 0,
+             window: Window = "expanding", trade: bool = False, cost_bps: float = DEFAULT_COST_BPS,
+             test_size: float = TEST_SIZE, val_size: float = VAL_SIZE, test_start: str | None = None,
+             val_start: str | None = None, price_column: str | None = None, fill: Fill = None,
+             reporter: Reporter = SILENT, **settings: Any) -> Backtest:
+    """Walk-forward backtest of one model over the test part of a chronological split.
+
+    >>> bt = backtest(tc.load("sp500"), "gru", horizon=5, retrain_every=250, trade=True)   # doctest: +SKIP
+    >>> bt.metrics["5"]["rmse_ratio_vs_naive"], bt.trading.long_flat.sharpe                  # doctest: +SKIP
+    """
+    from tickercast.forecaster import as_price_frame
+
+    config = ModelConfig.from_settings(**settings)
+    frame = as_price_frame(prices, price_column, fill)
+    series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
+    split = make_split(frame.index, test_size=test_size, val_size=val_size, test_start=test_start,
+                       val_start=val_start)
+    check_long_enough(split, make_model(model, config).min_history, origin=frame.attrs["origin"],
+                      settings=f"lookback {config.lookback} and this split")
+    result = walk_forward(model, config, series, frame.index, split, horizon=horizon, retrain_every=retrain_every,
+                          window=window, trade=trade, cost_bps=cost_bps, reporter=reporter)
+    result.settings["data"] = {**frame.attrs, "first": f"{frame.index[0]:%Y-%m-%d}",
+                               "last": f"{frame.index[-1]:%Y-%m-%d}"}
+    return result
