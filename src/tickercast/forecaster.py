@@ -27,6 +27,7 @@ from tickercast.prepare.split import Split, check_long_enough, make_split
 from tickercast.progress import SILENT, Reporter
 
 PARTS = ("train", "val", "test")
+INTERVAL_LEVELS = (0.8, 0.95)
 
 
 class Forecaster:
@@ -91,6 +92,45 @@ class Forecaster:
                 raise ConfigError(f"cannot read the start date {start!r}; write it as YYYY-MM-DD") from None
         values = model.predict(series, first) if first < len(series) else np.empty(0)
         return pd.Series(values, index=frame.index[first:], name="predicted")
+
+    def forecast(self, prices: pd.DataFrame | pd.Series, horizon: int = 5,
+                 levels: tuple[float, ...] = INTERVAL_LEVELS) -> pd.DataFrame:
+        """The next `horizon` trading days after the last date of `prices`, with prediction intervals.
+
+        Point forecasts are recursive (each day's forecast feeds the next). The intervals are split-conformal
+        (`evaluate.intervals`), calibrated per horizon on the model's own walk-forward errors over the test
+        part, which it never trained on; so they need `prices` to include that part.
+        Columns: `date, horizon, forecast`, then `lower_80, upper_80, lower_95, upper_95` for the default levels.
+        """
+        from tickercast.calendar import next_trading_days
+        from tickercast.evaluate.backtest import forecasts_from
+        from tickercast.evaluate.intervals import conformal_quantile, interval
+        from tickercast.models.multistep import recursive_forecast
+
+        model = self._fitted()
+        if horizon < 1:
+            raise ConfigError("horizon must be at least 1")
+        frame = as_price_frame(prices, self.data_["price_column"], None)
+        series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
+        test_start = int(frame.index.searchsorted(pd.Timestamp(self.split_["test"]["start"])))
+        if len(series) - test_start < 2 * horizon:
+            raise DataError(f"{frame.attrs['origin']} does not cover enough of the test part "
+                            f"(from {self.split_['test']['start']}) to calibrate {horizon}-day intervals")
+        calibration = forecasts_from(model, series, frame.index, range(max(test_start, model.min_history),
+                                                                       len(series)), horizon)
+        point = recursive_forecast(model, series, horizon)
+        table = pd.DataFrame({"date": next_trading_days(frame.index[-1], horizon),
+                              "horizon": np.arange(1, horizon + 1), "forecast": point})
+        for level in levels:
+            bounds = []
+            for h in range(1, horizon + 1):
+                rows = calibration[calibration["horizon"] == h]
+                q = conformal_quantile(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), level)
+                bounds.append(interval(point[h - 1:h], q))
+            percent = round(level * 100)
+            table[f"lower_{percent}"] = [lower[0] for lower, _ in bounds]
+            table[f"upper_{percent}"] = [upper[0] for _, upper in bounds]
+        return table
 
     @property
     def metrics(self) -> dict[str, dict[str, Any]]:

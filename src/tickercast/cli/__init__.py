@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 
 from tickercast._version import __version__
-from tickercast.cli import backtest, compare, data, explain, gradients, train
+from tickercast.cli import backtest, compare, data, explain, forecast, gradients, train
 from tickercast.cli.options import HelpFormatter
 from tickercast.errors import TickercastError, TickercastWarning
 
@@ -37,6 +37,7 @@ def build_parser() -> ArgumentParser:
     train.register(commands)
     compare.register(commands)
     backtest.register(commands)
+    forecast.register(commands)
     explain.register(commands)
     gradients.register(commands)
     data.register(commands)

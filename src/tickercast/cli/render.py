@@ -69,6 +69,21 @@ def trading_table(report: Mapping[str, Any]) -> Any:
     return table
 
 
+def forecast_table(table: Any, title: str) -> Any:
+    """One row per future trading day: the forecast and its 80% and 95% intervals."""
+    from rich.table import Table
+
+    out = Table(title=title, caption="intervals: split conformal on the model's own out-of-sample errors at each "
+                                     "horizon; they assume the coming days behave like the test period",
+                caption_justify="left")
+    for header in ("date", "days ahead", "forecast", "80% interval", "95% interval"):
+        out.add_column(header, justify="left" if header == "date" else "right")
+    for row in table.to_dict("records"):
+        bands = (f"{row[f'lower_{level}']:.4g} .. {row[f'upper_{level}']:.4g}" for level in (80, 95))
+        out.add_row(f"{row['date']:%Y-%m-%d}", str(row["horizon"]), f"{row['forecast']:.4g}", *bands)
+    return out
+
+
 def summary_table(rows: list[Mapping[str, Any]], title: str) -> Any:
     """One row per model; mean ± sd over seeds where a model ran more than once."""
     from rich.table import Table

@@ -27,6 +27,7 @@ from tickercast.errors import ConfigError
 from tickercast.evaluate.scorecard import scorecard
 from tickercast.evaluate.trading import DEFAULT_COST_BPS, TradingReport, trading_simulation
 from tickercast.models import make_model
+from tickercast.models.multistep import recursive_forecast
 from tickercast.models.protocol import Model
 from tickercast.prepare.split import Split, check_long_enough, make_split
 from tickercast.progress import SILENT, Reporter
@@ -67,7 +68,7 @@ def walk_forward(model_name: str, config: ModelConfig, prices: np.ndarray, dates
     for number, start in enumerate(starts):
         stop = starts[number + 1] if number + 1 < len(starts) else split.n
         model = _fitted(model_name, config, prices, split, start, window, reporter)
-        rows.append(_block(model, prices, dates, range(start, stop), horizon))
+        rows.append(forecasts_from(model, prices, dates, range(start, stop), horizon))
         bar.advance(origin=f"{dates[start]:%Y-%m-%d}")
     bar.close()
     forecasts = pd.concat(rows, ignore_index=True)
@@ -91,24 +92,17 @@ def _fitted(name: str, config: ModelConfig, prices: np.ndarray, split: Split, st
     return make_model(name, config).fit(history, split.train_end + (start - split.val_end) - first, reporter)
 
 
-def _block(model: Model, prices: np.ndarray, dates: pd.DatetimeIndex, origins: range, horizon: int) -> pd.DataFrame:
-    """Forecasts from every origin of one block (the first forecast day of each origin, to be exact)."""
+def forecasts_from(model: Model, prices: np.ndarray, dates: pd.DatetimeIndex, origins: range,
+                   horizon: int) -> pd.DataFrame:
+    """A fitted model's forecasts from every origin (given as the first unknown day), 1 to `horizon` days ahead."""
     one_step = model.predict(prices[:origins.stop], origins.start)  # one batched call: all horizon-1 forecasts
     frames = [_rows(dates, prices, origins, 1, one_step)]
-    for h in range(2, horizon + 1):
-        days = [day for day in origins if day + h - 1 < len(prices)]
-        predicted = np.array([_recursive(model, prices[:day], h) for day in days])
-        frames.append(_rows(dates, prices, days, h, predicted))
+    if horizon > 1:
+        paths = {day: recursive_forecast(model, prices[:day], min(horizon, len(prices) - day)) for day in origins}
+        for h in range(2, horizon + 1):
+            days = [day for day in origins if len(paths[day]) >= h]
+            frames.append(_rows(dates, prices, days, h, np.array([paths[day][h - 1] for day in days])))
     return pd.concat(frames, ignore_index=True)
-
-
-def _recursive(model: Model, known: np.ndarray, horizon: int) -> float:
-    """Forecast `horizon` days past the known prices, feeding each forecast back as if it were observed."""
-    path = list(known)
-    for _ in range(horizon):
-        # predict(day) reads prices[:day] only; the appended placeholder stands for the unknown day itself
-        path.append(float(model.predict(np.array([*path, path[-1]]), len(path))[0]))
-    return path[-1]
 
 
 def _rows(dates: pd.DatetimeIndex, prices: np.ndarray, origins: range | list[int], h: int,

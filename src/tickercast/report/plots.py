@@ -146,6 +146,25 @@ def plot_equity(dates: pd.Series, report: Mapping[str, Any], path: str | Path, t
     return _save(figure, path)
 
 
+def plot_forecast(history: pd.Series, table: pd.DataFrame, path: str | Path, title: str) -> Path:
+    """The tail of the price history, the forecast, and its 80% and 95% bands."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(11, 5))
+    axes.plot(history.index, history.to_numpy(), color="black", linewidth=1, label="price")
+    dates = [history.index[-1], *table["date"]]
+    start = float(history.iloc[-1])
+    for level, alpha in (("95", 0.15), ("80", 0.3)):
+        axes.fill_between(dates, [start, *table[f"lower_{level}"]], [start, *table[f"upper_{level}"]],
+                          color="C0", alpha=alpha, linewidth=0, label=f"{level}% interval")
+    axes.plot(dates, [start, *table["forecast"]], color="C0", marker=".", label="forecast")
+    axes.set_title(title)
+    axes.set_ylabel("price")
+    axes.legend(loc="upper left", fontsize=8)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return _save(figure, path)
+
+
 def _shade_splits(axes, table: pd.DataFrame) -> None:
     for part, rows in table.groupby("split", observed=True, sort=False):
         axes.axvspan(rows["date"].iloc[0], rows["date"].iloc[-1], color=_SPLIT_COLOURS[str(part)], zorder=0,

@@ -10,7 +10,7 @@ import pandas as pd
 
 from tickercast.errors import DataError
 from tickercast.jsonio import write_atomic, write_json
-from tickercast.report.plots import plot_equity, plot_losses, plot_predictions
+from tickercast.report.plots import plot_equity, plot_forecast, plot_losses, plot_predictions
 
 
 def prepare_folder(out: str | Path) -> Path:
@@ -57,6 +57,18 @@ def write_backtest(out: Path, result: Any) -> Path:
         plot_predictions({result.settings["model"]: one_step}, out / "prediction.png", title)
         if result.trading is not None:
             plot_equity(one_step["date"], result.trading.to_dict(curves=True), out / "equity.png", title)
+    except OSError as error:
+        raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
+    return out
+
+
+def write_forecast(out: Path, table: pd.DataFrame, prices: pd.DataFrame, forecaster: Any) -> Path:
+    """`forecast.csv` and `forecast.png` (the last months of prices, the forecast and its bands)."""
+    try:
+        write_atomic(out / "forecast.csv", table.to_csv(index=False, float_format="%.6f").encode())
+        column = forecaster.data_["price_column"]
+        plot_forecast(prices[column].iloc[-120:], table, out / "forecast.png",
+                      f"{forecaster.data_['ticker']} {column}: {forecaster.model} forecast")
     except OSError as error:
         raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
     return out

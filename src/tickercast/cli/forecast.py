@@ -1,0 +1,57 @@
+"""`tickercast forecast`: the next trading days from a saved model, with 80% and 95% prediction intervals."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from tickercast.cli import options
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "forecast", help="forecast the next trading days with prediction intervals",
+        formatter_class=options.HelpFormatter,
+        description="Forecast the next --horizon NYSE trading days after the last date of the data with a saved "
+                    "model; 80%% and 95%% intervals are calibrated on the model's own out-of-sample errors.",
+        epilog="example:\n  tickercast train --data sp500 --model gru --out runs/gru\n"
+               "  tickercast forecast --model-dir runs/gru --horizon 5 --out runs/gru-forecast")
+    parser.add_argument("--model-dir", required=True, metavar="DIR", help="a model saved with --out")
+    parser.add_argument("--data", metavar="D", help="prices to forecast from (default: the data it was trained on)")
+    parser.add_argument("--source", default=None, help="how to read --data, as for train")
+    options.add_api_key(parser)
+    parser.add_argument("--horizon", type=int, default=5, help="trading days to forecast")
+    parser.add_argument("--out", metavar="DIR", help="write forecast.csv and forecast.png here")
+    parser.add_argument("--json", action="store_true", help="print the forecast as one JSON object")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tickercast.data.load import load
+    from tickercast.forecaster import Forecaster
+    from tickercast.report.run import prepare_folder, write_forecast
+
+    out = prepare_folder(args.out) if args.out else None
+    forecaster = Forecaster.load(args.model_dir)
+    data = forecaster.data_
+    prices = load(args.data or data["origin"], source=args.source, price_column=data["price_column"],
+                  api_key=args.api_key)
+    table = forecaster.forecast(prices, horizon=args.horizon)
+    if out:
+        write_forecast(Path(out), table, prices, forecaster)
+    if args.json:
+        from tickercast.cli.render import print_json
+
+        rows = [{**row, "date": f"{row['date']:%Y-%m-%d}"} for row in table.to_dict("records")]
+        print_json({"model": forecaster.model, "last_date": f"{prices.index[-1]:%Y-%m-%d}",
+                    "last_price": float(prices[data["price_column"]].iloc[-1]), "forecast": rows,
+                    "out": str(out) if out else None})
+        return 0
+    from tickercast.cli.render import forecast_table, show
+
+    title = (f"{forecaster.model} forecast of {data['ticker']} {data['price_column']} after "
+             f"{prices.index[-1]:%Y-%m-%d} (last price {prices[data['price_column']].iloc[-1]:.4g})")
+    show(forecast_table(table, title), f"wrote forecast.csv and forecast.png to {out}" if out else
+         "add --out DIR to save forecast.csv and forecast.png")
+    return 0
