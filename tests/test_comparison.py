@@ -35,3 +35,29 @@ def test_summary_has_mean_and_sd_over_seeds(prices):
 def test_bad_requests(prices, models, seeds, message):
     with pytest.raises(ConfigError, match=message):
         tc.compare(prices, models, seeds=seeds)
+
+
+def test_seed_verdict_needs_a_difference_beyond_the_spread(prices):
+    from tickercast.comparison import network_verdicts
+
+    results = tc.compare(prices, "lstm,gru,naive", seeds=2, **TINY)
+    (verdict,) = network_verdicts(results)
+    assert (verdict["a"], verdict["b"]) == ("lstm", "gru")
+    separated = abs(verdict["rmse_a"] - verdict["rmse_b"]) > verdict["sd_a"] + verdict["sd_b"]
+    assert verdict["winner"] == (("lstm" if verdict["rmse_a"] < verdict["rmse_b"] else "gru") if separated
+                                 else "tie")
+
+
+def test_leaderboard_ranks_models_across_datasets():
+    from tests.conftest import price_frame
+    from tickercast.comparison import leaderboard
+
+    predictable = price_frame(1500, phi=0.6, seed=1)
+    random_walk = price_frame(400, phi=0.0, seed=2)
+    runs = {name: tc.compare(frame, "ar,naive,ma", lookback=5)
+            for name, frame in (("ar1", predictable), ("rw", random_walk))}
+    board = {row["model"]: row for row in leaderboard(runs)}
+    assert board["ar"]["datasets"] == 2
+    assert board["ar"]["beats_naive_significantly"] >= 1  # on the AR(1) series it must
+    assert board["ar"]["mean_rank"] < board["ma"]["mean_rank"]
+    assert sorted(row["mean_rank"] for row in board.values()) == [row["mean_rank"] for row in leaderboard(runs)]

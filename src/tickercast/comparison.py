@@ -6,6 +6,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
@@ -87,3 +88,46 @@ def summarize(results: list[Result], part: str = "test") -> list[dict[str, Any]]
         row["looks_lagged"] = None if None in lagged else sum(lagged) > len(lagged) / 2  # most runs
         rows.append(row)
     return rows
+
+
+#: One-sided Diebold–Mariano p-value below which a model "beats naive significantly".
+SIGNIFICANCE = 0.05
+
+
+def network_verdicts(results: list[Result], part: str = "test") -> list[dict[str, Any]]:
+    """Every pair of networks run with several seeds: who has the lower RMSE, beyond the seed-to-seed spread.
+
+    A win needs the two mean ± sd bands not to overlap (`evaluate.stats.seed_spread_verdict`); otherwise "tie".
+    """
+    from tickercast.evaluate.stats import seed_spread_verdict
+
+    rmse: dict[str, list[float]] = {}
+    for result in results:
+        if result.seed is not None:
+            rmse.setdefault(result.model, []).append(result.metrics[part]["rmse"])
+    names = [name for name, values in rmse.items() if len(values) > 1]
+    verdicts = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            winner = seed_spread_verdict(np.array(rmse[a]), np.array(rmse[b]))
+            verdicts.append({"a": a, "b": b, "winner": {"A": a, "B": b}.get(winner, "tie"),
+                             "rmse_a": statistics.fmean(rmse[a]), "rmse_b": statistics.fmean(rmse[b]),
+                             "sd_a": statistics.stdev(rmse[a]), "sd_b": statistics.stdev(rmse[b])})
+    return verdicts
+
+
+def leaderboard(results: dict[str, list[Result]], part: str = "test") -> list[dict[str, Any]]:
+    """Across datasets: each model's mean rank (by mean RMSE ratio to naive, 1 = best) and how often its
+    runs beat naive significantly (one-sided DM p < 0.05), best mean rank first."""
+    ranks: dict[str, list[int]] = {}
+    wins: dict[str, list[bool]] = {}
+    for runs in results.values():
+        rows = sorted(summarize(runs, part), key=lambda row: row["rmse_ratio_vs_naive"])
+        for rank, row in enumerate(rows, start=1):
+            ranks.setdefault(row["model"], []).append(rank)
+        for result in runs:
+            p_value = result.metrics[part].get("dm_p_value_better")
+            wins.setdefault(result.model, []).append(p_value is not None and p_value < SIGNIFICANCE)
+    board = [{"model": name, "mean_rank": statistics.fmean(ranks[name]), "datasets": len(ranks[name]),
+              "runs": len(wins[name]), "beats_naive_significantly": sum(wins[name])} for name in ranks]
+    return sorted(board, key=lambda row: row["mean_rank"])

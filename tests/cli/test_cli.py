@@ -199,3 +199,16 @@ def test_impossible_settings_exit_2(args, message, capsys):
     code, _, err = run(capsys, "train", "--data", "sp500", "--model", "naive", *args)
     assert code == 2
     assert message in err
+
+
+def test_compare_several_datasets_gives_a_leaderboard(tmp_path, capsys):
+    path = write_csv(tmp_path, GOOD)
+    code, out, _ = run(capsys, "compare", "--data", f"{path},sp500", "--models", "naive,drift", "--json",
+                       "--test-size", "0.2", "--out", str(tmp_path / "out"))
+    assert code == 0
+    result = json.loads(out)
+    assert {r["data"] for r in result["results"]} == {path, "sp500"}
+    assert {row["model"] for row in result["leaderboard"]} == {"naive", "drift"}
+    assert (tmp_path / "out" / "leaderboard.csv").exists()
+    assert (tmp_path / "out" / "sp500" / "drift" / "config.json").exists()
+    assert (tmp_path / "out" / "prices" / "naive" / "config.json").exists()

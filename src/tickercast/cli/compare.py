@@ -16,7 +16,8 @@ def register(commands: Any) -> None:
         "compare", help="compare several models (and seeds) on the same split",
         parents=options.parents(), formatter_class=options.HelpFormatter,
         description="Fit several models on the same chronological split and rank them against naive.",
-        epilog="example:\n  tickercast compare --data nasdaq --models lstm,gru,rnn,naive --seeds 3 --out runs/cmp")
+        epilog="examples:\n  tickercast compare --data nasdaq --models lstm,gru,rnn,naive --seeds 3 --out runs/cmp\n"
+               "  tickercast compare --data sp500,nasdaq,msft --models lstm,gru,naive,ar --seeds 3")
     parser.add_argument("--models", default=DEMO_MODELS, help=f"comma-separated: {', '.join(MODELS)}")
     parser.add_argument("--seeds", type=int, default=1, help="runs per network, seeds --seed, --seed + 1, ...")
     parser.set_defaults(run=run)
@@ -33,34 +34,67 @@ def register_demo(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tickercast.comparison import compare, summarize
+    from tickercast.comparison import compare, leaderboard, network_verdicts, summarize
+    from tickercast.data.load import load
     from tickercast.progress import progress_bars
     from tickercast.report.run import prepare_folder, write_run
 
     out = prepare_folder(args.out) if args.out else None
-    prices = options.load_prices(args)
+    names = [name.strip() for name in args.data.split(",") if name.strip()]
+    # every dataset is read (and checked) before any training starts
+    prices = {name: load(name, source=args.source, price_column=args.price_column, fill=args.fill,
+                         api_key=args.api_key) for name in names}
+    results = {}
     with progress_bars(False if args.json else None) as reporter:
-        results = compare(prices, args.models, seeds=args.seeds, price_column=args.price_column,
-                          reporter=reporter, **options.fit_options(args), **options.model_settings(args))
-    summary = summarize(results)
+        for name, frame in prices.items():
+            results[name] = compare(frame, args.models, seeds=args.seeds, price_column=args.price_column,
+                                    reporter=reporter, **options.fit_options(args), **options.model_settings(args))
+    summaries = {name: summarize(runs) for name, runs in results.items()}
+    verdicts = {name: network_verdicts(runs) for name, runs in results.items()}
+    board = leaderboard(results) if len(results) > 1 else None
     if out:
-        write_run(out, {result.label: result.forecaster for result in results}, nested=True, summary=summary)
-    first = results[0].forecaster
+        for name, runs in results.items():
+            folder = out / _folder(name) if len(results) > 1 else out
+            folder.mkdir(parents=True, exist_ok=True)
+            write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name])
+        _write_tables(out, results, board)
     if args.json:
         from tickercast.cli.render import print_json
 
-        print_json({"results": [{"model": r.model, "seed": r.seed, "metrics": r.metrics} for r in results],
-                    "summary": {"test": summary}, "data": first.data_, "split": first.split_,
+        first = next(iter(results.values()))[0].forecaster
+        print_json({"results": [{"data": name, "model": r.model, "seed": r.seed, "metrics": r.metrics}
+                                for name, runs in results.items() for r in runs],
+                    "summary": {name: {"test": rows} for name, rows in summaries.items()},
+                    "verdicts": verdicts, "leaderboard": board,
+                    "data": {name: runs[0].forecaster.data_ for name, runs in results.items()},
+                    "split": {name: runs[0].forecaster.split_ for name, runs in results.items()},
                     "settings": first.config.to_dict(), "out": str(out) if out else None})
         return 0
-    from tickercast.cli.render import show, summary_table
+    from tickercast.cli.render import leaderboard_table, show, summary_table, verdict_lines
 
-    data, test = first.data_, first.split_["test"]
-    naive_rmse = results[0].metrics["test"]["naive_rmse"]
-    title = (f"{data['ticker']} {data['price_column']}: test {test['start']} .. {test['end']} "
-             f"({test['days']} days), one-step-ahead; naive RMSE {naive_rmse:.4g}")
-    show(summary_table(summary, title),
-         f"wrote models, predictions and plots to {out}" if out else "add --out DIR to save models and plots")
-    if out:
-        show(f"  {out / 'prediction.png'}\n  {out / 'loss.png'}")
+    for name, runs in results.items():
+        data, test = runs[0].forecaster.data_, runs[0].forecaster.split_["test"]
+        title = (f"{data['ticker']} {data['price_column']}: test {test['start']} .. {test['end']} "
+                 f"({test['days']} days), one-step-ahead; naive RMSE {runs[0].metrics['test']['naive_rmse']:.4g}")
+        show(summary_table(summaries[name], title), *verdict_lines(verdicts[name]))
+    if board:
+        show(leaderboard_table(board))
+    show(f"wrote models, predictions, plots and tables to {out}" if out else "add --out DIR to save models and plots")
     return 0
+
+
+def _folder(name: str) -> str:
+    """A dataset's sub-folder: a sample or ticker name as is, a file by its stem."""
+    from pathlib import Path
+
+    return Path(name).name.split(".")[0] or "data"
+
+
+def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str, Any]] | None) -> None:
+    import pandas as pd
+
+    rows = [{"data": name, "model": r.model, "seed": r.seed, **r.metrics["test"]}
+            for name, runs in results.items() for r in runs]
+    pd.DataFrame(rows).to_csv(out / "results.csv", index=False)
+    if board:
+        pd.DataFrame(board).to_csv(out / "leaderboard.csv", index=False)

@@ -84,6 +84,33 @@ def forecast_table(table: Any, title: str) -> Any:
     return out
 
 
+def verdict_lines(verdicts: list[Mapping[str, Any]]) -> list[str]:
+    """'lstm vs gru: tie (test RMSE 19.96 ± 0.01 vs 19.96 ± 0.00; the difference is within the seed spread)'."""
+    lines = []
+    for v in verdicts:
+        spread = (f"test RMSE {v['rmse_a']:.4g} ± {v['sd_a']:.2g} vs {v['rmse_b']:.4g} ± {v['sd_b']:.2g}")
+        if v["winner"] == "tie":
+            lines.append(f"{v['a']} vs {v['b']}: no winner ({spread}; the difference is within the seed spread)")
+        else:
+            lines.append(f"{v['a']} vs {v['b']}: {v['winner']} is better ({spread}, beyond the seed spread)")
+    return lines
+
+
+def leaderboard_table(board: list[Mapping[str, Any]]) -> Any:
+    """Across datasets: mean rank by RMSE ratio to naive, and how many runs beat naive significantly."""
+    from rich.table import Table
+
+    table = Table(title="overall, across datasets (test part)",
+                  caption="rank 1 = lowest mean RMSE / naive on a dataset; significant: one-sided Diebold–Mariano "
+                          "p < 0.05 that its errors are smaller than naive's", caption_justify="left")
+    for header in ("model", "mean rank", "datasets", "runs beating naive significantly"):
+        table.add_column(header, justify="left" if header == "model" else "right")
+    for row in board:
+        table.add_row(row["model"], f"{row['mean_rank']:.2f}", str(row["datasets"]),
+                      f"{row['beats_naive_significantly']} of {row['runs']}")
+    return table
+
+
 def summary_table(rows: list[Mapping[str, Any]], title: str) -> Any:
     """One row per model; mean ± sd over seeds where a model ran more than once."""
     from rich.table import Table
