@@ -31,6 +31,7 @@ class ModelConfig:
     clip        gradient-norm clipping threshold (0 turns it off).
     scaler      `standard` or `minmax`, fit on the training part only.
     seed        one seed for Python, NumPy and torch: the same seed on the same machine gives the same numbers.
+    horizons    outputs of a network: 1 (one day ahead), or H for the direct strategy, one output per day 1..H.
     device      `cpu` (default), `auto`, `cuda` or `mps`.
     """
 
@@ -47,6 +48,7 @@ class ModelConfig:
     scaler: str = "standard"
     seed: int = 0
     device: str = "cpu"
+    horizons: int = 1
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -67,6 +69,7 @@ class ModelConfig:
             (self.scaler in SCALERS, f"scaler must be one of {', '.join(SCALERS)}"),
             (0 <= self.seed < 2**32, "seed must be a whole number from 0 to 2**32 - 1"),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
+            (self.horizons >= 1, "horizons must be at least 1"),
         ]
         for ok, message in checks:
             if not ok:

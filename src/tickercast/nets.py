@@ -14,8 +14,9 @@ _RECURRENT = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 class RecurrentForecaster(nn.Module):
     """Maps a window of past (scaled) target values to the next value.
 
-    Input `[batch, lookback, features]`, output `[batch]`. The head starts at zero, so the untrained network
-    predicts a scaled target of 0: for the log-return target that is exactly the naive forecast.
+    Input `[batch, lookback, features]`, output `[batch]` (or `[batch, outputs]` for the direct multi-step
+    strategy, one output per day ahead). The head starts at zero, so the untrained network predicts a scaled
+    target of 0: for the log-return target that is exactly the naive forecast, at every horizon.
 
     >>> net = RecurrentForecaster("gru", hidden=8, layers=1)
     >>> net(torch.zeros(4, 20, 1)).shape
@@ -23,20 +24,22 @@ class RecurrentForecaster(nn.Module):
     """
 
     def __init__(self, cell: str, *, input_size: int = 1, hidden: int = 32, layers: int = 2,
-                 dropout: float = 0.2) -> None:
+                 dropout: float = 0.2, outputs: int = 1) -> None:
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, not {cell!r}")
         self.cell = cell
         self.recurrent = _RECURRENT[cell](input_size, hidden, num_layers=layers, batch_first=True,
                                           dropout=dropout if layers > 1 else 0.0)
-        self.head = nn.Linear(hidden, 1)
+        self.outputs = outputs
+        self.head = nn.Linear(hidden, outputs)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         states, _ = self.recurrent(x)  # [batch, lookback, features] -> [batch, lookback, hidden]
-        return self.head(states[:, -1]).squeeze(-1)  # [batch, hidden] -> [batch]
+        out = self.head(states[:, -1])  # [batch, hidden] -> [batch, outputs]
+        return out.squeeze(-1) if self.outputs == 1 else out
 
 
 def resolve_device(name: str) -> torch.device:

@@ -119,7 +119,9 @@ def test_help_on_every_command_in_a_real_process():
 
 @pytest.mark.parametrize("args", [["train", "--data", "sp500"],
                                   ["train", "--model", "lstm", "--data", "sp500", "--epochs", "many"],
-                                  ["fly"]])
+                                  ["fly"], ["data"], ["data", "fetch"],
+                                  ["data", "fetch", "IBM", "--start", "2010-13-01"],
+                                  ["data", "fetch", "IBM", "--source", "bloomberg"]])
 def test_usage_errors_exit_2_with_one_line(args, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(args)

@@ -253,17 +253,6 @@ def test_yahoo_without_yfinance_exits_2_saying_how_to_install_it(capsys):
     assert err == 'error: Yahoo Finance needs the optional yfinance package: pip install "tickercast[yahoo]"\n'
 
 
-@pytest.mark.parametrize("args", [["data"], ["data", "fetch"], ["data", "fetch", "IBM", "--start", "2010-13-01"],
-                                  ["data", "fetch", "IBM", "--source", "bloomberg"]])
-def test_usage_errors_exit_2_with_one_line(args, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    err = capsys.readouterr().err
-    assert exit_info.value.code == 2
-    assert err.count("\n") == 1
-    assert "see tickercast data" in err
-
-
 def test_a_bad_start_date_says_what_a_date_looks_like(capsys):
     with pytest.raises(SystemExit):
         main(["data", "fetch", "IBM", "--start", "2010-13-01"])

@@ -90,3 +90,32 @@ def test_backtest_api_and_cli(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 0
     header = (tmp_path / "forecasts.csv").read_text().splitlines()[0]
     assert header == "origin,date,horizon,actual,predicted,naive"
+
+
+def test_direct_strategy_forecasts_every_horizon_from_one_pass():
+    result = run("lstm", horizon=3, strategy="direct")
+    counts = result.forecasts.groupby("horizon").size().to_dict()
+    days = SPLIT.n - SPLIT.val_end
+    assert counts == {1: days, 2: days - 1, 3: days - 2}
+    assert result.settings["strategy"] == "direct"
+
+
+def test_untrained_direct_network_is_the_naive_forecast_at_every_horizon():
+    config = ModelConfig(**{**TINY, "epochs": 1, "lr": 1e-9})
+    result = walk_forward("gru", config, CLOSE, PRICES.index, SPLIT, horizon=3, strategy="direct")
+    np.testing.assert_allclose(result.forecasts["predicted"], result.forecasts["naive"], rtol=1e-6)
+
+
+def test_direct_strategy_has_no_look_ahead():
+    cut = SPLIT.val_end + 30
+    changed = CLOSE.copy()
+    changed[cut:] *= 1.3
+    before = run("gru", horizon=2, strategy="direct").forecasts
+    after = run("gru", changed, horizon=2, strategy="direct").forecasts
+    known = before["date"] < PRICES.index[cut]
+    np.testing.assert_array_equal(before.loc[known, "predicted"], after.loc[known, "predicted"])
+
+
+def test_direct_strategy_needs_a_network():
+    with pytest.raises(ConfigError, match="direct strategy trains one network output per day"):
+        run("ar", horizon=2, strategy="direct")

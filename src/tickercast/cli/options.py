@@ -93,7 +93,7 @@ def parents(default_data: str | None = None, default_out: str | None = None) -> 
 
 def model_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The ModelConfig settings given on the command line."""
-    return {name: getattr(args, name) for name in _DEFAULTS}
+    return {name: getattr(args, name, default) for name, default in _DEFAULTS.items()}
 
 
 def fit_options(args: argparse.Namespace) -> dict[str, Any]:

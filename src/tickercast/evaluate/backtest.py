@@ -3,8 +3,9 @@
 The model is fitted on everything before the test part (training + validation, as `Forecaster.fit` does), then
 walks through the test part: every `retrain_every` days it is fitted again on the data up to that day
 (`expanding`: all of it; `sliding`: the same number of days as the first fit), and from each origin it forecasts
-the next `horizon` days. Horizons beyond 1 are recursive: the model's own forecast of day t is fed back as
-if it had been observed to forecast day t + 1.
+the next `horizon` days. Horizons beyond 1 are `recursive` (the model's own forecast of day t is fed back as
+if it had been observed to forecast day t + 1; any model) or `direct` (a network trained with one output per
+day ahead forecasts them all at once from the same window).
 
 With `retrain_every=0` and `horizon=1` every forecast comes from one batched call of `predict`: a backtest of
 1,000 days costs one forward pass.
@@ -15,7 +16,7 @@ Each forecast row: `origin` (the last date whose price is known), `date` (the da
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -34,6 +35,8 @@ from tickercast.progress import SILENT, Reporter
 
 Window = Literal["expanding", "sliding"]
 WINDOWS = ("expanding", "sliding")
+Strategy = Literal["recursive", "direct"]
+STRATEGIES = ("recursive", "direct")
 
 
 @dataclass
@@ -53,8 +56,9 @@ class Backtest:
 
 
 def walk_forward(model_name: str, config: ModelConfig, prices: np.ndarray, dates: pd.DatetimeIndex, split: Split,
-                 *, horizon: int = 1, retrain_every: int = 0, window: Window = "expanding", trade: bool = False,
-                 cost_bps: float = DEFAULT_COST_BPS, reporter: Reporter = SILENT) -> Backtest:
+                 *, horizon: int = 1, retrain_every: int = 0, window: Window = "expanding",
+                 strategy: Strategy = "recursive", trade: bool = False, cost_bps: float = DEFAULT_COST_BPS,
+                 reporter: Reporter = SILENT) -> Backtest:
     """Run the walk-forward backtest over the test part of `split` (see the module docstring)."""
     if horizon < 1:
         raise ConfigError("horizon must be at least 1")
@@ -62,13 +66,20 @@ def walk_forward(model_name: str, config: ModelConfig, prices: np.ndarray, dates
         raise ConfigError("retrain-every must be 0 (fit once) or a number of days")
     if window not in WINDOWS:
         raise ConfigError(f"window must be one of {', '.join(WINDOWS)}")
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}")
+    if strategy == "direct":
+        if not make_model(model_name, config).is_network:
+            raise ConfigError(f"the direct strategy trains one network output per day ahead; {model_name} is not "
+                              "a network, so use the recursive strategy")
+        config = replace(config, horizons=horizon)
     starts = list(range(split.val_end, split.n, retrain_every)) if retrain_every else [split.val_end]
     bar = reporter.bar(f"{model_name} walk-forward", total=len(starts))
     rows = []
     for number, start in enumerate(starts):
         stop = starts[number + 1] if number + 1 < len(starts) else split.n
         model = _fitted(model_name, config, prices, split, start, window, reporter)
-        rows.append(forecasts_from(model, prices, dates, range(start, stop), horizon))
+        rows.append(forecasts_from(model, prices, dates, range(start, stop), horizon, strategy))
         bar.advance(origin=f"{dates[start]:%Y-%m-%d}")
     bar.close()
     forecasts = pd.concat(rows, ignore_index=True)
@@ -80,7 +91,7 @@ def walk_forward(model_name: str, config: ModelConfig, prices: np.ndarray, dates
     trading = trading_simulation(one_step["naive"].to_numpy(), one_step["actual"].to_numpy(),
                                  one_step["predicted"].to_numpy(), cost_bps) if trade else None
     settings = {"model": model_name, "horizon": horizon, "retrain_every": retrain_every, "window": window,
-                "strategy": "recursive", **({"cost_bps": cost_bps} if trade else {})}
+                "strategy": strategy, **({"cost_bps": cost_bps} if trade else {})}
     return Backtest(forecasts, metrics, len(starts), trading, settings)
 
 
@@ -93,8 +104,15 @@ def _fitted(name: str, config: ModelConfig, prices: np.ndarray, split: Split, st
 
 
 def forecasts_from(model: Model, prices: np.ndarray, dates: pd.DatetimeIndex, origins: range,
-                   horizon: int) -> pd.DataFrame:
+                   horizon: int, strategy: Strategy = "recursive") -> pd.DataFrame:
     """A fitted model's forecasts from every origin (given as the first unknown day), 1 to `horizon` days ahead."""
+    if strategy == "direct":
+        paths = model.forecast_direct(prices, origins)  # [origins, horizon], one batched forward pass
+        frames = []
+        for h in range(1, horizon + 1):
+            keep = np.asarray(origins) + h - 1 < len(prices)
+            frames.append(_rows(dates, prices, np.asarray(origins)[keep], h, paths[keep, h - 1]))
+        return pd.concat(frames, ignore_index=True)
     one_step = model.predict(prices[:origins.stop], origins.start)  # one batched call: all horizon-1 forecasts
     frames = [_rows(dates, prices, origins, 1, one_step)]
     if horizon > 1:
@@ -105,7 +123,7 @@ def forecasts_from(model: Model, prices: np.ndarray, dates: pd.DatetimeIndex, or
     return pd.concat(frames, ignore_index=True)
 
 
-def _rows(dates: pd.DatetimeIndex, prices: np.ndarray, origins: range | list[int], h: int,
+def _rows(dates: pd.DatetimeIndex, prices: np.ndarray, origins: range | list[int] | np.ndarray, h: int,
           predicted: np.ndarray) -> pd.DataFrame:
     first = np.asarray(origins, dtype=int)  # the first unknown day of each origin
     days = first + h - 1
@@ -114,7 +132,8 @@ def _rows(dates: pd.DatetimeIndex, prices: np.ndarray, origins: range | list[int
 
 
 def backtest(prices: pd.DataFrame | pd.Series, model: str = "gru", *, horizon: int = 1, retrain_every: int = 0,
-             window: Window = "expanding", trade: bool = False, cost_bps: float = DEFAULT_COST_BPS,
+             window: Window = "expanding", strategy: Strategy = "recursive", trade: bool = False,
+             cost_bps: float = DEFAULT_COST_BPS,
              test_size: float = TEST_SIZE, val_size: float = VAL_SIZE, test_start: str | None = None,
              val_start: str | None = None, price_column: str | None = None, fill: Fill = None,
              reporter: Reporter = SILENT, **settings: Any) -> Backtest:
@@ -133,7 +152,7 @@ def backtest(prices: pd.DataFrame | pd.Series, model: str = "gru", *, horizon: i
     check_long_enough(split, make_model(model, config).min_history, origin=frame.attrs["origin"],
                       settings=f"lookback {config.lookback} and this split")
     result = walk_forward(model, config, series, frame.index, split, horizon=horizon, retrain_every=retrain_every,
-                          window=window, trade=trade, cost_bps=cost_bps, reporter=reporter)
+                          window=window, strategy=strategy, trade=trade, cost_bps=cost_bps, reporter=reporter)
     result.settings["data"] = {**frame.attrs, "first": f"{frame.index[0]:%Y-%m-%d}",
                                "last": f"{frame.index[-1]:%Y-%m-%d}"}
     return result

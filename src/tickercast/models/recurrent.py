@@ -42,8 +42,9 @@ class RecurrentModel:
                                   center=self.target.name == "price")
         seed_everything(self.config.seed)
         self.net_ = self._new_net()
-        x_train, y_train = self.windows(prices, range(self.min_history, train_end))
-        x_val, y_val = self.windows(prices, range(max(train_end, self.min_history), len(prices)))
+        ahead = self.config.horizons - 1  # a training target must lie wholly inside its part
+        x_train, y_train = self.windows(prices, range(self.min_history, train_end - ahead))
+        x_val, y_val = self.windows(prices, range(max(train_end, self.min_history), len(prices) - ahead))
         self.history_ = fit_network(self.net_, x_train, y_train, x_val, y_val, self.config, reporter=reporter,
                                     description=f"{self.name} seed {self.config.seed}")
         return self
@@ -54,9 +55,18 @@ class RecurrentModel:
         if start < self.min_history:
             raise ValueError(f"{self.name} needs {self.min_history} days of history; cannot predict day {start}")
         days = range(start, len(prices))
-        windows, _ = self.windows(prices, days)
-        scaled = predict_network(self.net_, windows)
+        scaled = predict_network(self.net_, self.inputs(prices, days))
+        scaled = scaled[:, 0] if scaled.ndim == 2 else scaled  # direct networks: the one-day output
         return self.target.to_price(self.scaler_.inverse(scaled), prices[days.start - 1:days.stop - 1])
+
+    def forecast_direct(self, prices: np.ndarray, origins: range) -> np.ndarray:
+        """Direct multi-step forecasts `[len(origins), horizons]`: from each origin (its first unknown day t),
+        the prices of days t .. t + horizons − 1, all from one forward pass over prices[:t]."""
+        if origins.start < self.min_history:
+            raise ValueError(f"{self.name} needs {self.min_history} days of history")
+        scaled = predict_network(self.net_, self.inputs(prices[:origins.stop], origins)).reshape(len(origins), -1)
+        previous = prices[origins.start - 1:origins.stop - 1, None]  # [origins, 1]
+        return self.target.to_price(self.scaler_.inverse(scaled), previous)
 
     def state(self) -> dict[str, Any]:
         weights = {name: tensor.detach().cpu().numpy() for name, tensor in self.net_.state_dict().items()}
@@ -75,11 +85,26 @@ class RecurrentModel:
 
     def _new_net(self) -> RecurrentForecaster:
         config = self.config
-        net = RecurrentForecaster(self.name, hidden=config.hidden, layers=config.layers, dropout=config.dropout)
+        net = RecurrentForecaster(self.name, hidden=config.hidden, layers=config.layers, dropout=config.dropout,
+                                  outputs=config.horizons)
         return net.to(resolve_device(config.device))
 
+    def inputs(self, prices: np.ndarray, days: range) -> torch.Tensor:
+        """Scaled input windows `[len(days), lookback]`: the values strictly before each day."""
+        return windows_before(self._scaled(prices), self.config.lookback, days)
+
     def windows(self, prices: np.ndarray, days: range) -> tuple[torch.Tensor, torch.Tensor]:
-        """Scaled input windows `[len(days), lookback]` and the scaled targets `[len(days)]` of those days."""
-        scaled = torch.from_numpy(self.scaler_.transform(self.target.series(prices)).astype(np.float32))
-        targets = scaled[days.start:days.stop] if len(days) else scaled[:0]
+        """Inputs and scaled targets of those days: `[len(days)]`, or `[len(days), horizons]` for a direct network
+        (the value h − 1 days later; for log-returns the sum over the h days, i.e. the return to that day)."""
+        scaled = self._scaled(prices)
+        horizons = self.config.horizons
+        if horizons == 1:
+            targets = scaled[days.start:days.stop] if len(days) else scaled[:0]
+        else:
+            ahead = torch.arange(days.start, days.stop)[:, None] + torch.arange(horizons)[None, :]
+            targets = scaled[ahead] if len(days) else scaled[:0].reshape(0, horizons)  # [days, horizons]
+            targets = targets.cumsum(dim=1) if self.target.additive else targets
         return windows_before(scaled, self.config.lookback, days), targets
+
+    def _scaled(self, prices: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(self.scaler_.transform(self.target.series(prices)).astype(np.float32))

@@ -21,6 +21,7 @@ class Target:
 
     name: str
     offset: int  # leading days without a value (1 for returns: day 0 has no previous price)
+    additive: bool  # values add up over days (log-returns): h days ahead is the sum of h daily values
 
     def series(self, prices: np.ndarray) -> np.ndarray:
         """The target for every day; the first `offset` entries are NaN."""
@@ -35,7 +36,8 @@ class Target:
         return values
 
 
-_TARGETS = {"log_return": Target("log_return", offset=1), "price": Target("price", offset=0)}
+_TARGETS = {"log_return": Target("log_return", offset=1, additive=True),
+            "price": Target("price", offset=0, additive=False)}
 assert tuple(_TARGETS) == TARGETS
 
 
