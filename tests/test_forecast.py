@@ -66,3 +66,20 @@ def test_cli_forecast(fitted, tmp_path, capsys):
     assert result["last_date"] == f"{PRICES.index[-1]:%Y-%m-%d}"
     assert (tmp_path / "fc" / "forecast.png").stat().st_size > 0
     assert pd.read_csv(tmp_path / "fc" / "forecast.csv").shape == (3, 7)
+
+
+def test_monte_carlo_dropout_spread():
+    fc = tc.Forecaster("lstm", **{**TINY, "layers": 2, "dropout": 0.5, "hidden": 8, "epochs": 3}).fit(PRICES)
+    table = fc.forecast(PRICES, horizon=3, mc_dropout=50)
+    assert (table["dropout_lower_80"] <= table["dropout_upper_80"]).all()
+    assert (table["dropout_upper_80"] > table["dropout_lower_80"]).any()
+    again = fc.forecast(PRICES, horizon=3, mc_dropout=50)
+    pd.testing.assert_frame_equal(table, again)  # seeded: the same spread twice
+    assert not fc.model_.net_.training  # dropout is off again afterwards
+
+
+def test_monte_carlo_dropout_needs_dropout_between_layers(fitted):
+    from tickercast.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="needs dropout between layers"):
+        fitted.forecast(PRICES, horizon=2, mc_dropout=10)

@@ -94,13 +94,15 @@ class Forecaster:
         return pd.Series(values, index=frame.index[first:], name="predicted")
 
     def forecast(self, prices: pd.DataFrame | pd.Series, horizon: int = 5,
-                 levels: tuple[float, ...] = INTERVAL_LEVELS) -> pd.DataFrame:
+                 levels: tuple[float, ...] = INTERVAL_LEVELS, mc_dropout: int = 0) -> pd.DataFrame:
         """The next `horizon` trading days after the last date of `prices`, with prediction intervals.
 
         Point forecasts are recursive (each day's forecast feeds the next). The intervals are split-conformal
         (`evaluate.intervals`), calibrated per horizon on the model's own walk-forward errors over the test
         part, which it never trained on; so they need `prices` to include that part.
         Columns: `date, horizon, forecast`, then `lower_80, upper_80, lower_95, upper_95` for the default levels.
+        `mc_dropout=N` (networks with dropout) adds `dropout_lower_80, dropout_upper_80`: the 10th and 90th
+        percentiles of N forecast paths with dropout left on, a spread of the model's uncertainty only.
         """
         from tickercast.calendar import next_trading_days
         from tickercast.evaluate.backtest import forecasts_from
@@ -130,6 +132,11 @@ class Forecaster:
             percent = round(level * 100)
             table[f"lower_{percent}"] = [lower[0] for lower, _ in bounds]
             table[f"upper_{percent}"] = [upper[0] for _, upper in bounds]
+        if mc_dropout:
+            if not getattr(model, "is_network", False):
+                raise ConfigError(f"Monte-Carlo dropout needs a network, not {self.model}")
+            paths = model.dropout_paths(series, horizon, mc_dropout, seed=self.config.seed)
+            table["dropout_lower_80"], table["dropout_upper_80"] = np.percentile(paths, [10, 90], axis=0)
         return table
 
     @property

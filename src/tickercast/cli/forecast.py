@@ -22,6 +22,8 @@ def register(commands: Any) -> None:
     parser.add_argument("--source", default=None, help="how to read --data, as for train")
     options.add_api_key(parser)
     parser.add_argument("--horizon", type=int, default=5, help="trading days to forecast")
+    parser.add_argument("--mc-dropout", type=int, default=0, metavar="N",
+                        help="also sample N forecast paths with dropout on and report their 10-90%% spread")
     parser.add_argument("--out", metavar="DIR", help="write forecast.csv and forecast.png here")
     parser.add_argument("--json", action="store_true", help="print the forecast as one JSON object")
     parser.set_defaults(run=run)
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     data = forecaster.data_
     prices = load(args.data or data["origin"], source=args.source, price_column=data["price_column"],
                   api_key=args.api_key)
-    table = forecaster.forecast(prices, horizon=args.horizon)
+    table = forecaster.forecast(prices, horizon=args.horizon, mc_dropout=args.mc_dropout)
     if out:
         write_forecast(Path(out), table, prices, forecaster)
     if args.json:

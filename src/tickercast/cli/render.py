@@ -76,10 +76,13 @@ def forecast_table(table: Any, title: str) -> Any:
     out = Table(title=title, caption="intervals: split conformal on the model's own out-of-sample errors at each "
                                      "horizon; they assume the coming days behave like the test period",
                 caption_justify="left")
-    for header in ("date", "days ahead", "forecast", "80% interval", "95% interval"):
+    prefixes = ["", "", *(["dropout_"] if "dropout_lower_80" in table else [])]
+    headers = ["80% interval", "95% interval", *(["dropout 10-90%"] if len(prefixes) > 2 else [])]
+    for header in ("date", "days ahead", "forecast", *headers):
         out.add_column(header, justify="left" if header == "date" else "right")
     for row in table.to_dict("records"):
-        bands = (f"{row[f'lower_{level}']:.4g} .. {row[f'upper_{level}']:.4g}" for level in (80, 95))
+        bands = (f"{row[f'{prefix}lower_{level}']:.4g} .. {row[f'{prefix}upper_{level}']:.4g}"
+                 for prefix, level in zip(prefixes, (80, 95, 80), strict=False))
         out.add_row(f"{row['date']:%Y-%m-%d}", str(row["horizon"]), f"{row['forecast']:.4g}", *bands)
     return out
 

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from tickercast.config import ModelConfig
-from tickercast.errors import NotFittedError
+from tickercast.errors import ConfigError, NotFittedError
 from tickercast.nets import RecurrentForecaster, resolve_device
 from tickercast.prepare.scaling import Scaler, fit_scaler
 from tickercast.prepare.targets import get_target
@@ -67,6 +67,29 @@ class RecurrentModel:
         scaled = predict_network(self.net_, self.inputs(prices[:origins.stop], origins)).reshape(len(origins), -1)
         previous = prices[origins.start - 1:origins.stop - 1, None]  # [origins, 1]
         return self.target.to_price(self.scaler_.inverse(scaled), previous)
+
+    def dropout_paths(self, prices: np.ndarray, horizon: int, samples: int, seed: int = 0) -> np.ndarray:
+        """Monte-Carlo dropout: `samples` recursive price paths `[samples, horizon]` after the last price, each
+        with dropout left on, so their spread shows how unsure the network's weights are (not the market)."""
+        if self.config.dropout == 0 or self.config.layers < 2:
+            raise ConfigError("Monte-Carlo dropout needs dropout between layers: a model with layers >= 2 and "
+                              "dropout > 0")
+        torch.manual_seed(seed)
+        window = self.inputs(prices, range(len(prices), len(prices) + 1)).repeat(samples, 1)  # [samples, lookback]
+        last = np.full(samples, prices[-1])
+        paths = np.empty((samples, horizon))
+        self.net_.train()  # dropout on: each pass drops different units
+        try:
+            with torch.no_grad():
+                for step in range(horizon):
+                    out = self.net_(window.unsqueeze(-1).to(next(self.net_.parameters()).device)).cpu()
+                    out = out[:, 0] if out.ndim == 2 else out  # [samples]
+                    last = self.target.to_price(self.scaler_.inverse(out.double().numpy()), last)
+                    paths[:, step] = last
+                    window = torch.cat([window[:, 1:], out[:, None].float()], dim=1)  # feed the forecast back
+        finally:
+            self.net_.eval()
+        return paths
 
     def state(self) -> dict[str, Any]:
         weights = {name: tensor.detach().cpu().numpy() for name, tensor in self.net_.state_dict().items()}
