@@ -131,7 +131,7 @@ def summary_table(rows: list[Mapping[str, Any]], title: str) -> Any:
         for key, _, fmt in _COLUMNS:
             cell = _number(row.get(key), fmt)
             if row.get(f"{key}_sd") is not None:
-                cell += " ± " + _number(row[f"{key}_sd"], fmt)
+                cell += " ± " + _number(row[f"{key}_sd"], fmt if "%" in fmt else "{:.2g}")
             cells.append(cell)
         style = "bold green" if row["rmse_ratio_vs_naive"] == best and best is not None and best < 1 else None
         table.add_row(row["model"], str(row["runs"]), *cells, _flag(row.get("looks_lagged")), style=style)
