@@ -61,3 +61,11 @@ def test_leaderboard_ranks_models_across_datasets():
     assert board["ar"]["beats_naive_significantly"] >= 1  # on the AR(1) series it must
     assert board["ar"]["mean_rank"] < board["ma"]["mean_rank"]
     assert sorted(row["mean_rank"] for row in board.values()) == [row["mean_rank"] for row in leaderboard(runs)]
+
+
+def test_tied_models_share_a_rank(prices):
+    from tickercast.comparison import leaderboard
+
+    runs = tc.compare(prices, "naive")
+    board = leaderboard({"a": runs, "b": runs})
+    assert board == [{"model": "naive", "mean_rank": 1.0, "datasets": 2, "runs": 2, "beats_naive_significantly": 0}]

@@ -63,6 +63,7 @@ def test_cli_table_for_a_custom_sequence(capsys):
 @pytest.mark.parametrize(("args", "message"), [
     (["--cell", "gru", "--weights", "statquest"], "weights are for an LSTM unit"),
     (["--weights", "statquest", "--sequence", "0,zero"], "cannot read the sequence '0,zero'"),
+    (["--weights", "statquest", "--sequence", "0,nan,1"], "write finite numbers"),
     (["--weights", "statquest", "--sequence", ","], "the sequence is empty"),
     (["--model-dir", "/nonexistent/model"], "not a tickercast model folder"),
 ])
@@ -117,6 +118,12 @@ def test_cli_model_dir_writes_the_heatmap(trained, tmp_path, capsys):
     assert code == 0
     assert "forget gate" in capsys.readouterr().out
     assert (tmp_path / "gates.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_zero_days_is_refused(trained):
+    fc, prices, _ = trained
+    with pytest.raises(ConfigError, match="--days must be between 1 and"):
+        explain_model(fc, prices, days=0)
 
 
 def test_cli_model_dir_cell_must_match(trained, capsys):

@@ -122,9 +122,10 @@ def leaderboard(results: dict[str, list[Result]], part: str = "test") -> list[di
     ranks: dict[str, list[int]] = {}
     wins: dict[str, list[bool]] = {}
     for runs in results.values():
-        rows = sorted(summarize(runs, part), key=lambda row: row["rmse_ratio_vs_naive"])
-        for rank, row in enumerate(rows, start=1):
-            ranks.setdefault(row["model"], []).append(rank)
+        rows = summarize(runs, part)
+        tied = pd.Series([row["rmse_ratio_vs_naive"] for row in rows]).rank(method="average")  # ties share a rank
+        for rank, row in zip(tied, rows, strict=True):
+            ranks.setdefault(row["model"], []).append(float(rank))
         for result in runs:
             p_value = result.metrics[part].get("dm_p_value_better")
             wins.setdefault(result.model, []).append(p_value is not None and p_value < SIGNIFICANCE)

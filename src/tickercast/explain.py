@@ -64,7 +64,7 @@ def explain_model(forecaster: Any, prices: pd.DataFrame, days: int | None = None
     if column not in prices:
         raise ConfigError(f"the data has no {column} column, which this model was trained on")
     series = prices[column].to_numpy(dtype=np.float64)
-    days = days or forecaster.config.lookback
+    days = forecaster.config.lookback if days is None else days
     first = len(series) - days
     if days < 1 or first < model.target.offset:
         raise ConfigError(f"--days must be between 1 and {len(series) - model.target.offset} for this data")

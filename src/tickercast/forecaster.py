@@ -112,6 +112,8 @@ class Forecaster:
         model = self._fitted()
         if horizon < 1:
             raise ConfigError("horizon must be at least 1")
+        if mc_dropout < 0:
+            raise ConfigError("mc_dropout is a number of sampled paths: 0 (off) or more")
         frame = as_price_frame(prices, self.data_["price_column"], None)
         series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
         test_start = int(frame.index.searchsorted(pd.Timestamp(self.split_["test"]["start"])))

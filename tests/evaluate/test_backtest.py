@@ -119,3 +119,8 @@ def test_direct_strategy_has_no_look_ahead():
 def test_direct_strategy_needs_a_network():
     with pytest.raises(ConfigError, match="direct strategy trains one network output per day"):
         run("ar", horizon=2, strategy="direct")
+
+
+def test_horizon_longer_than_the_test_part():
+    with pytest.raises(ConfigError, match="longer than the test part"):
+        run("naive", horizon=SPLIT.n)

@@ -29,3 +29,10 @@ def test_an_oracle_is_significantly_better_and_not_lagged():
 def test_too_few_days_for_tests():
     card = scorecard(ACTUAL[:2], PREVIOUS[:2], PREVIOUS[:2])
     assert all(card[key] is None for key in SIGNIFICANCE_KEYS)
+
+
+def test_a_few_days_get_tests_but_no_lag_diagnostic():
+    card = scorecard(ACTUAL[:6], PREVIOUS[:6] * 1.001, PREVIOUS[:6])
+    assert card["dm_p_value"] is not None
+    assert card["lag_best_shift"] is None
+    assert card["looks_lagged"] is None

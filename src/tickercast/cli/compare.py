@@ -29,7 +29,7 @@ def register_demo(commands: Any) -> None:
         parents=options.parents(default_data="sp500", default_out="runs/demo"),
         formatter_class=options.HelpFormatter,
         description="The one-command answer: train an LSTM and a GRU on the bundled S&P 500 prices "
-                    "(1999-2018), score them on the last 20%% against the naive forecast, and plot.")
+                    "(1999-2018), score them on the last 20% against the naive forecast, and plot.")
     parser.set_defaults(run=run, models=DEMO_MODELS, seeds=1)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,9 @@ def _explain_model(args: argparse.Namespace) -> dict[str, Any]:
 
 def _values(text: str) -> list[float]:
     try:
-        return [float(value) for value in text.split(",") if value.strip()]
+        values = [float(value) for value in text.split(",") if value.strip()]
     except ValueError:
-        raise ConfigError(f"cannot read the sequence {text!r}; write numbers separated by commas") from None
+        values = [math.nan]
+    if not all(math.isfinite(value) for value in values):
+        raise ConfigError(f"cannot read the sequence {text!r}; write finite numbers separated by commas")
+    return values

@@ -14,7 +14,7 @@ def register(commands: Any) -> None:
         "forecast", help="forecast the next trading days with prediction intervals",
         formatter_class=options.HelpFormatter,
         description="Forecast the next --horizon NYSE trading days after the last date of the data with a saved "
-                    "model; 80%% and 95%% intervals are calibrated on the model's own out-of-sample errors.",
+                    "model; 80% and 95% intervals are calibrated on the model's own out-of-sample errors.",
         epilog="example:\n  tickercast train --data sp500 --model gru --out runs/gru\n"
                "  tickercast forecast --model-dir runs/gru --horizon 5 --out runs/gru-forecast")
     parser.add_argument("--model-dir", required=True, metavar="DIR", help="a model saved with --out")

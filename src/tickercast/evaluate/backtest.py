@@ -73,6 +73,8 @@ def walk_forward(model_name: str, config: ModelConfig, prices: np.ndarray, dates
             raise ConfigError(f"the direct strategy trains one network output per day ahead; {model_name} is not "
                               "a network, so use the recursive strategy")
         config = replace(config, horizons=horizon)
+    if horizon > split.n - split.val_end:
+        raise ConfigError(f"horizon {horizon} is longer than the test part ({split.n - split.val_end} days)")
     starts = list(range(split.val_end, split.n, retrain_every)) if retrain_every else [split.val_end]
     bar = reporter.bar(f"{model_name} walk-forward", total=len(starts))
     rows = []

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tickercast.errors import SeriesTooShortError
 from tickercast.evaluate.metrics import point_metrics
 from tickercast.evaluate.stats import diebold_mariano, direction_test, lag_diagnostic
 
@@ -32,12 +33,15 @@ def scorecard(actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray, h
     if len(actual) < max(3, horizon + 2):  # too few days for any test to mean something
         return card | dict.fromkeys(SIGNIFICANCE_KEYS)
     dm = diebold_mariano(actual - predicted, actual - previous, horizon=horizon)
-    lag = lag_diagnostic(actual, predicted)
+    try:
+        lag = lag_diagnostic(actual, predicted)
+    except SeriesTooShortError:  # a handful of days: no lag can be told apart, which is not the user's error
+        lag = None
     return card | {
         "dm_statistic": dm.statistic,
         "dm_p_value": dm.p_value,
         "dm_p_value_better": dm.p_value_model_better,
         "direction_p_value": direction_test(actual, predicted, previous).p_value,
-        "lag_best_shift": lag.best_shift,
-        "looks_lagged": lag.looks_lagged,
+        "lag_best_shift": lag.best_shift if lag else None,
+        "looks_lagged": lag.looks_lagged if lag else None,
     }
