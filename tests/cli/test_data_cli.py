@@ -276,3 +276,11 @@ def test_data_help_in_a_real_process():
     assert result.returncode == 0, result.stderr
     for action in ("fetch", "list", "show", "import", "export", "remove"):
         assert action in result.stdout
+
+
+def test_a_ticker_that_is_not_a_symbol_is_refused_before_reading(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TICKERCAST_HOME", str(tmp_path))
+    assert main(["data", "import", str(tmp_path / "missing.csv"), "--ticker", "ib m"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "'ib m' is not a ticker symbol" in err

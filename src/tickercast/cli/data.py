@@ -154,8 +154,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from tickercast.data.files import read_file
-    from tickercast.data.store import Store
+    from tickercast.data.store import Store, ticker_key
 
+    ticker_key(args.ticker)  # a bad symbol fails before the file is read
     prices = read_file(args.file, fill=args.fill, ticker=args.ticker)
     with Store() as store:
         written = _written(store.replace(args.ticker, prices, note=f"imported {args.file}"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from tickercast.data.validate import Fill, validate
 from tickercast.errors import ConfigError, DataError
 
 HOME_VARIABLE = "TICKERCAST_HOME"
+_SYMBOL = re.compile(r"[A-Z0-9.\-^=_]{1,24}")  # IBM, BRK-B, ^GSPC, EURUSD=X, IBM.US
 
 #: Statements that bring the schema from version i to i + 1; a new file runs them all.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -108,6 +110,8 @@ def ticker_key(ticker: str) -> str:
     key = str(ticker).strip().upper()
     if not key:
         raise ConfigError("the ticker is empty; give a symbol such as IBM")
+    if not _SYMBOL.fullmatch(key):
+        raise ConfigError(f"{ticker!r} is not a ticker symbol; use letters, digits and . - ^ = _ (e.g. BRK-B, ^GSPC)")
     return key
 
 
