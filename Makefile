@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # torch first and pinned: this exact CPU build is what our machines install without pulling CUDA.
 TORCH := torch==2.13.0
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -24,11 +24,14 @@ demo: setup
 	$(BIN)/tickercast demo
 
 test: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/bench.py --out docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache .hypothesis
