@@ -214,3 +214,10 @@ def test_compare_several_datasets_gives_a_leaderboard(tmp_path, capsys):
     assert (tmp_path / "out" / "leaderboard.csv").exists()
     assert (tmp_path / "out" / "sp500" / "drift" / "config.json").exists()
     assert (tmp_path / "out" / "prices" / "naive" / "config.json").exists()
+
+
+def test_help_and_data_list_import_neither_pandas_nor_torch():
+    code = ("import sys; from tickercast.cli import build_parser; import tickercast.data.store; build_parser(); "
+            "heavy = [name for name in ('pandas', 'torch', 'matplotlib') if name in sys.modules]; print(heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -1,9 +1,4 @@
-"""Getting prices in: bundled samples and files, all through one validation gate."""
+"""Getting prices in: bundled samples, files, the local store and web sources, all through one validation gate.
 
-from tickercast.data.files import read_csv, read_file, read_parquet
-from tickercast.data.layout import PRICE_COLUMNS
-from tickercast.data.load import load
-from tickercast.data.samples import SAMPLES, load_sample
-from tickercast.data.validate import validate
-
-__all__ = ["PRICE_COLUMNS", "SAMPLES", "load", "load_sample", "read_csv", "read_file", "read_parquet", "validate"]
+Submodules are imported on first use (`tickercast.data.store` must not pull in pandas for `tickercast data list`).
+"""

@@ -19,6 +19,7 @@ transaction, and a file from a newer tickercast is refused rather than damaged.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import sqlite3
@@ -26,14 +27,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from tickercast.data.layout import PRICE_COLUMNS
-from tickercast.data.validate import Fill, validate
 from tickercast.errors import ConfigError, DataError
+
+if TYPE_CHECKING:  # pandas is imported where rows become frames: `tickercast data list` needs neither
+    import pandas as pd
+
+    from tickercast.data.validate import Fill
 
 HOME_VARIABLE = "TICKERCAST_HOME"
 _SYMBOL = re.compile(r"[A-Z0-9.\-^=_]{1,24}")  # IBM, BRK-B, ^GSPC, EURUSD=X, IBM.US
@@ -169,6 +171,8 @@ class Store:
 
     def read(self, ticker: str, *, price_column: str | None = None, fill: Fill = None) -> pd.DataFrame:
         """The stored prices of `ticker` as a PriceFrame (through the validation gate, like every source)."""
+        from tickercast.data.validate import validate
+
         key = ticker_key(ticker)
         table = self._table(key)
         if table.empty:
@@ -260,6 +264,8 @@ class Store:
 
     def _table(self, key: str, since: pd.Timestamp | None = None) -> pd.DataFrame:
         """Stored rows of one ticker (from `since` on), indexed by date, NULL as NaN."""
+        import pandas as pd
+
         names = ("date", *PRICE_COLUMNS, "source")
         query = f"SELECT {', '.join(names)} FROM prices WHERE ticker = ? AND date >= ? ORDER BY date"
         start = "" if since is None else f"{since:%Y-%m-%d}"
@@ -328,6 +334,9 @@ def revision(stored: pd.DataFrame, held: Holding, new: pd.DataFrame) -> str | No
     `stored` is the ticker's stored rows from `new`'s first day on. The last stored day is not compared: it
     may have been fetched before the market closed. Everything else must match to within float rounding.
     """
+    import numpy as np
+    import pandas as pd
+
     if new.attrs["source"] != held.source:
         return f"the stored prices came from {held.source}, these from {new.attrs['source']}"
     last = pd.Timestamp(held.last)
@@ -354,7 +363,7 @@ def revision(stored: pd.DataFrame, held: Holding, new: pd.DataFrame) -> str | No
 
 
 def _shown(value: float) -> str:
-    return "empty" if np.isnan(value) else f"{value:g}"
+    return "empty" if math.isnan(value) else f"{value:g}"
 
 
 def _rows(prices: pd.DataFrame, key: str, source: str, now: str) -> Iterator[tuple[Any, ...]]:
