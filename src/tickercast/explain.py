@@ -68,7 +68,7 @@ def explain_model(forecaster: Any, prices: pd.DataFrame, days: int | None = None
     first = len(series) - days
     if days < 1 or first < model.target.offset:
         raise ConfigError(f"--days must be between 1 and {len(series) - model.target.offset} for this data")
-    scaled = model.scaler_.transform(model.target.series(series))[first:]  # [days]
+    scaled = model.scaled_series(series)[first:].double().numpy()  # [days]
     output, traces = replay(model.net_, scaled[None, :])
     layers = []
     for number, trace in enumerate(traces):

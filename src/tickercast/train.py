@@ -60,13 +60,10 @@ def fit_network(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_
     loss_fn = nn.MSELoss()
     has_val = len(y_val) > 0
     history = History()
-    best_loss = math.inf
-    best_state = copy.deepcopy(net.state_dict())
     val_loss = evaluate_loss(net, x_val, y_val) if has_val else None
     history.epochs.append({"epoch": 0, "train_loss": evaluate_loss(net, x_train, y_train),
                            "val_loss": val_loss, "seconds": 0.0})
-    if val_loss is not None:
-        best_loss = val_loss
+    best_loss, best_state = (val_loss, copy.deepcopy(net.state_dict())) if has_val else (math.inf, None)
     bar = reporter.bar(description, total=config.epochs)
     for epoch in range(1, config.epochs + 1):
         started = time.perf_counter()
@@ -93,14 +90,17 @@ def fit_network(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_
         history.epochs.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                                "seconds": time.perf_counter() - started})
         bar.advance(train=train_loss, val=val_loss if val_loss is not None else math.nan)
-        if val_loss is None or val_loss < best_loss:
-            best_loss, history.best_epoch = (val_loss if val_loss is not None else math.inf), epoch
+        if val_loss is None:
+            history.best_epoch = epoch  # nothing to select on: the last weights are kept
+        elif val_loss < best_loss:
+            best_loss, history.best_epoch = val_loss, epoch
             best_state = copy.deepcopy(net.state_dict())
         elif epoch - history.best_epoch >= config.patience:
             history.stopped_early = True
             break
     bar.close()
-    net.load_state_dict(best_state)
+    if best_state is not None:
+        net.load_state_dict(best_state)
     net.eval()
     return history
 

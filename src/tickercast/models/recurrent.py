@@ -114,12 +114,12 @@ class RecurrentModel:
 
     def inputs(self, prices: np.ndarray, days: range) -> torch.Tensor:
         """Scaled input windows `[len(days), lookback]`: the values strictly before each day."""
-        return windows_before(self._scaled(prices), self.config.lookback, days)
+        return windows_before(self.scaled_series(prices), self.config.lookback, days)
 
     def windows(self, prices: np.ndarray, days: range) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs and scaled targets of those days: `[len(days)]`, or `[len(days), horizons]` for a direct network
         (the value h − 1 days later; for log-returns the sum over the h days, i.e. the return to that day)."""
-        scaled = self._scaled(prices)
+        scaled = self.scaled_series(prices)
         horizons = self.config.horizons
         if horizons == 1:
             targets = scaled[days.start:days.stop] if len(days) else scaled[:0]
@@ -129,5 +129,6 @@ class RecurrentModel:
             targets = targets.cumsum(dim=1) if self.target.additive else targets
         return windows_before(scaled, self.config.lookback, days), targets
 
-    def _scaled(self, prices: np.ndarray) -> torch.Tensor:
+    def scaled_series(self, prices: np.ndarray) -> torch.Tensor:
+        """The target series of `prices` through the fitted scaler: what the network reads, `[len(prices)]`."""
         return torch.from_numpy(self.scaler_.transform(self.target.series(prices)).astype(np.float32))

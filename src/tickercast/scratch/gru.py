@@ -25,7 +25,6 @@ import numpy as np
 from tickercast.scratch.params import CellParams, Gradients, sigmoid
 
 GATES = 3
-GATE_NAMES = ("r", "z", "n")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ import numpy as np
 from tickercast.scratch.params import CellParams, Gradients, sigmoid
 
 GATES = 4
-GATE_NAMES = ("f", "i", "g", "o")
 
 
 @dataclass(frozen=True)
