@@ -53,27 +53,17 @@ class Forecaster:
         The model never receives the test part: it is scored there with one-step-ahead forecasts only.
         """
         frame = as_price_frame(prices, price_column, fill)
-        series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
-        split = make_split(frame.index, test_size=test_size, val_size=val_size, test_start=test_start,
-                           val_start=val_start)
         model = make_model(self.model, self.config)
-        by_fraction = test_start is None and val_start is None and max(test_size, val_size) < 1
-        check_long_enough(split, model.min_history, sizes=(test_size, val_size) if by_fraction else None,
-                          settings=f"lookback {self.config.lookback} and this split", origin=frame.attrs["origin"])
+        series, split = split_series(frame, model.min_history, test_size=test_size, val_size=val_size,
+                                     test_start=test_start, val_start=val_start,
+                                     settings=f"lookback {self.config.lookback} and this split")
         started = time.perf_counter()
         model.fit(series[:split.val_end], split.train_end, reporter)
         self.fit_seconds_ = time.perf_counter() - started
         self.model_ = model
         self.data_ = _describe(frame)
         self.split_ = _split_dates(split, frame.index)
-        self.predictions_ = self._prediction_table(series, frame.index, split)
-        if not np.isfinite(self.predictions_["predicted"]).all():
-            raise TrainingError(f"the {self.model} model produced non-finite forecasts on {frame.attrs['origin']}; "
-                                "check the prices for absurd values, or lower the learning rate")
-        self.metrics_ = {
-            str(part): scorecard(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), rows["naive"].to_numpy())
-            for part, rows in self.predictions_.groupby("split", sort=False, observed=True) if len(rows)
-        }
+        self.predictions_, self.metrics_ = score(model, series, frame.index, split, origin=frame.attrs["origin"])
         return self
 
     def predict(self, prices: pd.DataFrame | pd.Series, start: str | pd.Timestamp | None = None) -> pd.Series:
@@ -191,16 +181,47 @@ class Forecaster:
             raise NotFittedError("this Forecaster is not fitted yet; call fit(prices) first")
         return self.model_
 
-    def _prediction_table(self, series: np.ndarray, dates: pd.DatetimeIndex, split: Split) -> pd.DataFrame:
-        first = self.model_.min_history
-        days = np.arange(first, len(series))
-        return pd.DataFrame({
-            "date": dates[first:],
-            "actual": series[first:],
-            "predicted": self.model_.predict(series, first),
-            "naive": series[first - 1:-1],
-            "split": pd.Categorical([split.part_of(day) for day in days], categories=PARTS),
-        })
+
+
+def split_series(frame: pd.DataFrame, min_history: int, *, test_size: float = TEST_SIZE, val_size: float = VAL_SIZE,
+                 test_start: str | None = None, val_start: str | None = None,
+                 settings: str = "these settings") -> tuple[np.ndarray, Split]:
+    """A PriceFrame's price series and its chronological split, refused (SeriesTooShortError) if a model that
+    needs `min_history` days before its first forecast would have too little to train on or nothing to test.
+
+    `settings` names what made the series too short, for the message (e.g. "lookback 60 and this split").
+    """
+    series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
+    split = make_split(frame.index, test_size=test_size, val_size=val_size, test_start=test_start,
+                       val_start=val_start)
+    by_fraction = test_start is None and val_start is None and max(test_size, val_size) < 1
+    check_long_enough(split, min_history, sizes=(test_size, val_size) if by_fraction else None, settings=settings,
+                      origin=frame.attrs["origin"])
+    return series, split
+
+
+def score(model: Any, series: np.ndarray, dates: pd.DatetimeIndex, split: Split,
+          origin: str = "data") -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """A fitted model's one-step forecast of every day it can predict, and the scorecard of each split part.
+
+    The table has `date, actual, predicted, naive, split` (naive = the previous actual price, the same days);
+    a non-finite forecast anywhere is a TrainingError, never a quiet NaN in the metrics.
+    """
+    first = model.min_history
+    days = np.arange(first, len(series))
+    table = pd.DataFrame({
+        "date": dates[first:],
+        "actual": series[first:],
+        "predicted": model.predict(series, first),
+        "naive": series[first - 1:-1],
+        "split": pd.Categorical([split.part_of(day) for day in days], categories=PARTS),
+    })
+    if not np.isfinite(table["predicted"]).all():
+        raise TrainingError(f"the {model.name} model produced non-finite forecasts on {origin}; "
+                            "check the prices for absurd values, or lower the learning rate")
+    metrics = {str(part): scorecard(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), rows["naive"].to_numpy())
+               for part, rows in table.groupby("split", sort=False, observed=True) if len(rows)}
+    return table, metrics
 
 
 def as_price_frame(prices: pd.DataFrame | pd.Series, price_column: str | None, fill: Fill) -> pd.DataFrame:

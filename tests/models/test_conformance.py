@@ -65,3 +65,26 @@ def test_predicting_before_enough_history_is_refused(name):
     model = fitted(name)
     with pytest.raises(ValueError, match=r"history|previous day"):
         model.predict(PRICES, model.min_history - 1)
+
+
+#: A valid value, different from TINY's and the defaults, for every setting a model may claim to ignore.
+OTHER_SETTINGS = {"target": "price", "lookback": 7, "hidden": 5, "layers": 2, "dropout": 0.1, "epochs": 4,
+                  "batch_size": 16, "lr": 2e-3, "patience": 2, "clip": 0.5, "scaler": "minmax", "seed": 1,
+                  "horizons": 2}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_forecasts_ignore_every_setting_the_model_does_not_read(name):
+    from dataclasses import fields, replace
+
+    from tickercast.models import EXECUTION_SETTINGS
+
+    config = ModelConfig(**TINY)
+    model = make_model(name, config)
+    known = {field.name for field in fields(ModelConfig)} - set(EXECUTION_SETTINGS)
+    assert set(model.reads) <= known
+    assert set(known) - set(model.reads) <= set(OTHER_SETTINGS)
+    ignored = {key: value for key, value in OTHER_SETTINGS.items() if key in known - set(model.reads)}
+    other = make_model(name, replace(config, **ignored)).fit(PRICES[:VAL_END], TRAIN_END, SILENT)
+    start = max(model.min_history, other.min_history)
+    np.testing.assert_array_equal(fitted(name).predict(PRICES, start), other.predict(PRICES, start))

@@ -6,6 +6,7 @@ Model classes are imported on first use: the names alone must not pull in torch 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tickercast.config import CELLS, ModelConfig
@@ -16,9 +17,25 @@ if TYPE_CHECKING:
 
 BASELINES = ("naive", "drift", "ma", "ar", "arima")
 MODELS = (*CELLS, *BASELINES)
+#: Settings that choose where and how fast a model runs, not what it learns: no model lists them in `reads`.
+EXECUTION_SETTINGS = ("device", "threads")
 #: Statistical baselines by name: (module in tickercast.models, class), imported on first use (arima: statsmodels).
 _BASELINE_CLASSES = {"drift": ("drift", "DriftModel"), "ma": ("moving_average", "MovingAverageModel"),
                      "ar": ("autoregressive", "AutoregressiveModel"), "arima": ("arima", "ArimaModel")}
+
+
+def model_names(models: str | Sequence[str]) -> list[str]:
+    """Model names from `"lstm,gru,naive"` or a list: checked against MODELS, repeats dropped, order kept.
+
+    >>> model_names("lstm, naive,lstm")
+    ['lstm', 'naive']
+    """
+    names = [name.strip() for name in models.split(",")] if isinstance(models, str) else list(models)
+    unknown = [name for name in names if name not in MODELS]
+    if unknown or not [name for name in names if name]:
+        raise ConfigError(f"unknown model(s) {', '.join(unknown) or '(none given)'}; "
+                          f"use a comma-separated list of: {', '.join(MODELS)}")
+    return list(dict.fromkeys(names))
 
 
 def make_model(name: str, config: ModelConfig) -> Model:
@@ -42,4 +59,4 @@ def restore_model(name: str, config: ModelConfig, state: dict[str, Any]) -> Mode
     return make_model(name, config).restore(state)
 
 
-__all__ = ["BASELINES", "MODELS", "make_model", "restore_model"]
+__all__ = ["BASELINES", "EXECUTION_SETTINGS", "MODELS", "make_model", "model_names", "restore_model"]

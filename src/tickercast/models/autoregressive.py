@@ -37,6 +37,7 @@ class AutoregressiveModel(ReturnBaseline):
     """AR(L) on log-returns with intercept, L = config.lookback, fit by ridge least squares on training days."""
 
     name = "ar"
+    reads = ("lookback",)
 
     def __init__(self, config: ModelConfig, ridge: float = RIDGE) -> None:
         super().__init__(config)

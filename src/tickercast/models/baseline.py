@@ -34,6 +34,7 @@ class Baseline:
 
     name: str
     is_network = False
+    reads: tuple[str, ...] = ()
 
     def __init__(self, config: ModelConfig) -> None:
         self.config = config

@@ -23,6 +23,7 @@ class MovingAverageModel(Baseline):
     """p̂_t = mean(p_{t-k} .. p_{t-1}), k = config.lookback. Nothing to fit, nothing to save."""
 
     name = "ma"
+    reads = ("lookback",)
 
     @property
     def min_history(self) -> int:

@@ -15,6 +15,7 @@ class NaiveModel:
 
     name = "naive"
     is_network = False
+    reads = ()
     min_history = 1
 
     def __init__(self, config: ModelConfig) -> None:

@@ -20,6 +20,9 @@ class Model(Protocol):
     name: str
     #: Trained by gradient descent (has weights, a loss history, and depends on the seed).
     is_network: bool
+    #: The ModelConfig settings its forecasts depend on. A sweep runs a model once per distinct value of these
+    #: (and once per seed only if `seed` is among them), instead of repeating identical fits.
+    reads: tuple[str, ...]
 
     @property
     def min_history(self) -> int:

@@ -6,6 +6,7 @@ predict: the same chain with the fitted scaler, one batched forward pass, back t
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any, Self
 
 import numpy as np
@@ -13,6 +14,7 @@ import torch
 
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError, NotFittedError
+from tickercast.models import EXECUTION_SETTINGS
 from tickercast.nets import RecurrentForecaster, resolve_device
 from tickercast.prepare.scaling import Scaler, fit_scaler
 from tickercast.prepare.targets import get_target
@@ -25,6 +27,7 @@ class RecurrentModel:
     """A recurrent network forecaster (`cell` in lstm, gru, rnn) configured by a ModelConfig."""
 
     is_network = True
+    reads = tuple(field.name for field in fields(ModelConfig) if field.name not in EXECUTION_SETTINGS)
 
     def __init__(self, cell: str, config: ModelConfig) -> None:
         self.name = cell
@@ -36,18 +39,29 @@ class RecurrentModel:
         return self.config.lookback + self.target.offset
 
     def fit(self, prices: np.ndarray, train_end: int, reporter: Reporter) -> Self:
+        self.fit_scaler(prices, train_end)
+        seed_everything(self.config.seed)
+        self.net_ = self.new_net()
+        self.history_ = fit_network(self.net_, *self.training_windows(prices, train_end), self.config,
+                                    reporter=reporter, description=f"{self.name} seed {self.config.seed}")
+        return self
+
+    def fit_scaler(self, prices: np.ndarray, train_end: int) -> Self:
+        """Fit only the scaler, on the training days: the first step of `fit`, and all that a model sharing a
+        network trained across tickers learns from its own ticker (`tickercast.sweep.global_model`)."""
         series = self.target.series(prices)
         # Training targets end at train_end; the scaler never sees a validation or test value.
         self.scaler_ = fit_scaler(series[self.target.offset:train_end], self.config.scaler,
                                   center=self.target.name == "price")
-        seed_everything(self.config.seed)
-        self.net_ = self._new_net()
+        return self
+
+    def training_windows(self, prices: np.ndarray,
+                         train_end: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """`x_train, y_train, x_val, y_val` through the fitted scaler: what `fit_network` trains and stops on."""
         ahead = self.config.horizons - 1  # a training target must lie wholly inside its part
         x_train, y_train = self.windows(prices, range(self.min_history, train_end - ahead))
         x_val, y_val = self.windows(prices, range(max(train_end, self.min_history), len(prices) - ahead))
-        self.history_ = fit_network(self.net_, x_train, y_train, x_val, y_val, self.config, reporter=reporter,
-                                    description=f"{self.name} seed {self.config.seed}")
-        return self
+        return x_train, y_train, x_val, y_val
 
     def predict(self, prices: np.ndarray, start: int) -> np.ndarray:
         if not hasattr(self, "net_"):
@@ -97,7 +111,7 @@ class RecurrentModel:
 
     def restore(self, state: dict[str, Any]) -> Self:
         self.scaler_ = Scaler.from_dict(state["scaler"])
-        self.net_ = self._new_net()
+        self.net_ = self.new_net()
         self.net_.load_state_dict({name: torch.from_numpy(np.array(array))
                                    for name, array in state["weights"].items()})
         self.net_.eval()
@@ -106,7 +120,8 @@ class RecurrentModel:
                                 stopped_early=history.get("stopped_early", False))
         return self
 
-    def _new_net(self) -> RecurrentForecaster:
+    def new_net(self) -> RecurrentForecaster:
+        """An untrained network of this model's settings, on its device (seed first to make it reproducible)."""
         config = self.config
         net = RecurrentForecaster(self.name, hidden=config.hidden, layers=config.layers, dropout=config.dropout,
                                   outputs=config.horizons)
