@@ -33,6 +33,9 @@ class ModelConfig:
     seed        one seed for Python, NumPy and torch: the same seed on the same machine gives the same numbers.
     horizons    outputs of a network: 1 (one day ahead), or H for the direct strategy, one output per day 1..H.
     device      `cpu` (default), `auto`, `cuda` or `mps`.
+    threads     torch threads while training; 0 = automatic: one for networks of up to 128 units on a CPU,
+                whose steps are too small to share (a second thread only adds waiting, and under load from
+                other processes it makes training several times slower), torch's default for larger ones.
     """
 
     target: str = "log_return"
@@ -49,6 +52,7 @@ class ModelConfig:
     seed: int = 0
     device: str = "cpu"
     horizons: int = 1
+    threads: int = 0
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -70,6 +74,7 @@ class ModelConfig:
             (0 <= self.seed < 2**32, "seed must be a whole number from 0 to 2**32 - 1"),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
             (self.horizons >= 1, "horizons must be at least 1"),
+            (self.threads >= 0, "threads must be 0 (automatic) or positive"),
         ]
         for ok, message in checks:
             if not ok:

@@ -6,6 +6,8 @@ import copy
 import math
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,8 +56,32 @@ def fit_network(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_
     training started (for the log-return target, the naive forecast). Without validation windows every
     epoch runs and the last weights are kept.
     """
-    generator = torch.Generator().manual_seed(config.seed)  # batch order, independent of everything else
     device = next(net.parameters()).device
+    with torch_threads(training_threads(config, device)):
+        return _fit(net, x_train, y_train, x_val, y_val, config, device, reporter, description)
+
+
+def training_threads(config: ModelConfig, device: torch.device) -> int:
+    """`config.threads`, or when 0, one thread for networks of up to 128 units on a CPU (see ModelConfig)."""
+    if config.threads:
+        return config.threads
+    return 1 if device.type == "cpu" and config.hidden <= 128 else torch.get_num_threads()
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run a block with `count` intra-op threads, then give the process its previous setting back."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _fit(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
+         config: ModelConfig, device: torch.device, reporter: Reporter, description: str) -> History:
+    generator = torch.Generator().manual_seed(config.seed)  # batch order, independent of everything else
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
     loss_fn = nn.MSELoss()
     has_val = len(y_val) > 0

@@ -66,6 +66,8 @@ def training_options() -> argparse.ArgumentParser:
                        help="scaler, fit on the training part only")
     model.add_argument("--seed", type=int, default=_DEFAULTS["seed"], help="seed for Python, NumPy and torch")
     model.add_argument("--device", choices=DEVICES, default=_DEFAULTS["device"], help="where to train")
+    model.add_argument("--threads", type=int, default=_DEFAULTS["threads"],
+                       help="torch threads while training (0 = automatic: 1 for small networks on a CPU)")
     split = parser.add_argument_group("chronological split")
     split.add_argument("--test-size", type=float, default=TEST_SIZE,
                        help="last part held out for testing: a fraction, or a number of rows if >= 1")
