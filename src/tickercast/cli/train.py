@@ -71,7 +71,8 @@ def _print_summary(forecaster: Any, out: Path | None) -> None:
     best = _best_epoch(forecaster)
     if best is not None:
         epochs = int(forecaster.history["epoch"].max())
-        lines.append(f"kept the weights of epoch {best} of {epochs} (best validation loss); "
+        why = "best validation loss" if forecaster.history["val_loss"].notna().any() else "no validation split"
+        lines.append(f"kept the weights of epoch {best} of {epochs} ({why}); "
                      f"trained in {forecaster.fit_seconds_:.1f} s")
         if best == 0 and forecaster.config.target == "log_return":
             lines.append("no epoch beat the untrained network on validation, so this model's forecasts equal "

@@ -75,7 +75,10 @@ def plot_losses(histories: Mapping[str, pd.DataFrame], path: str | Path, title: 
         axes.set_xlabel("epoch (0 = untrained)")
         axes.set_ylabel("MSE on the scaled target")
         axes.set_title(name)
-        axes.legend(fontsize=8)
+        if axes.get_legend_handles_labels()[0]:
+            axes.legend(fontsize=8)
+        else:
+            axes.text(0.5, 0.5, "no validation split", ha="center", va="center", transform=axes.transAxes)
     figure.suptitle(title)
     figure.tight_layout()
     return _save(figure, path)
