@@ -20,11 +20,15 @@ def load(data: str | Path, *, source: str | None = None, price_column: str | Non
 
     `source` forces one interpretation; by default a bundled sample name wins over a file of the same name.
     A ticker needs `source="store"` (read the local store) or a web source (`alphavantage`, `yahoo`: bring
-    the store up to date first, then read it); `api_key` is Alpha Vantage's.
+    the store up to date first, then read it); `api_key` is Alpha Vantage's. A name can carry its own source
+    as a prefix, `store:IBM`, so that one list of names can mix sources (`--data sp500,store:IBM`).
 
     >>> load("sp500").attrs["ticker"]
     '^GSPC'
     """
+    prefix, colon, rest = str(data).partition(":")
+    if colon and prefix in SOURCES and rest:
+        source, data = prefix, rest
     if source is not None and source not in SOURCES:
         raise DataError(f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
     name = str(data)
@@ -37,6 +41,30 @@ def load(data: str | Path, *, source: str | None = None, price_column: str | Non
         return read_file(path, price_column=price_column, fill=fill)
     raise DataError(f"unknown data {name!r}: not a bundled sample ({', '.join(SAMPLES)}) and no such file; "
                     "for a ticker add --source store, alphavantage or yahoo")
+
+
+def dataset_names(spec: str) -> list[str]:
+    """The names in a comma-separated `--data` list, with `store:*` standing for every ticker in the local store.
+
+    >>> dataset_names("sp500, msft,sp500")
+    ['sp500', 'msft']
+    """
+    names: list[str] = []
+    for name in (part.strip() for part in spec.split(",")):
+        if name == "store:*":
+            from tickercast.data.store import Store
+
+            with Store() as store:
+                held = [f"store:{holding.ticker}" for holding in store.holdings()]
+            if not held:
+                raise DataError(f"store:* stands for every stored ticker, but the store ({store.path}) is empty; "
+                                "fetch some with `tickercast data fetch`")
+            names += held
+        elif name:
+            names.append(name)
+    if not names:
+        raise DataError("no data named; give --data a comma-separated list such as sp500,msft,store:IBM")
+    return list(dict.fromkeys(names))
 
 
 def _stored(ticker: str, source: str, *, price_column: str | None, fill: Fill, api_key: str | None) -> pd.DataFrame:
