@@ -12,6 +12,15 @@ def test_networks_run_once_per_seed_and_baselines_once(prices):
     assert results[0].metrics["test"]["rmse"] != results[1].metrics["test"]["rmse"]
 
 
+def test_worker_processes_give_the_same_numbers_in_the_same_order(prices):
+    alone = tc.compare(prices, "gru,naive,lstm", seeds=2, workers=1, **TINY)
+    side_by_side = tc.compare(prices, "gru,naive,lstm", seeds=2, workers=2, **TINY)
+    assert [(r.model, r.seed) for r in side_by_side] == [(r.model, r.seed) for r in alone]
+    for a, b in zip(alone, side_by_side, strict=True):
+        assert a.metrics == b.metrics
+        assert a.forecaster.predictions_.equals(b.forecaster.predictions_)
+
+
 def test_every_model_is_scored_on_the_same_days(prices):
     results = tc.compare(prices, ["gru", "naive"], **TINY)
     naive_rmse = {r.metrics["test"]["naive_rmse"] for r in results}
@@ -35,6 +44,11 @@ def test_summary_has_mean_and_sd_over_seeds(prices):
 def test_bad_requests(prices, models, seeds, message):
     with pytest.raises(ConfigError, match=message):
         tc.compare(prices, models, seeds=seeds)
+
+
+def test_negative_workers_are_refused(prices):
+    with pytest.raises(ConfigError, match="workers"):
+        tc.compare(prices, "naive", workers=-1)
 
 
 def test_seed_verdict_needs_a_difference_beyond_the_spread(prices):
