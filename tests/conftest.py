@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.report.runs import backtest_run, demo_run, small_run  # noqa: F401 (session fixtures)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 IBM_CSV = SHARED_DATA / "IBM_2006-01-01_to_2018-01-01.csv"

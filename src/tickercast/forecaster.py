@@ -62,7 +62,7 @@ class Forecaster:
         self.fit_seconds_ = time.perf_counter() - started
         self.model_ = model
         self.data_ = _describe(frame)
-        self.split_ = _split_dates(split, frame.index)
+        self.split_ = split_dates(split, frame.index)
         self.predictions_, self.metrics_ = score(model, series, frame.index, split, origin=frame.attrs["origin"])
         return self
 
@@ -246,7 +246,8 @@ def _describe(frame: pd.DataFrame) -> dict[str, Any]:
             "rows": len(frame)}
 
 
-def _split_dates(split: Split, dates: pd.DatetimeIndex) -> dict[str, dict[str, Any]]:
+def split_dates(split: Split, dates: pd.DatetimeIndex) -> dict[str, dict[str, Any]]:
+    """First and last date and the number of days of each part, as config.json and the report show them."""
     parts = {}
     for part in PARTS:
         days = split.days(part)

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 
 from tickercast._version import __version__
-from tickercast.cli import backtest, compare, data, explain, forecast, gradients, train
+from tickercast.cli import backtest, compare, data, explain, forecast, gradients, report, train
 from tickercast.cli.options import HelpFormatter
 from tickercast.errors import TickercastError, TickercastWarning
 
@@ -32,7 +32,7 @@ def build_parser() -> ArgumentParser:
                "  tickercast compare --data prices.csv --models lstm,gru,naive --seeds 3\n\n"
                "Run `tickercast COMMAND --help` for the options of each command.")
     parser.add_argument("--version", action="version", version=f"tickercast {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, dest="command")
     compare.register_demo(commands)
     train.register(commands)
     compare.register(commands)
@@ -41,6 +41,7 @@ def build_parser() -> ArgumentParser:
     explain.register(commands)
     gradients.register(commands)
     data.register(commands)
+    report.register(commands)
     return parser
 
 

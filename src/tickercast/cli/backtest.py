@@ -36,8 +36,9 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tickercast.evaluate.backtest import backtest
     from tickercast.progress import progress_bars
-    from tickercast.report.run import prepare_folder, write_backtest
+    from tickercast.report.run import Stopwatch, prepare_folder, run_record, write_backtest, write_record, write_report
 
+    stopwatch = Stopwatch()
     out = prepare_folder(args.out) if args.out else None
     prices = options.load_prices(args)
     with progress_bars(False if args.json else None) as reporter:
@@ -45,9 +46,13 @@ def run(args: argparse.Namespace) -> int:
                           window=args.window, strategy=args.strategy, trade=args.trade, cost_bps=args.cost_bps,
                           price_column=args.price_column, reporter=reporter, **options.fit_options(args),
                           **options.model_settings(args))
+    report = None
     if out:
         write_backtest(out, result)
-    summary = {**result.to_dict(), "out": str(out) if out else None}
+        settings = options.model_settings(args)
+        write_record(out, run_record(args.command, vars(args), settings, [settings["seed"]], stopwatch))
+        report = write_report(out)
+    summary = {**result.to_dict(), "out": str(out) if out else None, "report": str(report) if report else None}
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -63,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if result.trading is not None:
         shown.append(trading_table(result.trading.to_dict()))
     shown.append(f"wrote forecasts.csv, metrics.json and plots to {out}" if out else
-                 "add --out DIR to save every forecast and the plots")
+                 "add --out DIR to save every forecast, the plots and an HTML report")
     show(*shown)
+    if report:
+        print(f"report: {report}")  # the last line, unwrapped, for people and for `tail -1`
     return 0

@@ -37,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.comparison import compare, leaderboard, network_verdicts, summarize
     from tickercast.data.load import load
     from tickercast.progress import progress_bars
-    from tickercast.report.run import prepare_folder, write_run
+    from tickercast.report.run import Stopwatch, prepare_folder, write_run
 
+    stopwatch = Stopwatch()
     out = prepare_folder(args.out) if args.out else None
     names = [name.strip() for name in args.data.split(",") if name.strip()]
     # every dataset is read (and checked) before any training starts
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             folder.mkdir(parents=True, exist_ok=True)
             write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name])
         _write_tables(out, results, board)
+    report = _write_report(args, out, results, stopwatch) if out else None
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -68,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
                     "verdicts": verdicts, "leaderboard": board,
                     "data": {name: runs[0].forecaster.data_ for name, runs in results.items()},
                     "split": {name: runs[0].forecaster.split_ for name, runs in results.items()},
-                    "settings": first.config.to_dict(), "out": str(out) if out else None})
+                    "settings": first.config.to_dict(), "out": str(out) if out else None,
+                    "report": str(report) if report else None})
         return 0
     from tickercast.cli.render import leaderboard_table, show, summary_table, verdict_lines
 
@@ -79,8 +82,20 @@ def run(args: argparse.Namespace) -> int:
         show(summary_table(summaries[name], title), *verdict_lines(verdicts[name]))
     if board:
         show(leaderboard_table(board))
-    show(f"wrote models, predictions, plots and tables to {out}" if out else "add --out DIR to save models and plots")
+    show(f"wrote models, predictions, plots and tables to {out}" if out else
+         "add --out DIR to save models, plots and an HTML report")
+    if report:
+        print(f"report: {report}")  # the last line, unwrapped, for people and for `tail -1`
     return 0
+
+
+def _write_report(args: argparse.Namespace, out: Any, results: dict[str, list[Any]], stopwatch: Any) -> Any:
+    """run.json (options, seeds, run time), then report.html from everything the run wrote."""
+    from tickercast.report.run import run_record, write_record, write_report
+
+    seeds = sorted({r.seed for runs in results.values() for r in runs if r.seed is not None})
+    write_record(out, run_record(args.command, vars(args), options.model_settings(args), seeds, stopwatch))
+    return write_report(out)
 
 
 def _folder(name: str) -> str:

@@ -28,7 +28,8 @@ def register(commands: Any) -> None:
                              "(default: StatQuest's Company A and Company B)")
     parser.add_argument("--data", metavar="D", help="prices for --model-dir (default: the data it was trained on)")
     parser.add_argument("--days", type=int, help="last days to explain for --model-dir (default: its lookback)")
-    parser.add_argument("--out", metavar="DIR", help="where to write gates.png for --model-dir (default: DIR)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="where to write gates.png and gates.json for --model-dir (default: DIR)")
     parser.add_argument("--json", action="store_true", help="print every per-step array as one JSON object")
     parser.set_defaults(run=run)
 
@@ -60,7 +61,7 @@ def _explain_model(args: argparse.Namespace) -> dict[str, Any]:
     from tickercast.data.load import load
     from tickercast.explain import GATES, explain_model
     from tickercast.forecaster import Forecaster
-    from tickercast.report.plots import plot_gates
+    from tickercast.report.run import write_explanation
 
     forecaster = Forecaster.load(args.model_dir)
     if args.cell and args.cell != forecaster.model:
@@ -70,7 +71,7 @@ def _explain_model(args: argparse.Namespace) -> dict[str, Any]:
     result = explain_model(forecaster, prices, args.days)
     out = Path(args.out or args.model_dir)
     title = f"{forecaster.model} gates on {data['ticker']}, {result['dates'][0]} .. {result['dates'][-1]}"
-    result["plot"] = str(plot_gates(result, out / "gates.png", GATES[forecaster.model], title))
+    result["plot"] = str(write_explanation(out, result, GATES[forecaster.model], title))
     if not args.json:
         from tickercast.cli.render import gate_summary_table, show
 

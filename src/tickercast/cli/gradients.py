@@ -29,7 +29,8 @@ def register(commands: Any) -> None:
     parser.add_argument("--seed", type=int, default=defaults["seed"], help="seed of weights and data")
     parser.add_argument("--seeds", type=int, default=defaults["seeds"],
                         help="memory-task runs per cell (seeds --seed, --seed + 1, ...)")
-    parser.add_argument("--out", default="runs/gradients", metavar="DIR", help="where to write gradients.png")
+    parser.add_argument("--out", default="runs/gradients", metavar="DIR",
+                        help="where to write gradients.png and gradients.json")
     parser.add_argument("--json", action="store_true", help="print the curves and accuracies as one JSON object")
     parser.set_defaults(run=run)
 
@@ -37,14 +38,14 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tickercast.gradients import run_lab
     from tickercast.progress import progress_bars
-    from tickercast.report.plots import plot_gradients
+    from tickercast.report.run import write_lab
 
     settings = LabSettings(hidden=args.hidden, steps=args.steps, gap=args.gap, iterations=args.iterations,
                            gate_bias=args.gate_bias, seed=args.seed, seeds=args.seeds)
     cells = [cell.strip() for cell in args.cells.split(",") if cell.strip()]
     with progress_bars(False if args.json else None) as reporter:
         result = run_lab(cells, settings, reporter)
-    result["plot"] = str(plot_gradients(result, Path(args.out) / "gradients.png"))
+    result["plot"] = str(write_lab(Path(args.out), result))
     if args.json:
         from tickercast.cli.render import print_json
 

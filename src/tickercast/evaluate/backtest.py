@@ -144,7 +144,7 @@ def backtest(prices: pd.DataFrame | pd.Series, model: str = "gru", *, horizon: i
     >>> bt = backtest(tc.load("sp500"), "gru", horizon=5, retrain_every=250, trade=True)   # doctest: +SKIP
     >>> bt.metrics["5"]["rmse_ratio_vs_naive"], bt.trading.long_flat.sharpe                  # doctest: +SKIP
     """
-    from tickercast.forecaster import as_price_frame
+    from tickercast.forecaster import as_price_frame, split_dates
 
     config = ModelConfig.from_settings(**settings)
     frame = as_price_frame(prices, price_column, fill)
@@ -157,4 +157,5 @@ def backtest(prices: pd.DataFrame | pd.Series, model: str = "gru", *, horizon: i
                           window=window, strategy=strategy, trade=trade, cost_bps=cost_bps, reporter=reporter)
     result.settings["data"] = {**frame.attrs, "first": f"{frame.index[0]:%Y-%m-%d}",
                                "last": f"{frame.index[-1]:%Y-%m-%d}"}
+    result.settings["split"] = split_dates(split, frame.index)
     return result

@@ -1,16 +1,36 @@
-"""A command's results on disk: one bundle per model, the plots that compare them, the summary table."""
+"""A command's results on disk: one bundle per model, the plots that compare them, the summary table, the report."""
 
 from __future__ import annotations
 
+import platform
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from tickercast._version import __version__
 from tickercast.errors import DataError
 from tickercast.jsonio import write_atomic, write_json
-from tickercast.report.plots import plot_equity, plot_forecast, plot_losses, plot_predictions
+from tickercast.report.folder import RECORD, RunFolder, read_run
+from tickercast.report.plots import (
+    plot_equity,
+    plot_forecast,
+    plot_gates,
+    plot_gradients,
+    plot_losses,
+    plot_predictions,
+)
+
+REPORT = "report.html"
+EQUITY_CURVES = ("buy_and_hold", "long_flat", "long_short")
+#: Options never written to run.json: secrets.
+PRIVATE_OPTIONS = ("api_key",)
+#: Prices before the forecast kept in forecast.json, for the report's and forecast.png's context.
+FORECAST_CONTEXT_DAYS = 120
 
 
 def prepare_folder(out: str | Path) -> Path:
@@ -48,7 +68,8 @@ def write_run(out: Path, forecasters: Mapping[str, Any], *, nested: bool,
 
 
 def write_backtest(out: Path, result: Any) -> Path:
-    """`forecasts.csv` (every origin and horizon), `metrics.json`, `prediction.png` and, if traded, `equity.png`."""
+    """`forecasts.csv` (every origin and horizon), `metrics.json`, `prediction.png` and, if traded, `equity.png`
+    and `equity.csv` (date and the equity of each strategy)."""
     try:
         write_atomic(out / "forecasts.csv", result.forecasts.to_csv(index=False, float_format="%.6f").encode())
         write_json(out / "metrics.json", result.to_dict())
@@ -56,19 +77,133 @@ def write_backtest(out: Path, result: Any) -> Path:
         title = f"{result.settings['data']['ticker']}: {result.settings['model']} walk-forward, one day ahead"
         plot_predictions({result.settings["model"]: one_step}, out / "prediction.png", title)
         if result.trading is not None:
-            plot_equity(one_step["date"], result.trading.to_dict(curves=True), out / "equity.png", title)
+            report = result.trading.to_dict(curves=True)
+            plot_equity(one_step["date"], report, out / "equity.png", title)
+            equity = pd.DataFrame({"date": one_step["date"].to_numpy(),
+                                   **{name: report[name]["equity"] for name in EQUITY_CURVES}})
+            write_atomic(out / "equity.csv", equity.to_csv(index=False, float_format="%.6f").encode())
     except OSError as error:
         raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
     return out
 
 
 def write_forecast(out: Path, table: pd.DataFrame, prices: pd.DataFrame, forecaster: Any) -> Path:
-    """`forecast.csv` and `forecast.png` (the last months of prices, the forecast and its bands)."""
+    """`forecast.csv`, `forecast.png` (the last months of prices, the forecast and its bands) and
+    `forecast.json` (the model, data and those last prices, which the report draws the forecast after)."""
     try:
         write_atomic(out / "forecast.csv", table.to_csv(index=False, float_format="%.6f").encode())
         column = forecaster.data_["price_column"]
-        plot_forecast(prices[column].iloc[-120:], table, out / "forecast.png",
-                      f"{forecaster.data_['ticker']} {column}: {forecaster.model} forecast")
+        recent = prices[column].iloc[-FORECAST_CONTEXT_DAYS:]
+        title = f"{forecaster.data_['ticker']} {column}: {forecaster.model} forecast"
+        plot_forecast(recent, table, out / "forecast.png", title)
+        write_json(out / "forecast.json", {
+            "model": forecaster.model, "title": title, "data": forecaster.data_,
+            "last_date": f"{prices.index[-1]:%Y-%m-%d}", "last_price": float(recent.iloc[-1]),
+            "recent": {"date": [f"{day:%Y-%m-%d}" for day in recent.index], "price": recent.tolist()}})
     except OSError as error:
         raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
     return out
+
+
+def write_explanation(out: Path, result: dict[str, Any], gates: Mapping[str, str], title: str) -> Path:
+    """`gates.png` (heatmaps) and `gates.json` (every gate value, as `explain --json` prints them)."""
+    try:
+        path = plot_gates(result, out / "gates.png", gates, title)
+        write_json(out / "gates.json", result)
+    except OSError as error:
+        raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
+    return path
+
+
+def write_lab(out: Path, result: dict[str, Any]) -> Path:
+    """`gradients.png` and `gradients.json` (every curve, as `gradients --json` prints them)."""
+    try:
+        path = plot_gradients(result, out / "gradients.png")
+        write_json(out / "gradients.json", result)
+    except OSError as error:
+        raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
+    return path
+
+
+@dataclass(frozen=True)
+class Stopwatch:
+    """When a command started, for the run time in run.json (wall clock, not only training)."""
+
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    clock: float = field(default_factory=time.perf_counter)
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.clock
+
+
+def run_record(command: str, options: Mapping[str, Any], settings: Mapping[str, Any], seeds: list[int],
+               stopwatch: Stopwatch) -> dict[str, Any]:
+    """What run.json holds: the command and its options (secrets left out), the model settings, the seeds,
+    when it started and how long it took, and the versions that made it."""
+    return {"command": command, "tickercast_version": __version__, "python": platform.python_version(),
+            "started": f"{stopwatch.started:%Y-%m-%d %H:%M:%S} UTC", "seconds": round(stopwatch.seconds(), 2),
+            "seeds": seeds, "settings": dict(settings),
+            "options": {key: value for key, value in options.items()
+                        if key not in PRIVATE_OPTIONS and isinstance(value, str | int | float | bool | None)}}
+
+
+def write_record(out: Path, record: Mapping[str, Any]) -> Path:
+    try:
+        write_json(out / RECORD, record)
+    except OSError as error:
+        raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
+    return out / RECORD
+
+
+def write_report(folder: str | Path, *, png: bool = False) -> Path:
+    """Read the run folder back and write `report.html` into it (and, with `png`, the static plots)."""
+    from tickercast.report.html import render_page
+    from tickercast.report.library import packed_plotly, plotly_version
+
+    run = read_run(folder)
+    page = render_page(run, library=packed_plotly(), generated=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+                       plotly_version=plotly_version())
+    path = run.path / REPORT
+    try:
+        write_atomic(path, page.encode())
+        if png:
+            write_pngs(run)
+    except OSError as error:
+        raise DataError(f"cannot write to {run.path}: {error.strerror or error}") from None
+    return path
+
+
+def write_pngs(run: RunFolder) -> list[Path]:
+    """The static matplotlib plots of everything in the folder, for the README and papers."""
+    from tickercast.explain import GATES
+
+    paths = []
+    for comparison in run.comparisons:
+        data = comparison.data
+        title = f"{data.get('ticker')} {data.get('price_column')}"
+        paths.append(plot_predictions({m.label: m.predictions for m in comparison.models},
+                                      comparison.folder / "prediction.png", title))
+        histories = {m.label: m.history for m in comparison.models if m.history is not None}
+        if histories:
+            paths.append(plot_losses(histories, comparison.folder / "loss.png", f"{title}: training"))
+    if run.backtest is not None:
+        settings, forecasts = run.backtest.settings, run.backtest.forecasts
+        one_step = forecasts[forecasts["horizon"] == 1].assign(split="test")
+        title = f"{settings['data']['ticker']}: {settings['model']} walk-forward, one day ahead"
+        paths.append(plot_predictions({settings["model"]: one_step}, run.path / "prediction.png", title))
+        if run.backtest.trading and run.backtest.equity is not None:
+            equity, trading = run.backtest.equity, run.backtest.trading
+            curves = {**trading, **{name: {**trading[name], "equity": equity[name].tolist()} for name in EQUITY_CURVES}}
+            paths.append(plot_equity(equity["date"], curves, run.path / "equity.png", title))
+    for forecast in run.forecasts:
+        if forecast.context:
+            recent = pd.Series(forecast.context["recent"]["price"],
+                               index=pd.to_datetime(forecast.context["recent"]["date"]))
+            paths.append(plot_forecast(recent, forecast.table, forecast.folder / "forecast.png",
+                                       forecast.context["title"]))
+    for folder, explanation in run.gates:
+        title = f"{explanation['model']} gates, {explanation['dates'][0]} .. {explanation['dates'][-1]}"
+        paths.append(plot_gates(explanation, folder / "gates.png", GATES[explanation["cell"]], title))
+    if run.gradients:
+        paths.append(plot_gradients(run.gradients, run.path / "gradients.png"))
+    return paths

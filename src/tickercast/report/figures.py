@@ -1,0 +1,367 @@
+"""The report's interactive charts, as Plotly figure specs: plain dicts of traces and layout, no Plotly import.
+
+Long arrays (dates, the price, each model's errors) go into a `Columns` store that the page holds once; a
+trace refers to them as `{"$col": name}`, `{"$col": name, "from": i}` (a slice) or `{"$col": a, "plus": b}`
+(a + b element by element). A model's forecast is stored as its error and drawn as price + error, so each
+number is in the page once, however many charts use it. `assets/report.js` resolves the references.
+
+    columns = Columns(decimals=2)
+    figure = price_figure(price_view(comparison), columns, "0:")   # {"data": [...], "layout": {...}}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22")
+NAIVE_COLOUR = "#8c8c8c"
+ACTUAL_COLOUR = "#111111"
+SPLIT_COLOURS = {"train": "rgba(0,0,0,0.035)", "val": "rgba(255,190,60,0.16)", "test": "rgba(60,130,230,0.10)"}
+SIGNIFICANT_DIGITS = 6  # of the largest price: a 2,500-point index keeps cents, a $3 stock keeps 1e-5
+BASE_LAYOUT = {"font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
+               "paper_bgcolor": "white", "plot_bgcolor": "white", "margin": {"l": 64, "r": 24, "t": 36, "b": 48}}
+
+
+class Columns:
+    """Arrays stored once in the page and referred to by name from any number of traces."""
+
+    def __init__(self, decimals: int = 6) -> None:
+        self.decimals = decimals
+        self.values: dict[str, list[Any]] = {}
+
+    def add(self, name: str, values: Sequence[Any] | np.ndarray) -> dict[str, Any]:
+        """Store `values` (numbers rounded to `decimals`, NaN as null) under `name`; return a reference."""
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            rounded = np.round(values, self.decimals).astype(object)
+            rounded[np.isnan(values)] = None
+            values = rounded
+        self.values[name] = list(values)
+        return {"$col": name}
+
+
+def price_decimals(prices: np.ndarray) -> int:
+    """Decimals that keep SIGNIFICANT_DIGITS of the largest price (0 to 10)."""
+    largest = float(np.nanmax(np.abs(prices)))
+    digits = math.floor(math.log10(largest)) + 1 if largest > 0 else 1
+    return max(0, min(10, SIGNIFICANT_DIGITS - digits))
+
+
+def colours(labels: Iterable[str]) -> dict[str, str]:
+    """A colour per label, the same in every chart; naive is always grey."""
+    out, index = {}, 0
+    for label in labels:
+        if label == "naive":
+            out[label] = NAIVE_COLOUR
+        else:
+            out[label] = PALETTE[index % len(PALETTE)]
+            index += 1
+    return out
+
+
+@dataclass
+class PriceView:
+    """One date axis with the actual price, the previous day's price and each model's one-step forecast."""
+
+    dates: list[str]
+    actual: np.ndarray
+    previous: np.ndarray
+    splits: list[tuple[str, str, str]]  # (part, first date, last date)
+    forecasts: dict[str, np.ndarray]  # label -> forecast on `dates`, NaN before a model's first forecast
+
+    @property
+    def test_start(self) -> int:
+        """Index of the first test day (0 when there is no test part)."""
+        first = next((start for part, start, _ in self.splits if part == "test"), self.dates[0])
+        return self.dates.index(first)
+
+
+def price_view(predictions: Mapping[str, pd.DataFrame]) -> PriceView:
+    """Align `predictions.csv` tables (date, actual, predicted, naive, split) on the longest one's dates.
+
+    Models with a longer lookback start later; every one ends on the last day, so the longest table's dates
+    hold all of them.
+    """
+    longest = max(predictions.values(), key=len).reset_index(drop=True)
+    index = pd.DatetimeIndex(longest["date"])
+    splits = [(str(part), f"{rows['date'].iloc[0]:%Y-%m-%d}", f"{rows['date'].iloc[-1]:%Y-%m-%d}")
+              for part, rows in longest.groupby("split", sort=False, observed=True)]
+    forecasts = {label: table.set_index("date")["predicted"].reindex(index).to_numpy(dtype=float)
+                 for label, table in predictions.items()}
+    return PriceView([f"{day:%Y-%m-%d}" for day in index], longest["actual"].to_numpy(dtype=float),
+                     longest["naive"].to_numpy(dtype=float), splits, forecasts)
+
+
+def price_figure(view: PriceView, columns: Columns, prefix: str, colour: Mapping[str, str]) -> dict[str, Any]:
+    """Actual price and every forecast (legend click hides a model and its errors), errors below, split shading."""
+    dates = columns.add(f"{prefix}dates", view.dates)
+    actual = columns.add(f"{prefix}actual", view.actual)
+    traces: list[dict[str, Any]] = [
+        {"type": "scatter", "mode": "lines", "name": "actual", "x": dates, "y": actual, "legendgroup": "actual",
+         "line": {"color": ACTUAL_COLOUR, "width": 1.4}, "hovertemplate": "%{y:.6~g}"}]
+    for label, forecast in view.forecasts.items():
+        error = columns.add(f"{prefix}error:{label}", forecast - view.actual)
+        common = {"type": "scatter", "mode": "lines", "name": label, "x": dates, "legendgroup": label,
+                  "line": {"color": colour[label], "width": 1}}
+        traces.append({**common, "y": {**actual, "plus": error["$col"]}, "hovertemplate": "%{y:.6~g}"})
+        traces.append({**common, "y": error, "yaxis": "y2", "showlegend": False,
+                       "hovertemplate": "error %{y:+.4~g}"})
+    test = view.splits[-1]
+    layout = {
+        **BASE_LAYOUT, "height": 640, "hovermode": "x unified",
+        "legend": {"orientation": "h", "x": 0, "y": 1.1, "groupclick": "togglegroup"},
+        "xaxis": {"type": "date", "anchor": "y2", "range": [test[1], test[2]],
+                  # the slider draws the price only: the errors' axis is given a range they never reach
+                  "rangeslider": {"visible": True, "thickness": 0.07,
+                                  "yaxis2": {"rangemode": "fixed", "range": [1e300, 2e300]}},
+                  "rangeselector": {"x": 0, "y": 1.02, "buttons": [
+                      {"count": 3, "label": "3 months", "step": "month", "stepmode": "backward"},
+                      {"count": 1, "label": "1 year", "step": "year", "stepmode": "backward"},
+                      {"step": "all", "label": "all"}]}},
+        "yaxis": {"title": {"text": "price"}, "domain": [0.36, 1]},
+        "yaxis2": {"title": {"text": "forecast − actual"}, "domain": [0, 0.3], "zeroline": True,
+                   "zerolinecolor": "#999"},
+        "shapes": [{"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0, "y1": 1,
+                    "fillcolor": SPLIT_COLOURS.get(part, "rgba(0,0,0,0)"), "line": {"width": 0}, "layer": "below"}
+                   for part, start, end in view.splits],
+        "annotations": [{"x": start, "y": 1, "xref": "x", "yref": "paper", "xanchor": "left", "yanchor": "top",
+                         "text": part, "showarrow": False, "font": {"color": "#666"}}
+                        for part, start, _ in view.splits],
+    }
+    return {"data": traces, "layout": layout, "fitY": True}  # report.js fits the y axes to the days in view
+
+
+def error_figure(view: PriceView, prefix: str, colour: Mapping[str, str]) -> dict[str, Any]:
+    """One violin per model of its test-day errors (the columns `price_figure` stored)."""
+    start = view.test_start
+    traces = [{"type": "violin", "name": label, "y": {"$col": f"{prefix}error:{label}", "from": start},
+               "box": {"visible": True}, "meanline": {"visible": True}, "points": False, "spanmode": "hard",
+               "line": {"color": colour[label]}, "hoverinfo": "y+name"} for label in view.forecasts]
+    layout = {**BASE_LAYOUT, "height": 380, "showlegend": False,
+              "yaxis": {"title": {"text": "forecast − actual (test days)"}, "zeroline": True,
+                        "zerolinecolor": "#999"}}
+    return {"data": traces, "layout": layout}
+
+
+def up_share(actual: np.ndarray, previous: np.ndarray) -> float:
+    """Directional accuracy of forecasting 'up' every day: up days score 1, unchanged days ½."""
+    moves = np.sign(actual - previous)
+    return float(np.mean(np.where(moves > 0, 1.0, np.where(moves == 0, 0.5, 0.0))))
+
+
+def direction_figure(labels: Sequence[str], metrics: Sequence[Mapping[str, Any]], colour: Mapping[str, str],
+                     up: float | None, x_title: str = "") -> dict[str, Any]:
+    """Directional accuracy as bars up or down from the coin (50%), and, if given, the 'up every day' line."""
+    accuracy = [m.get("directional_accuracy") for m in metrics]
+    p_values = [m.get("direction_p_value") for m in metrics]
+    trace = {"type": "bar", "x": list(labels), "base": 0.5, "y": [None if a is None else a - 0.5 for a in accuracy],
+             "marker": {"color": [colour.get(label, PALETTE[0]) for label in labels]},
+             "text": [f"{a:.1%}" if a is not None else "" for a in accuracy], "textposition": "outside",
+             "customdata": [f"{a:.1%} right, binomial p {p:.3f}" if a is not None and p is not None else "—"
+                            for a, p in zip(accuracy, p_values, strict=True)],
+             "hovertemplate": "%{x}: %{customdata}<extra></extra>"}
+    lines = [(0.5, "coin (50%)", "#999")] + ([(up, f"'up' every day ({up:.1%})", "#2ca02c")] if up is not None else [])
+    layout = {**BASE_LAYOUT, "height": 340, "showlegend": False,
+              "xaxis": {"title": {"text": x_title}, "type": "category"},
+              "yaxis": {"title": {"text": "days with the right direction"}, "tickformat": ".0%",
+                        "range": _share_range([*accuracy, *(value for value, _, _ in lines)])},
+              "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": value, "y1": value,
+                          "line": {"color": line_colour, "dash": "dash", "width": 1.5}}
+                         for value, _, line_colour in lines],
+              "annotations": [{"xref": "paper", "x": 1, "xanchor": "right", "y": value, "yanchor": "bottom",
+                               "text": text, "showarrow": False, "font": {"color": line_colour}}
+                              for value, text, line_colour in lines]}
+    return {"data": [trace], "layout": layout}
+
+
+def grid(rows: int, cols: int, gap: float = 0.08) -> dict[str, Any]:
+    """Layout axes for a rows × cols grid of subplots; subplot k (0-based, row-major) uses `axis_names(k)`."""
+    layout: dict[str, Any] = {}
+    width, height = (1 - gap * (cols - 1)) / cols, (1 - gap * (rows - 1)) / rows
+    for k in range(rows * cols):
+        row, col = divmod(k, cols)
+        x, y = axis_names(k)
+        x0, y1 = col * (width + gap), 1 - row * (height + gap)
+        layout[f"xaxis{x[1:]}"] = {"domain": [x0, min(1, x0 + width)], "anchor": y}
+        layout[f"yaxis{y[1:]}"] = {"domain": [max(0, y1 - height), y1], "anchor": x}
+    return layout
+
+
+def axis_names(k: int) -> tuple[str, str]:
+    """The x and y axis of subplot k in Plotly's naming: ('x', 'y'), ('x2', 'y2'), ..."""
+    suffix = "" if k == 0 else str(k + 1)
+    return f"x{suffix}", f"y{suffix}"
+
+
+def loss_figure(histories: Mapping[str, pd.DataFrame], colour: Mapping[str, str]) -> dict[str, Any]:
+    """Training (left) and validation (right) loss per epoch; a dot marks the epoch whose weights were kept."""
+    traces = []
+    for label, history in histories.items():
+        common = {"type": "scatter", "mode": "lines", "name": label, "legendgroup": label,
+                  "line": {"color": colour[label], "width": 1.5}, "x": history["epoch"].tolist()}
+        traces.append({**common, "y": _rounded(history["train_loss"]), "xaxis": "x", "yaxis": "y"})
+        if history["val_loss"].notna().any():
+            traces.append({**common, "y": _rounded(history["val_loss"]), "xaxis": "x2", "yaxis": "y2",
+                           "showlegend": False})
+            best = history.loc[history["val_loss"].idxmin()]
+            traces.append({"type": "scatter", "mode": "markers", "x": [int(best["epoch"])],
+                           "y": [round(float(best["val_loss"]), 6)], "xaxis": "x2", "yaxis": "y2",
+                           "legendgroup": label, "showlegend": False, "marker": {"color": colour[label], "size": 9},
+                           "hovertemplate": f"{label}: weights kept from epoch %{{x}}<extra></extra>"})
+    layout = {**BASE_LAYOUT, **grid(1, 2), "height": 360, "legend": {"orientation": "h", "y": -0.2},
+              "annotations": _titles(["training loss", "validation loss (dot: the weights kept)"], 2)}
+    epochs = max((int(history["epoch"].max()) for history in histories.values()), default=1)
+    for axis in ("xaxis", "xaxis2"):
+        layout[axis].update(title={"text": "epoch (0 = untrained)"}, tick0=0, dtick=max(1, round(epochs / 10)))
+    layout["yaxis"]["title"] = {"text": "MSE on the scaled target"}
+    return {"data": traces, "layout": layout}
+
+
+def horizon_figure(metrics: Mapping[str, Mapping[str, Any]], verdicts: Mapping[str, str]) -> dict[str, Any]:
+    """Per horizon: RMSE / naive (left, coloured by the significance verdict) and directional accuracy (right)."""
+    horizons = list(metrics)
+    ratio = [metrics[h].get("rmse_ratio_vs_naive") for h in horizons]
+    accuracy = [metrics[h].get("directional_accuracy") for h in horizons]
+    hue = {"better": "#2ca02c", "worse": "#d62728"}
+    traces = [
+        {"type": "bar", "x": horizons, "y": ratio, "xaxis": "x", "yaxis": "y", "name": "RMSE / naive",
+         "marker": {"color": [hue.get(verdicts[h], "#7f9fbf") for h in horizons]},
+         "customdata": [verdicts[h] for h in horizons],
+         "hovertemplate": "%{x} day(s) ahead: %{y:.4f} (%{customdata})<extra></extra>"},
+        {"type": "bar", "x": horizons, "base": 0.5, "y": [None if a is None else a - 0.5 for a in accuracy],
+         "xaxis": "x2", "yaxis": "y2", "name": "direction", "marker": {"color": "#1f77b4"},
+         "customdata": [None if a is None else f"{a:.1%}" for a in accuracy],
+         "hovertemplate": "%{x} day(s) ahead: %{customdata} right<extra></extra>"},
+    ]
+    values = [r for r in ratio if r is not None] + [1.0]
+    pad = max(0.002, (max(values) - min(values)) * 0.3)
+    layout = {**BASE_LAYOUT, **grid(1, 2), "height": 340, "showlegend": False,
+              "annotations": _titles(["RMSE / naive (green: significantly better, red: worse)",
+                                      "directional accuracy"], 2),
+              "shapes": [_hline(1.0, "y"), _hline(0.5, "y2")]}
+    layout["xaxis"]["title"] = layout["xaxis2"]["title"] = {"text": "days ahead"}
+    layout["xaxis"]["type"] = layout["xaxis2"]["type"] = "category"
+    layout["yaxis"]["range"] = [min(values) - pad, max(values) + pad]
+    layout["yaxis2"].update(tickformat=".0%", range=_share_range([*accuracy, 0.5]))
+    return {"data": traces, "layout": layout}
+
+
+def equity_figure(equity: pd.DataFrame, trading: Mapping[str, Any]) -> dict[str, Any]:
+    """Equity of both strategies and buy-and-hold (log scale, start = 1), after costs."""
+    dates = [f"{day:%Y-%m-%d}" for day in equity["date"]]
+    traces = []
+    for name, line in (("buy_and_hold", ACTUAL_COLOUR), ("long_flat", PALETTE[0]), ("long_short", PALETTE[1])):
+        sharpe = (trading.get(name) or {}).get("sharpe")
+        label = name.replace("_", " ") + (f" (Sharpe {sharpe:.2f})" if sharpe is not None else "")
+        traces.append({"type": "scatter", "mode": "lines", "name": label, "x": dates, "y": _rounded(equity[name]),
+                       "line": {"color": line, "width": 1.4}, "hovertemplate": "%{y:.4f}"})
+    layout = {**BASE_LAYOUT, "height": 380, "hovermode": "x unified", "legend": {"orientation": "h", "y": 1.12},
+              "yaxis": {"type": "log", "title": {"text": "equity (start = 1)"}}, "xaxis": {"type": "date"}}
+    return {"data": traces, "layout": layout}
+
+
+def forecast_figure(forecast: pd.DataFrame, context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The last prices known, the forecast from the last one, and its 95% and 80% bands."""
+    traces: list[dict[str, Any]] = []
+    dates = [f"{day:%Y-%m-%d}" for day in forecast["date"]]
+    start_date, start = [], []
+    if context:
+        recent = context.get("recent") or {}
+        traces.append({"type": "scatter", "mode": "lines", "name": "price", "x": recent.get("date", []),
+                       "y": recent.get("price", []), "line": {"color": ACTUAL_COLOUR, "width": 1.4}})
+        start_date, start = [context["last_date"]], [context["last_price"]]
+    for level, fill in (("95", "rgba(31,119,180,0.15)"), ("80", "rgba(31,119,180,0.30)")):
+        if f"upper_{level}" not in forecast:
+            continue
+        traces.append({"type": "scatter", "mode": "lines", "x": start_date + dates, "showlegend": False,
+                       "y": start + _rounded(forecast[f"upper_{level}"]), "line": {"width": 0},
+                       "hoverinfo": "skip", "legendgroup": level})
+        traces.append({"type": "scatter", "mode": "lines", "name": f"{level}% interval", "x": start_date + dates,
+                       "y": start + _rounded(forecast[f"lower_{level}"]), "fill": "tonexty", "fillcolor": fill,
+                       "line": {"width": 0}, "legendgroup": level, "hovertemplate": "%{y:.6~g}"})
+    traces.append({"type": "scatter", "mode": "lines+markers", "name": "forecast", "x": start_date + dates,
+                   "y": start + _rounded(forecast["forecast"]), "line": {"color": PALETTE[0], "width": 2},
+                   "hovertemplate": "%{y:.6~g}"})
+    layout = {**BASE_LAYOUT, "height": 380, "hovermode": "x unified", "legend": {"orientation": "h", "y": 1.12},
+              "xaxis": {"type": "date"}, "yaxis": {"title": {"text": "price"}}}
+    return {"data": traces, "layout": layout}
+
+
+def gates_figure(explanation: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """Heatmaps time × unit, a row per layer and a column per gate (from `explain`'s gates.json)."""
+    layers, gates = explanation["layers"], list(names)
+    traces = []
+    for row, layer in enumerate(layers):
+        for col, gate in enumerate(gates):
+            x, y = axis_names(row * len(gates) + col)
+            values = np.asarray(layer["values"][gate]).T  # [steps, units] -> [units, steps]
+            low = -1 if gate in ("g", "n") else 0  # candidates are tanh; gates are sigmoids
+            traces.append({"type": "heatmap", "z": np.round(values, 3).tolist(), "x": explanation["dates"],
+                           "xaxis": x, "yaxis": y, "zmin": low, "zmax": 1, "colorscale": "Viridis",
+                           "showscale": False, "name": f"layer {layer['layer'] + 1} {gate}",
+                           "hovertemplate": "%{x}, unit %{y}: %{z:.3f}<extra></extra>"})
+    titles = [f"layer {layer['layer'] + 1}: {names[gate]} ({gate})" for layer in layers for gate in gates]
+    layout = {**BASE_LAYOUT, **grid(len(layers), len(gates), gap=0.06), "height": 150 + 230 * len(layers),
+              "annotations": _titles(titles, len(gates), rows=len(layers), gap=0.06)}
+    return {"data": traces, "layout": layout}
+
+
+def gradients_figure(result: Mapping[str, Any]) -> dict[str, Any]:
+    """Left: gradient by lag per cell, at initialisation and trained (log scale). Right: the exploding RNN."""
+    traces = []
+    for index, (label, cell) in enumerate(result["cells"].items()):
+        for stage, dash in (("init", "solid"), ("trained", "dash")):
+            curve = np.asarray(cell[stage]["curve"], dtype=float)
+            relative = curve / curve[0]
+            traces.append({"type": "scatter", "mode": "lines", "name": f"{label} ({stage})", "legendgroup": label,
+                           "y": [float(f"{v:.4g}") for v in relative], "xaxis": "x", "yaxis": "y",
+                           "line": {"color": PALETTE[index % len(PALETTE)], "dash": dash, "width": 1.5}})
+    exploding = result["exploding"]
+    for label, line in (("unclipped", PALETTE[1]), ("clipped", PALETTE[2])):
+        norms = exploding[label]["grad_norms"]
+        traces.append({"type": "scatter", "mode": "lines", "name": f"RNN {label}", "xaxis": "x2", "yaxis": "y2",
+                       "y": [float(f"{v:.4g}") for v in norms], "line": {"color": line, "width": 1.2}})
+    layout = {**BASE_LAYOUT, **grid(1, 2), "height": 420, "legend": {"orientation": "h", "y": -0.25},
+              "annotations": _titles(["vanishing: ‖∂y_T/∂x_(T−k)‖ relative to k = 0",
+                                      f"exploding: RNN at spectral radius {result['settings']['radius']:g}, SGD"], 2),
+              "shapes": [_hline(1e-6, "y"), _hline(exploding["clipped"]["clip"], "y2")]}
+    layout["xaxis"]["title"] = {"text": "lag k (steps back from the output)"}
+    layout["xaxis2"]["title"] = {"text": "update"}
+    layout["yaxis"].update(type="log", exponentformat="power")
+    layout["yaxis2"].update(type="log", exponentformat="power", title={"text": "gradient norm"})
+    return {"data": traces, "layout": layout}
+
+
+def _share_range(shares: Sequence[float | None]) -> list[float]:
+    """A y range around shares near 50%, wide enough to tell 51% from 53%, inside [0, 1]."""
+    values = [share for share in shares if share is not None]
+    pad = max(0.01, (max(values) - min(values)) * 0.4)
+    return [max(0.0, min(values) - pad), min(1.0, max(values) + pad)]
+
+
+def _rounded(values: pd.Series | Sequence[float], digits: int = 6) -> list[float | None]:
+    return [None if v is None or not math.isfinite(v) else float(f"{v:.{digits}g}") for v in values]
+
+
+def _hline(y: float, axis: str) -> dict[str, Any]:
+    x_axis = "x" + axis[1:]
+    return {"type": "line", "xref": f"{x_axis} domain", "x0": 0, "x1": 1, "yref": axis, "y0": y, "y1": y,
+            "line": {"color": "#999", "dash": "dash", "width": 1.2}}
+
+
+def _titles(texts: Sequence[str], cols: int, rows: int = 1, gap: float = 0.08) -> list[dict[str, Any]]:
+    """Subplot titles, placed above each subplot's domain in `grid(rows, cols, gap)`."""
+    layout = grid(rows, cols, gap)
+    out = []
+    for k, text in enumerate(texts):
+        x, y = axis_names(k)
+        x0, x1 = layout[f"xaxis{x[1:]}"]["domain"]
+        out.append({"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": (x0 + x1) / 2,
+                    "y": layout[f"yaxis{y[1:]}"]["domain"][1], "xanchor": "center", "yanchor": "bottom",
+                    "font": {"size": 12}})
+    return out

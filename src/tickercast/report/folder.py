@@ -1,0 +1,179 @@
+"""Reading a run folder back: everything a command wrote with `--out`, as plain data for the report.
+
+A run folder is what `train`, `demo`, `compare` (one or several datasets), `backtest`, `forecast`, `explain`
+or `gradients` wrote. The report is built from these files alone, never from objects in memory, so
+`tickercast report DIR` gives the same page as the one written at the end of the command.
+
+    run = read_run("runs/demo")
+    [model.label for model in run.comparisons[0].models]   # ['gru-seed0', 'lstm-seed0', 'naive']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tickercast.config import CELLS
+from tickercast.errors import DataError
+from tickercast.jsonio import read_json
+
+#: What a command writes beside its results: when and how it ran (see `report.run.write_record`).
+RECORD = "run.json"
+
+
+@dataclass
+class ModelRun:
+    """One saved model bundle: its config, metrics per split, one-step predictions and loss history."""
+
+    label: str
+    config: dict[str, Any]
+    metrics: dict[str, dict[str, Any]]
+    predictions: pd.DataFrame
+    history: pd.DataFrame | None = None
+
+    @property
+    def is_network(self) -> bool:
+        return self.config["model"] in CELLS
+
+
+@dataclass
+class Comparison:
+    """The models fitted on one dataset and one split (a `train` folder is a comparison of one)."""
+
+    folder: Path
+    models: list[ModelRun]
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.models[0].config["data"]
+
+    @property
+    def split(self) -> dict[str, dict[str, Any]]:
+        return self.models[0].config["split"]
+
+
+@dataclass
+class BacktestRun:
+    """A walk-forward backtest: settings, metrics per horizon, every forecast and, if traded, equity curves."""
+
+    settings: dict[str, Any]
+    fits: int
+    metrics: dict[str, dict[str, Any]]
+    trading: dict[str, Any] | None
+    forecasts: pd.DataFrame
+    equity: pd.DataFrame | None = None
+
+
+@dataclass
+class ForecastRun:
+    """`tickercast forecast --out`: the forecast table with its bands, and the prices it continues."""
+
+    folder: Path
+    table: pd.DataFrame
+    context: dict[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.folder.name
+
+
+@dataclass
+class RunFolder:
+    """Everything found in one run folder; each part is empty when the command that makes it did not run."""
+
+    path: Path
+    record: dict[str, Any] | None = None
+    comparisons: list[Comparison] = field(default_factory=list)
+    leaderboard: list[dict[str, Any]] | None = None
+    backtest: BacktestRun | None = None
+    forecasts: list[ForecastRun] = field(default_factory=list)
+    gates: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)  # explain's gates.json, by folder
+    gradients: dict[str, Any] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.comparisons or self.backtest or self.forecasts or self.gates or self.gradients)
+
+
+def read_run(path: str | Path) -> RunFolder:
+    """Read every result in `path` (and its model and dataset sub-folders); DataError if there is none."""
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise DataError(f"{path} {problem}; give the --out folder of a demo, compare, train or backtest run")
+    run = RunFolder(path=folder, record=_json(folder / RECORD))
+    subfolders = sorted(child for child in folder.iterdir() if child.is_dir() and not child.name.startswith("."))
+    if _is_bundle(folder):
+        run.comparisons.append(Comparison(folder, [_read_model(folder, _model_name(folder))]))
+    elif any(_is_bundle(child) for child in subfolders):
+        run.comparisons.append(_read_comparison(folder, subfolders))
+    else:  # several datasets: one comparison per sub-folder that holds bundles
+        for child in subfolders:
+            bundles = sorted(grandchild for grandchild in child.iterdir() if _is_bundle(grandchild))
+            if bundles:
+                run.comparisons.append(_read_comparison(child, bundles))
+        if (folder / "leaderboard.csv").exists():
+            run.leaderboard = _csv(folder / "leaderboard.csv").to_dict("records")
+    run.backtest = _read_backtest(folder)
+    for place in (folder, *subfolders):
+        if (place / "forecast.csv").exists():
+            table = _csv(place / "forecast.csv", dates=["date"])
+            run.forecasts.append(ForecastRun(place, table, _json(place / "forecast.json")))
+        gates = _json(place / "gates.json")
+        if gates is not None:
+            run.gates.append((place, gates))
+    run.gradients = _json(folder / "gradients.json")
+    if run.is_empty:
+        raise DataError(f"{path} holds no tickercast results (no model bundles, backtest, forecast, gates or "
+                        "gradients); give the --out folder of a demo, compare, train or backtest run")
+    return run
+
+
+def _is_bundle(folder: Path) -> bool:
+    return (folder / "config.json").exists() and (folder / "predictions.csv").exists()
+
+
+def _model_name(folder: Path) -> str:
+    return str(_json(folder / "config.json")["model"])
+
+
+def _read_comparison(folder: Path, bundles: list[Path]) -> Comparison:
+    return Comparison(folder, [_read_model(bundle, bundle.name) for bundle in bundles if _is_bundle(bundle)])
+
+
+def _read_model(folder: Path, label: str) -> ModelRun:
+    config = _json(folder / "config.json")
+    predictions = _csv(folder / "predictions.csv", dates=["date"])
+    history = _json(folder / "history.json")
+    epochs = pd.DataFrame(history["epochs"]) if history and history.get("epochs") else None
+    return ModelRun(label, config, _json(folder / "metrics.json") or {}, predictions, epochs)
+
+
+def _read_backtest(folder: Path) -> BacktestRun | None:
+    if not (folder / "forecasts.csv").exists():
+        return None
+    metrics = _json(folder / "metrics.json")
+    if not metrics or "settings" not in metrics:
+        raise DataError(f"{folder}: forecasts.csv without the metrics.json of a backtest; run the backtest again")
+    equity = folder / "equity.csv"
+    return BacktestRun(metrics["settings"], metrics.get("fits", 1), metrics["metrics"], metrics.get("trading"),
+                       _csv(folder / "forecasts.csv", dates=["origin", "date"]),
+                       _csv(equity, dates=["date"]) if equity.exists() else None)
+
+
+def _json(path: Path) -> Any:
+    return read_json(path) if path.exists() else None
+
+
+def _csv(path: Path, dates: list[str] | None = None) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, parse_dates=dates)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: damaged file ({error})") from None

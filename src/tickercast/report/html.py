@@ -1,0 +1,342 @@
+"""The report page: one self-contained HTML file built from a run folder that `report.folder` read.
+
+Everything is inside the file: the tables as markup (readable even without JavaScript), the charts as Plotly
+specs (`report.figures`), Plotly.js itself compressed (`report.library`), the style and the script
+(`assets/`). A Content-Security-Policy forbids every request, so the page works, and stays private, when
+emailed.
+
+    page = render_page(read_run("runs/demo"), library=packed_plotly())
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+
+from tickercast._version import __version__
+from tickercast.report import figures as fig
+from tickercast.report.folder import BacktestRun, Comparison, RunFolder
+from tickercast.report.leaderboard import COLUMNS, Row, table_rows, verdict
+
+#: No request of any kind: scripts and styles inline only, images only from data: and blob: (chart downloads).
+POLICY = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+          "img-src data: blob:; font-src data:")
+_VERDICT_ORDER = {"better": 0, "same": 1, "untested": 2, "benchmark": 3, "worse": 4}
+_TRADING = (("cagr", "CAGR", "{:.2%}"), ("annual_volatility", "volatility", "{:.2%}"), ("sharpe", "Sharpe", "{:.2f}"),
+            ("max_drawdown", "max drawdown", "{:.1%}"), ("turnover", "turnover", "{:.0f}"),
+            ("final_equity", "final equity", "{:.3f}"))
+
+
+@dataclass
+class Page:
+    """The page being assembled: sections of markup, the figures they show and the columns those share."""
+
+    columns: fig.Columns
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sections: list[tuple[str, str, str]] = field(default_factory=list)  # (id, nav title, markup)
+
+    def chart(self, name: str, figure: dict[str, Any]) -> str:
+        self.figures[name] = figure
+        return f'<div class="chart" id="{name}"></div>'
+
+    def section(self, anchor: str, title: str, body: str, caption: str = "") -> None:
+        text = f'<p class="caption">{caption}</p>' if caption else ""
+        self.sections.append((anchor, title, f'<section id="{anchor}"><h2>{_e(title)}</h2>{text}{body}</section>'))
+
+
+def render_page(run: RunFolder, *, library: str, generated: str = "", plotly_version: str = "") -> str:
+    """The whole report as one HTML string; `library` is Plotly.js as `report.library.packed_plotly` gives it."""
+    prices = [m.predictions["actual"].to_numpy() for c in run.comparisons for m in c.models]
+    page = Page(fig.Columns(fig.price_decimals(np.concatenate(prices)) if prices else 6))
+    page.section("run", "The run", _facts(run))
+    if run.leaderboard:
+        page.section("overall", "Across datasets", _overall(run.leaderboard),
+                     "rank 1 = the lowest mean RMSE / naive on a dataset; significant: one-sided Diebold–Mariano "
+                     "p < 0.05 that its errors are smaller than naive's")
+    for number, comparison in enumerate(run.comparisons):
+        _comparison(page, comparison, number, several=len(run.comparisons) > 1)
+    if run.backtest is not None:
+        _backtest(page, run.backtest)
+    for number, forecast in enumerate(run.forecasts):
+        page.section(f"forecast-{number}", f"Forecast: {forecast.label}",
+                     page.chart(f"fig-forecast-{number}", fig.forecast_figure(forecast.table, forecast.context)),
+                     "the next trading days with 80% and 95% split-conformal intervals, set by the model's own "
+                     "errors on the test part; they assume the coming days behave like those")
+    for number, (folder, explanation) in enumerate(run.gates):
+        from tickercast.explain import GATES
+
+        page.section(f"gates-{number}", f"Gates: {folder.name}",
+                     page.chart(f"fig-gates-{number}", fig.gates_figure(explanation, GATES[explanation["cell"]])),
+                     f"{explanation['model']} gates on the days {explanation['dates'][0]} .. "
+                     f"{explanation['dates'][-1]}, a row per layer: bright = open (1), dark = shut (0); "
+                     "candidates run from −1 (dark) to 1 (bright)")
+    if run.gradients:
+        page.section("gradients", "Gradients through time", page.chart("fig-gradients",
+                     fig.gradients_figure(run.gradients)),
+                     "how strongly the output still depends on an input k steps back (dashed: after training), "
+                     "and an RNN whose gradient explodes, with and without clipping")
+    page.section("how-to-read", "How to read this", _reading(run))
+    return _document(page, run, library, generated, plotly_version)
+
+
+def _comparison(page: Page, comparison: Comparison, number: int, *, several: bool) -> None:
+    """Leaderboard, price chart, errors, direction and losses of the models fitted on one dataset."""
+    where = f" — {comparison.name}" if several else ""
+    anchor = f"d{number}-" if several else ""
+    models = comparison.models
+    colour = fig.colours(m.label for m in models)
+    rows = table_rows([(m.label, m.metrics.get("test", {}), m.config["model"] == "naive") for m in models])
+    test = comparison.split.get("test", {})
+    page.section(f"{anchor}leaderboard", f"Leaderboard{where}", _table(rows, "model", "leaderboard"),
+                 f"every model's one-step-ahead forecasts on the test part ({test.get('start')} .. {test.get('end')}"
+                 f"), best value per column highlighted; click a column to sort")
+    view = fig.price_view({m.label: m.predictions for m in models})
+    prefix = f"{number}:"
+    page.section(f"{anchor}prices", f"Price and forecasts{where}",
+                 page.chart(f"fig-{number}-price", fig.price_figure(view, page.columns, prefix, colour)),
+                 "actual price and each model's forecast for the day, made the evening before; errors below. "
+                 "Click a name in the legend to hide or show a model; drag the slider to move in time")
+    page.section(f"{anchor}errors", f"Error distribution{where}",
+                 page.chart(f"fig-{number}-errors", fig.error_figure(view, prefix, colour)),
+                 "forecast − actual on the test days: box = middle half, line = median, dashed = mean")
+    start = view.test_start
+    up = fig.up_share(view.actual[start:], view.previous[start:])
+    page.section(f"{anchor}direction", f"Direction{where}", page.chart(
+        f"fig-{number}-direction",
+        fig.direction_figure([m.label for m in models], [m.metrics.get("test", {}) for m in models], colour, up)),
+        "share of test days on which the forecast moved the right way; dashed: a coin, and forecasting 'up' "
+        "every day")
+    histories = {m.label: m.history for m in models if m.history is not None and len(m.history)}
+    if histories:
+        page.section(f"{anchor}losses", f"Loss curves{where}",
+                     page.chart(f"fig-{number}-losses", fig.loss_figure(histories, colour)),
+                     "mean squared error per epoch on the scaled target; epoch 0 is the untrained network")
+
+
+def _backtest(page: Page, backtest: BacktestRun) -> None:
+    """Per-horizon table and chart, the one-day forecasts against the price, and the trading simulation."""
+    settings = backtest.settings
+    model = settings["model"]
+    entries = [(f"{h} day{'s' if h != '1' else ''} ahead", m, False) for h, m in backtest.metrics.items()]
+    verdicts = {h: verdict(m).kind for h, m in backtest.metrics.items()}
+    page.section("walk-forward", f"Walk-forward: {model}, per horizon",
+                 _table(table_rows(entries, rank=False, highlight=False), "horizon", "walk-forward")
+                 + page.chart("fig-horizons", fig.horizon_figure(backtest.metrics, verdicts)),
+                 f"{backtest.fits} fit(s), refit every {settings.get('retrain_every') or 'never'} day(s), "
+                 f"{settings.get('window')} window, {settings.get('strategy')} strategy; each horizon against the "
+                 "naive forecast from the same origin")
+    one_day = backtest.forecasts[backtest.forecasts["horizon"] == 1].assign(split="test")
+    predictions = {model: one_day, "naive": one_day.assign(predicted=one_day["naive"])}
+    view = fig.price_view(predictions)
+    colour = fig.colours(predictions)
+    page.section("backtest-prices", "One day ahead, walking forward",
+                 page.chart("fig-bt-price", fig.price_figure(view, page.columns, "bt:", colour)),
+                 "actual price, the one-day-ahead forecasts and naive's; errors below")
+    page.section("backtest-errors", "Error distribution, one day ahead",
+                 page.chart("fig-bt-errors", fig.error_figure(view, "bt:", colour)),
+                 "forecast − actual: box = middle half, line = median, dashed = mean")
+    if backtest.trading:
+        trading = backtest.trading
+        body = _trading_table(trading)
+        if backtest.equity is not None:
+            body += page.chart("fig-equity", fig.equity_figure(backtest.equity, trading))
+        page.section("trading", "Trading on the forecasts", body,
+                     f"long/flat and long/short on the sign of the one-day forecast, {trading['cost_bps']:g} bps "
+                     "per side, next to buy-and-hold over the same days")
+
+
+def _table(rows: Sequence[Row], first: str, name: str) -> str:
+    heads = [f'<th data-sort="text">{first}</th>']
+    heads += [f'<th data-sort="number" title="{_e(c.tip)}">{_e(c.header)}</th>' for c in COLUMNS]
+    heads += ['<th data-sort="number" class="verdict">verdict vs naive</th>', '<th data-sort="text">lagged</th>']
+    body = []
+    for row in rows:
+        cells = [f'<td data-key="label">{_e(row.label)}</td>']
+        for cell in row.cells:
+            value = "" if cell.value is None else repr(cell.value)
+            best = ' class="best"' if cell.best else ""
+            cells.append(f'<td data-key="{cell.key}" data-value="{value}"{best}>{_e(cell.text)}</td>')
+        cells.append(f'<td data-key="verdict" data-value="{_VERDICT_ORDER[row.verdict.kind]}" '
+                     f'class="verdict {row.verdict.kind}">{_e(row.verdict.text)}</td>')
+        lagged = "—" if row.lagged is None else "yes" if row.lagged else "no"
+        cells.append(f'<td data-key="lagged">{lagged}</td>')
+        body.append(f'<tr data-label="{_e(row.label)}">{"".join(cells)}</tr>')
+    return (f'<div class="table-wrap"><table class="sortable" data-table="{name}"><thead><tr>{"".join(heads)}'
+            f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _overall(board: Sequence[Mapping[str, Any]]) -> str:
+    rows = "".join(f'<tr><td>{_e(str(row["model"]))}</td><td data-value="{row["mean_rank"]!r}">'
+                   f'{row["mean_rank"]:.2f}</td><td data-value="{row["datasets"]}">{row["datasets"]}</td>'
+                   f'<td data-value="{row["beats_naive_significantly"]}">{row["beats_naive_significantly"]} of '
+                   f'{row["runs"]}</td></tr>' for row in board)
+    heads = ('<th data-sort="text">model</th><th data-sort="number">mean rank</th><th data-sort="number">datasets'
+             '</th><th data-sort="number">runs beating naive significantly</th>')
+    return (f'<div class="table-wrap"><table class="sortable" data-table="overall"><thead><tr>{heads}</tr></thead>'
+            f'<tbody>{rows}</tbody></table></div>')
+
+
+def _trading_table(trading: Mapping[str, Any]) -> str:
+    heads = "".join(f"<th>{header}</th>" for _, header, _ in _TRADING)
+    rows = []
+    for name in ("long_flat", "long_short", "buy_and_hold"):
+        values = trading.get(name) or {}
+        cells = "".join(f"<td>{'—' if values.get(key) is None else fmt.format(values[key])}</td>"
+                        for key, _, fmt in _TRADING)
+        rows.append(f"<tr><td>{name.replace('_', ' ')}</td>{cells}</tr>")
+    return (f'<div class="table-wrap"><table data-table="trading"><thead><tr><th>strategy</th>{heads}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _facts(run: RunFolder) -> str:
+    """Data, split, settings, seeds, versions and run time, from run.json and the bundles' configs."""
+    record = run.record or {}
+    facts: list[tuple[str, str]] = []
+    for comparison in run.comparisons:
+        name = f" ({comparison.name})" if len(run.comparisons) > 1 else ""
+        facts.append((f"data{name}", _data(comparison.data)))
+        facts.append((f"split{name}", _split(comparison.split)))
+    models = [m for c in run.comparisons for m in c.models]
+    if models:
+        facts.append(("models", ", ".join(dict.fromkeys(m.label for m in models))))
+    if run.backtest is not None:
+        settings = run.backtest.settings
+        facts.append(("data", _data(settings.get("data", {}))))
+        if settings.get("split"):
+            facts.append(("split", _split(settings["split"])))
+        facts.append(("backtest", ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
+                                            if key not in ("data", "split"))))
+    settings = record.get("settings") or next((m.config["settings"] for m in models if m.is_network),
+                                              models[0].config["settings"] if models else None)
+    if settings:
+        facts.append(("settings", " · ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
+                                             if key != "seed")))
+    facts.append(("seeds", _seeds(record, models)))
+    facts.append(("run", _when(record, models)))
+    made_with = record.get("tickercast_version") or next((m.config.get("tickercast_version") for m in models), None)
+    facts.append(("version", f"made with tickercast {made_with or 'unknown'}; report by tickercast {__version__}"))
+    rows = "".join(f"<dt>{_e(key)}</dt><dd>{_e(value)}</dd>" for key, value in facts)
+    return f'<dl class="facts">{rows}</dl>'
+
+
+def _data(data: Mapping[str, Any]) -> str:
+    rows = f", {data['rows']:,} days" if data.get("rows") else ""
+    return (f"{data.get('ticker') or data.get('origin')} {data.get('price_column', '')} from "
+            f"{data.get('source', '?')} {data.get('origin', '')}: {data.get('first')} .. {data.get('last')}{rows}")
+
+
+def _split(split: Mapping[str, Mapping[str, Any]]) -> str:
+    names = {"train": "train", "val": "validation", "test": "test"}
+    return " · ".join(f"{names.get(part, part)} {dates['start']} .. {dates['end']} ({dates['days']:,} days)"
+                      for part, dates in split.items())
+
+
+def _seeds(record: Mapping[str, Any], models: Sequence[Any]) -> str:
+    seeds = record.get("seeds") or sorted({m.config["settings"]["seed"] for m in models if m.is_network})
+    return ", ".join(map(str, seeds)) if seeds else "none (baselines do not depend on a seed)"
+
+
+def _when(record: Mapping[str, Any], models: Sequence[Any]) -> str:
+    if record:
+        return (f"tickercast {record.get('command', '')}, started {record.get('started', '?')}, took "
+                f"{record.get('seconds', 0):.1f} s")
+    fitting = sum(m.config.get("fit_seconds") or 0 for m in models)
+    return f"fitting took {fitting:.1f} s in all (the folder does not say when it was made)"
+
+
+def _reading(run: RunFolder) -> str:
+    """Plain words for each part of the page that is there."""
+    items = [
+        ("naive", "The forecast 'tomorrow = today'. Every number here is measured next to it, on exactly the "
+                  "same days, because it is what a model has to beat to be worth anything."),
+        ("RMSE / naive", "The model's RMSE divided by naive's. Below 1 the model's typical error is smaller than "
+                         "naive's (0.98: 2% smaller); exactly 1 is naive itself; above 1 the model does worse than "
+                         "simply repeating yesterday's price (1.05: its errors are 5% larger)."),
+        ("verdict", "Whether the difference from naive is more than luck: a one-sided Diebold–Mariano test on "
+                    "the daily squared errors. 'beats naive' or 'loses to naive' needs p below 0.05; otherwise "
+                    "the two cannot be told apart on these days, however the ratio looks."),
+        ("direction", "The share of days on which the forecast moved the right way (naive never calls a "
+                      "direction and scores 50%). In a rising market, forecasting 'up' every day scores the share "
+                      "of up days, so compare with that line, not with 50% alone. dir. p: the binomial p-value of "
+                      "'no better than a coin'."),
+        ("lagged", "'yes' when the forecast follows the price of a day or more before: the classic chart that "
+                   "looks perfect and is yesterday's price moved one day to the right. Zoom into a few weeks of "
+                   "the price chart to see it."),
+    ]
+    if any(m.history is not None for c in run.comparisons for m in c.models):
+        items.append(("loss curves", "Training loss should fall. Validation loss is what early stopping "
+                                     "watches: the dot marks the weights kept. Validation rising while training "
+                                     "falls is overfitting."))
+    if run.backtest is not None:
+        items.append(("walk-forward", "Forecasts made day by day through the test part, each from the prices "
+                                      "known that day only, 1 to N days ahead. Errors grow with the horizon; the "
+                                      "question is whether they grow slower than naive's."))
+        if run.backtest.trading:
+            items.append(("trading", "What trading on the forecast's sign would have earned after costs, next "
+                                     "to simply holding. A higher Sharpe ratio is better; a small edge in RMSE "
+                                     "rarely survives costs."))
+    if run.forecasts:
+        items.append(("forecast bands", "The 80% and 95% intervals come from the model's own past errors; "
+                                        "they are honest about the test period, not a promise about the future."))
+    if run.gates:
+        items.append(("gates", "Each gate is a number between 0 (shut) and 1 (open) per unit and day: a forget "
+                               "gate near 1 keeps the memory, an update gate near 1 keeps the old state."))
+    if run.gradients:
+        items.append(("gradients", "A curve that falls to 10⁻⁶ after k steps means the network cannot learn "
+                                   "anything that needs more than about k days of memory."))
+    items.append(("nothing here is advice", "Past prices carry little information about tomorrow's; a model "
+                                            "that does not beat naive significantly has found nothing to trade."))
+    rows = "".join(f"<dt>{_e(term)}</dt><dd>{_e(text)}</dd>" for term, text in items)
+    return f'<dl class="reading">{rows}</dl>'
+
+
+def _title(run: RunFolder) -> str:
+    if run.comparisons:
+        data = run.comparisons[0].data
+        names = ", ".join(dict.fromkeys(m.config["model"] for c in run.comparisons for m in c.models))
+        where = f"{data.get('ticker')} {data.get('price_column')}" if len(run.comparisons) == 1 else \
+            ", ".join(c.name for c in run.comparisons)
+        return f"{names} on {where}"
+    if run.backtest is not None:
+        data = run.backtest.settings.get("data", {})
+        return f"{run.backtest.settings['model']} walk-forward on {data.get('ticker')} {data.get('price_column')}"
+    return run.path.name
+
+
+def _document(page: Page, run: RunFolder, library: str, generated: str, plotly_version: str) -> str:
+    assets = files("tickercast.report") / "assets"
+    data = json.dumps({"columns": page.columns.values, "figures": page.figures}, separators=(",", ":"),
+                      allow_nan=False).replace("<", "\\u003c")  # no '</script>' inside the script element
+    nav = "".join(f'<a href="#{anchor}">{_e(title)}</a>' for anchor, title, _ in page.sections)
+    made = f"report written {generated}" if generated else "report"
+    plotly = f", charts by Plotly.js {plotly_version}" if plotly_version else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{POLICY}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>tickercast: {_e(_title(run))}</title>
+<style>{(assets / "report.css").read_text()}</style></head>
+<body>
+<header><h1>tickercast: {_e(_title(run))}</h1><p>{_e(str(run.path))} · {made} by tickercast {__version__}{plotly}</p>
+</header>
+<nav>{nav}</nav>
+<main>
+<noscript><p class="status">The charts need JavaScript; the tables work without it.</p></noscript>
+<p id="status" class="status">Drawing the charts…</p>
+{"".join(markup for _, _, markup in page.sections)}
+</main>
+<script type="application/json" id="report-data">{data}</script>
+<script type="text/plain" id="plotly-gz">{library}</script>
+<script>{(assets / "report.js").read_text()}</script>
+</body></html>
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)

@@ -1,0 +1,123 @@
+"""The report's tables as data: each model's (or horizon's) test metrics, its verdict against naive, the best.
+
+Pure functions; `report.html` turns the rows into markup. Every cell keeps the exact number from metrics.json
+next to its rounded text, so a reader (or a test) can check one against the other.
+
+    rows = table_rows([("lstm", metrics["test"], False), ("naive", naive["test"], True)])
+    rows[0].verdict.text    # 'no significant difference from naive (DM p = 0.58)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tickercast.comparison import SIGNIFICANCE
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    fmt: str
+    best: Literal["low", "high"] | None  # which end of the column is best; None: no best (p-values, counts)
+    tip: str
+
+
+COLUMNS = (
+    Column("rmse", "RMSE", "{:.4g}", "low", "root mean squared error, in price units"),
+    Column("mae", "MAE", "{:.4g}", "low", "mean absolute error, in price units"),
+    Column("mape", "MAPE", "{:.3f}%", "low", "mean absolute percentage error"),
+    Column("directional_accuracy", "direction", "{:.1%}", "high", "share of days with the right direction of move"),
+    Column("rmse_ratio_vs_naive", "RMSE / naive", "{:.4f}", "low", "below 1 beats tomorrow = today"),
+    Column("dm_p_value", "DM p", "{:.3f}", None, "Diebold–Mariano p-value of 'as accurate as naive' (two-sided)"),
+    Column("direction_p_value", "dir. p", "{:.3f}", None, "binomial p-value of 'no better than a coin'"),
+    Column("n", "days", "{:.0f}", None, "days scored"),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: Literal["better", "worse", "same", "benchmark", "untested"]
+    text: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    value: float | None
+    text: str
+    best: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Cell, ...]
+    verdict: Verdict
+    lagged: bool | None
+
+
+def verdict(metrics: Mapping[str, Any], *, benchmark: bool = False) -> Verdict:
+    """Better or worse than naive only when the one-sided Diebold–Mariano test says so at SIGNIFICANCE.
+
+    The same rule as `compare`'s "beats naive significantly", applied in both directions.
+    """
+    if benchmark:
+        return Verdict("benchmark", "the benchmark: tomorrow = today")
+    p_better = metrics.get("dm_p_value_better")
+    if p_better is None:
+        return Verdict("untested", "not tested (too few days, or a metrics.json from before the test)")
+    if p_better < SIGNIFICANCE:
+        return Verdict("better", f"beats naive (one-sided DM p = {p_better:.3f})")
+    if 1 - p_better < SIGNIFICANCE:
+        return Verdict("worse", f"loses to naive (one-sided DM p = {1 - p_better:.3f})")
+    p_value = metrics.get("dm_p_value")
+    shown = f"{p_value:.2f}" if p_value is not None else "—"
+    return Verdict("same", f"no significant difference from naive (DM p = {shown})")
+
+
+def table_rows(entries: Sequence[tuple[str, Mapping[str, Any], bool]], *, rank: bool = True,
+               highlight: bool = True) -> list[Row]:
+    """One row per (label, metrics, is_benchmark); ranked by RMSE / naive (best first) unless `rank=False`.
+
+    `highlight` marks the best value of each column; off for rows that are not rivals (a backtest's horizons).
+    """
+    best = {column.key: _best(column, [metrics for _, metrics, _ in entries]) if highlight else None
+            for column in COLUMNS}
+    rows = []
+    for label, metrics, benchmark in entries:
+        cells = tuple(Cell(c.key, _number(metrics.get(c.key)), _text(metrics.get(c.key), c.fmt),
+                           _number(metrics.get(c.key)) is not None and _number(metrics.get(c.key)) == best[c.key])
+                      for c in COLUMNS)
+        rows.append(Row(label, cells, verdict(metrics, benchmark=benchmark), metrics.get("looks_lagged")))
+    if rank:
+        rows.sort(key=lambda row: _sort_key(row.cells[COLUMNS.index(_RATIO)].value))
+    return rows
+
+
+_RATIO = next(column for column in COLUMNS if column.key == "rmse_ratio_vs_naive")
+
+
+def _best(column: Column, metrics: Sequence[Mapping[str, Any]]) -> float | None:
+    values = [value for m in metrics if (value := _number(m.get(column.key))) is not None]
+    if column.best is None or len(values) < 2:
+        return None
+    return min(values) if column.best == "low" else max(values)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _text(value: Any, fmt: str) -> str:
+    number = _number(value)
+    return "—" if number is None else fmt.format(number)
+
+
+def _sort_key(value: float | None) -> float:
+    return math.inf if value is None else value

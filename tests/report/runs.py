@@ -1,0 +1,51 @@
+"""Real run folders, made once per session by the commands themselves with tiny networks.
+
+The fixtures are imported by tests/conftest.py, so that CLI and report tests share one run of each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tickercast.cli import main
+
+TINY_ARGS = ["--lookback", "5", "--hidden", "4", "--layers", "1", "--epochs", "2", "--batch-size", "64"]
+
+
+def write_prices(folder: Path, rows: int = 300) -> Path:
+    """A CSV of `rows` days of a random walk, as a user would pass it to --data."""
+    from tests.conftest import price_frame  # tests/conftest.py imports this module's fixtures
+
+    frame = price_frame(rows)
+    path = folder / "prices.csv"
+    path.write_text("Date,Close\n" + "".join(f"{day:%Y-%m-%d},{close:.4f}\n" for day, close in frame["close"].items()))
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """compare lstm, gru and naive on 300 synthetic days."""
+    folder = tmp_path_factory.mktemp("small")
+    code = main(["compare", "--data", str(write_prices(folder)), "--models", "lstm,gru,naive", *TINY_ARGS,
+                 "--out", str(folder / "run"), "--json"])
+    assert code == 0
+    return folder / "run"
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`tickercast demo` (LSTM, GRU, naive on 20 years of the S&P 500) with tiny networks: a full-length report."""
+    folder = tmp_path_factory.mktemp("demo") / "demo"
+    assert main(["demo", *TINY_ARGS, "--out", str(folder), "--json"]) == 0
+    return folder
+
+
+@pytest.fixture(scope="session")
+def backtest_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("backtest")
+    code = main(["backtest", "--data", str(write_prices(folder)), "--model", "ar", "--horizon", "3", "--trade",
+                 *TINY_ARGS, "--out", str(folder / "run"), "--json"])
+    assert code == 0
+    return folder / "run"

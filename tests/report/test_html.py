@@ -1,0 +1,77 @@
+"""The page: self-contained, escaped, with the sections the run has, and small enough to email."""
+
+import json
+import re
+
+from tickercast.report.folder import read_run
+from tickercast.report.html import POLICY, render_page
+from tickercast.report.library import packed_plotly
+from tickercast.report.run import REPORT, write_report
+
+STUB = "c3R1Yg=="  # base64 of 'stub': the page's markup does not depend on the library
+
+
+def page_data(page: str) -> dict:
+    text = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S).group(1)
+    return json.loads(text)
+
+
+def test_the_page_loads_nothing_from_outside(small_run):
+    page = render_page(read_run(small_run), library=STUB)
+    assert f'content="{POLICY}"' in page
+    assert "default-src 'none'" in POLICY
+    assert not re.search(r"<(script|link|img|iframe)[^>]*\s(src|href)=", page)
+    assert "http://" not in page
+    assert "https://" not in page
+
+
+def test_the_page_has_a_section_per_part_of_the_run(small_run):
+    page = render_page(read_run(small_run), library=STUB)
+    for anchor in ("run", "leaderboard", "prices", "errors", "direction", "losses", "how-to-read"):
+        assert f'<section id="{anchor}">' in page
+    assert "walk-forward" not in page
+    assert set(page_data(page)["figures"]) == {"fig-0-price", "fig-0-errors", "fig-0-direction", "fig-0-losses"}
+
+
+def test_the_leaderboard_holds_the_exact_metrics(small_run):
+    page = render_page(read_run(small_run), library=STUB)
+    metrics = json.loads((small_run / "gru-seed0" / "metrics.json").read_text())["test"]
+    row = re.search(r'<tr data-label="gru-seed0">(.*?)</tr>', page).group(1)
+    assert f'data-key="rmse" data-value="{metrics["rmse"]!r}"' in row
+    assert f'data-key="n" data-value="{float(metrics["n"])!r}"' in row
+
+
+def test_header_says_what_ran_with_which_seeds_and_versions(small_run):
+    page = render_page(read_run(small_run), library=STUB)
+    assert "<dt>seeds</dt><dd>0</dd>" in page
+    assert "tickercast compare, started" in page
+    assert "lookback 5" in page
+    assert "prices.csv" in page
+
+
+def test_a_backtest_page_has_horizons_and_trading(backtest_run):
+    page = render_page(read_run(backtest_run), library=STUB)
+    for anchor in ("walk-forward", "backtest-prices", "trading"):
+        assert f'<section id="{anchor}">' in page
+    assert page.count('<tr data-label="') == 3  # one row per horizon
+
+
+def test_text_from_the_folder_cannot_close_the_script(small_run, tmp_path):
+    import shutil
+
+    folder = tmp_path / "x</script><b>"
+    shutil.copytree(small_run, folder)
+    page = render_page(read_run(folder), library=STUB)
+    assert "x</script><b>" not in page
+    assert page.count("</script>") == 3  # data, library, code
+
+
+def test_a_three_model_report_of_twenty_years_is_under_5_mb(demo_run):
+    path = demo_run / REPORT
+    assert path.stat().st_size < 5_000_000
+    print(f"{path}: {path.stat().st_size / 1e6:.2f} MB")
+
+
+def test_the_report_inlines_the_compressed_library(small_run):
+    path = write_report(small_run)
+    assert packed_plotly() in path.read_text()

@@ -1,0 +1,40 @@
+"""Leaderboard rows: exact numbers, best per column, and a verdict only where the test supports one."""
+
+import pytest
+
+from tickercast.report.leaderboard import table_rows, verdict
+
+
+def metrics(rmse, ratio, p_better, direction=0.5, p_two=None):
+    return {"rmse": rmse, "mae": rmse / 2, "mape": 0.5, "directional_accuracy": direction, "naive_rmse": 10.0,
+            "rmse_ratio_vs_naive": ratio, "n": 100, "dm_p_value_better": p_better,
+            "dm_p_value": p_two if p_two is not None else min(1.0, 2 * min(p_better, 1 - p_better)),
+            "direction_p_value": 0.3, "looks_lagged": True}
+
+
+@pytest.mark.parametrize(("p_better", "kind"), [(0.01, "better"), (0.3, "same"), (0.7, "same"), (0.99, "worse")])
+def test_verdict_needs_a_one_sided_dm_p_below_005(p_better, kind):
+    assert verdict(metrics(9.0, 0.9, p_better)).kind == kind
+
+
+def test_naive_is_the_benchmark_and_missing_tests_say_so():
+    assert verdict(metrics(10.0, 1.0, 0.5), benchmark=True).kind == "benchmark"
+    assert verdict({"rmse": 1.0}).kind == "untested"
+
+
+def test_rows_are_ranked_by_ratio_and_best_values_are_marked():
+    rows = table_rows([("lstm", metrics(10.2, 1.02, 0.9), False), ("gru", metrics(9.9, 0.99, 0.2, 0.53), False),
+                       ("naive", metrics(10.0, 1.0, 0.5), True)])
+    assert [row.label for row in rows] == ["gru", "naive", "lstm"]
+    gru = {cell.key: cell for cell in rows[0].cells}
+    assert (gru["rmse"].value, gru["rmse"].text, gru["rmse"].best) == (9.9, "9.9", True)
+    assert gru["directional_accuracy"].best
+    assert gru["directional_accuracy"].text == "53.0%"
+    assert not gru["dm_p_value"].best  # p-values have no "best"
+    assert {cell.key: cell.best for cell in rows[2].cells}["rmse"] is False
+
+
+def test_missing_values_show_a_dash_and_are_never_best():
+    rows = table_rows([("a", {"rmse": None, "rmse_ratio_vs_naive": 1.0}, False), ("b", {"rmse": 2.0}, False)])
+    cell = {c.key: c for c in rows[0].cells}["rmse"]
+    assert (cell.value, cell.text, cell.best) == (None, "—", False)
