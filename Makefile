@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 # torch first and pinned: this exact CPU build is what our machines install without pulling CUDA.
 TORCH := torch==2.13.0
 
-.PHONY: setup demo test lint bench clean
+# The report's browser tests drive Debian's Chromium, never a downloaded build.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: setup demo test lint bench clean browser
 
 setup: $(VENV)/.installed
 
@@ -23,7 +27,13 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.torch
 demo: setup
 	$(BIN)/tickercast demo
 
-test: setup
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+
+browser: $(CHROMIUM)
+
+test: setup browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 

@@ -1,0 +1,148 @@
+"""The demo's report in a real, headless Chromium (Debian's, driven by Playwright), cut off from the network.
+
+`make test` installs Chromium (Debian packages chromium and chromium-driver). Without it these tests skip,
+except in CI (CI set), where a missing browser is a failure. A screenshot of the page is saved under
+test-artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("TICKERCAST_CHROMIUM", "/usr/bin/chromium")
+#: Headless, and nothing that reaches out: no background, component, sync or DNS traffic at all.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+         "--disable-component-update", "--disable-default-apps", "--disable-sync", "--disable-extensions",
+         "--no-first-run", "--disable-quic", "--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND"]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not _has_playwright():
+        _missing("Playwright is not installed (pip install -e '.[dev]')")
+    if not Path(CHROMIUM).exists():
+        _missing(f"no Chromium at {CHROMIUM} (make test installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One page load: what the console said and every request the page made, allowed (file:) or refused."""
+
+    def __init__(self, browser: object, path: Path) -> None:
+        self.errors: list[str] = []
+        self.refused: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.route("**/*", self._only_files)
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_function("document.body.dataset.ready !== undefined", timeout=60_000)
+
+    def _only_files(self, route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith("file:"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            self.refused.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    def traces(self, chart: str) -> list[dict[str, object]]:
+        return self.page.evaluate(f"""document.getElementById({chart!r}).data.map(trace => (
+            {{name: trace.name, axis: trace.yaxis || "y", visible: trace.visible === undefined ? true : trace.visible,
+              points: trace.y.length}}))""")
+
+
+@pytest.fixture(scope="module")
+def visit(browser: object, demo_run: Path) -> Iterator[Visit]:
+    seen = Visit(browser, demo_run / "report.html")
+    yield seen
+    seen.page.close()
+
+
+def test_the_page_draws_every_chart_without_errors_or_requests(visit):
+    assert visit.page.evaluate("document.body.dataset.ready") == "true"
+    assert visit.errors == []
+    assert visit.refused == []
+    charts = visit.page.evaluate("[...document.querySelectorAll('.chart')].map(c => c.querySelector('svg') !== null)")
+    assert len(charts) >= 4
+    assert all(charts)
+    ARTIFACTS.mkdir(exist_ok=True)
+    visit.page.screenshot(path=ARTIFACTS / "report.png", full_page=True)
+    print(f"screenshot: {ARTIFACTS / 'report.png'}")
+
+
+def test_the_leaderboard_shows_the_numbers_of_metrics_json(visit, demo_run):
+    rows = visit.page.evaluate("""[...document.querySelectorAll('table[data-table=leaderboard] tbody tr')]
+        .map(row => [row.dataset.label, Object.fromEntries([...row.cells]
+            .map(cell => [cell.dataset.key, [cell.dataset.value, cell.textContent]]))])""")
+    assert sorted(label for label, _ in rows) == ["gru-seed0", "lstm-seed0", "naive"]
+    for label, cells in rows:
+        metrics = json.loads((demo_run / label / "metrics.json").read_text())["test"]
+        for key in ("rmse", "mae", "mape", "directional_accuracy", "rmse_ratio_vs_naive", "dm_p_value", "n"):
+            assert float(cells[key][0]) == metrics[key], (label, key)
+        assert cells["rmse_ratio_vs_naive"][1] == f"{metrics['rmse_ratio_vs_naive']:.4f}"
+        assert cells["directional_accuracy"][1] == f"{metrics['directional_accuracy']:.1%}"
+
+
+def test_the_price_chart_has_the_price_and_each_model_with_its_errors(visit, demo_run):
+    traces = visit.traces("fig-0-price")
+    days = len((demo_run / "naive" / "predictions.csv").read_text().splitlines()) - 1
+    assert [(t["name"], t["axis"]) for t in traces] == [
+        ("actual", "y"), ("gru-seed0", "y"), ("gru-seed0", "y2"), ("lstm-seed0", "y"), ("lstm-seed0", "y2"),
+        ("naive", "y"), ("naive", "y2")]
+    assert {t["points"] for t in traces} == {days}
+    assert all(t["visible"] is True for t in traces)
+
+
+def test_clicking_a_model_in_the_legend_hides_it_and_its_errors(visit):
+    legend = visit.page.locator("#fig-0-price .legend .traces", has_text="lstm-seed0")
+    legend.click()
+    visit.page.wait_for_function("""document.getElementById('fig-0-price').data
+        .filter(t => t.name === 'lstm-seed0').every(t => t.visible === 'legendonly')""")
+    visible = {(t["name"], t["axis"]): t["visible"] for t in visit.traces("fig-0-price")}
+    assert visible[("lstm-seed0", "y")] == visible[("lstm-seed0", "y2")] == "legendonly"
+    assert visible[("gru-seed0", "y")] is True
+    assert visible[("actual", "y")] is True
+    legend.click()
+    visit.page.wait_for_function("""document.getElementById('fig-0-price').data
+        .filter(t => t.name === 'lstm-seed0').every(t => t.visible === true)""")
+
+
+def test_clicking_a_column_header_sorts_the_leaderboard(visit):
+    header = visit.page.locator("table[data-table=leaderboard] th", has_text="RMSE / naive")
+    order = "[...document.querySelectorAll('table[data-table=leaderboard] tbody td[data-key=rmse_ratio_vs_naive]')]" \
+            ".map(cell => Number(cell.dataset.value))"
+    header.click()
+    ascending = visit.page.evaluate(order)
+    assert ascending == sorted(ascending)
+    header.click()
+    assert visit.page.evaluate(order) == sorted(ascending, reverse=True)
+
+
+def _has_playwright() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
