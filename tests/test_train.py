@@ -1,12 +1,14 @@
+import copy
 import math
 
 import pytest
 import torch
+from torch import nn
 
 from tickercast.config import ModelConfig
 from tickercast.errors import TrainingError
 from tickercast.nets import RecurrentForecaster
-from tickercast.train import fit_network, predict_network, seed_everything
+from tickercast.train import Adam, fit_network, predict_network, seed_everything
 
 
 def toy_data(n=256, lookback=6, seed=0):
@@ -80,3 +82,22 @@ def test_gradient_norm_clipping(clip):
         assert norm <= clip * (1 + 1e-5)  # the last step's gradients, as the optimizer saw them
     else:
         assert norm > 10
+
+
+def test_adam_takes_the_same_steps_as_torch_adam():
+    torch.manual_seed(5)
+    ours_net = nn.GRU(2, 6, num_layers=2, batch_first=True)
+    torch_net, start = copy.deepcopy(ours_net), copy.deepcopy(ours_net)
+    ours = Adam(list(ours_net.parameters()), lr=0.01)
+    reference = torch.optim.Adam(torch_net.parameters(), lr=0.01)
+    for step in range(25):
+        x = torch.randn(8, 5, 2, generator=torch.Generator().manual_seed(step))
+        for net, optimizer in ((ours_net, ours), (torch_net, reference)):
+            optimizer.zero_grad()
+            (net(x)[0] ** 2).mean().backward()
+            optimizer.step()
+    for a, b in zip(ours_net.parameters(), torch_net.parameters(), strict=True):
+        assert torch.allclose(a, b, atol=1e-7, rtol=0)
+    pairs = zip(ours_net.parameters(), start.parameters(), strict=True)
+    moved = [float((a - b).abs().max().detach()) for a, b in pairs]
+    assert min(moved) > 1e-3  # every tensor was updated
