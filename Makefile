@@ -9,7 +9,7 @@ TORCH := torch==2.13.0
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup demo test lint bench clean browser
+.PHONY: setup demo test lint bench bench-peers clean browser
 
 setup: $(VENV)/.installed
 
@@ -40,8 +40,21 @@ test: setup browser
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
+# tickercast alone on issue 6's canonical job (a few minutes); prints the tables.
 bench: setup
-	$(BIN)/python benchmarks/bench.py --out docs/benchmarks.md
+	$(BIN)/python benchmarks/bench.py
+
+# ... and against a plain PyTorch loop, Darts and NeuralForecast, from their own environment (~30 min).
+PEERS := .venv-peers
+$(PEERS)/.installed: | $(VENV)/.installed
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet $(TORCH)
+	echo "$(TORCH)" > $(PEERS)/constraints.txt
+	$(PEERS)/bin/python -m pip install --quiet -c $(PEERS)/constraints.txt 'darts[torch]==0.48.1' 'neuralforecast==3.3.0' -e .
+	touch $@
+
+bench-peers: setup $(PEERS)/.installed
+	$(BIN)/python benchmarks/bench.py --peers --out docs/benchmarks.md
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(PEERS) runs .pytest_cache .ruff_cache .hypothesis
