@@ -194,6 +194,13 @@ def test_out_that_is_a_file_fails_before_training(tmp_path, capsys):
     assert err.startswith(f"error: cannot use --out {blocker}")
 
 
+def test_compare_refuses_negative_workers_in_one_line(capsys):
+    code, _, err = run(capsys, "compare", "--data", "sp500", "--models", "naive", "--workers", "-1")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "workers must be 0 (automatic) or more" in err
+
+
 @pytest.mark.parametrize(("args", "message"), [(["--test-size", "0"], "test size must be above 0"),
                                                 (["--test-size", "nan"], "test size must be a fraction"),
                                                 (["--seed", "4294967296"], "seed must be a whole number")])

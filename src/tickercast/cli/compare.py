@@ -20,6 +20,8 @@ def register(commands: Any) -> None:
                "  tickercast compare --data sp500,nasdaq,msft --models lstm,gru,naive,ar --seeds 3")
     parser.add_argument("--models", default=DEMO_MODELS, help=f"comma-separated: {', '.join(MODELS)}")
     parser.add_argument("--seeds", type=int, default=1, help="runs per network, seeds --seed, --seed + 1, ...")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="processes fitting models side by side (0 = one per core when it pays)")
     parser.set_defaults(run=run)
 
 
@@ -30,7 +32,7 @@ def register_demo(commands: Any) -> None:
         formatter_class=options.HelpFormatter,
         description="The one-command answer: train an LSTM and a GRU on the bundled S&P 500 prices "
                     "(1999-2018), score them on the last 20% against the naive forecast, and plot.")
-    parser.set_defaults(run=run, models=DEMO_MODELS, seeds=1)
+    parser.set_defaults(run=run, models=DEMO_MODELS, seeds=1, workers=0)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     with progress_bars(False if args.json else None) as reporter:
         for name, frame in prices.items():
             results[name] = compare(frame, args.models, seeds=args.seeds, price_column=args.price_column,
-                                    reporter=reporter, **options.fit_options(args), **options.model_settings(args))
+                                    workers=args.workers, reporter=reporter, **options.fit_options(args),
+                                    **options.model_settings(args))
     summaries = {name: summarize(runs) for name, runs in results.items()}
     verdicts = {name: network_verdicts(runs) for name, runs in results.items()}
     board = leaderboard(results) if len(results) > 1 else None
