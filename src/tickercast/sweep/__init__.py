@@ -1,0 +1,9 @@
+"""Sweeps: many tickers × models × settings × seeds, on local processes or a Ray cluster, resumable.
+
+    plan.py          the units of work (pure)          unit.py      what a worker runs: one unit -> metrics
+    global_model.py  one network across all tickers    engines.py   local process pool, Ray
+    store.py         the run folder (SQLite, JSON)      select.py    settings chosen on validation, leaderboard
+    run.py           the whole sweep, end to end
+
+Nothing here is imported by `import tickercast`; Ray only when `--engine ray` asks for it.
+"""

@@ -1,0 +1,162 @@
+"""Where units run: `local` (this machine's processes, the default) or `ray` (a Ray cluster, any size).
+
+We do not schedule anything ourselves: a process pool is enough for one machine, and Ray, which this field
+already uses for exactly this, takes over beyond one. Both call the same `unit.work` with the same arguments,
+so a unit's numbers do not depend on the engine. Both keep only a few units in flight per worker and yield
+each outcome as soon as it is ready, so the caller can store it before anything else can go wrong.
+
+Threads: a local worker gets max(1, cores // workers) threads, a Ray task the one CPU it asks Ray for.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from types import ModuleType
+from typing import Any, Protocol
+
+import pandas as pd
+
+from tickercast.config import ModelConfig
+from tickercast.errors import ConfigError, TickercastError
+from tickercast.parallel import cores
+from tickercast.sweep.plan import SplitOptions, Unit
+from tickercast.sweep.unit import Outcome, work
+
+ENGINES = ("local", "ray")
+INSTALL_RAY = "pip install 'tickercast[distributed]'"
+#: Units queued per worker beyond the one it runs: enough to never wait for the driver, few enough that an
+#: interrupted sweep abandons little and a 150,000-unit sweep is not pickled up front.
+_QUEUED_PER_WORKER = 1
+
+
+class Engine(Protocol):
+    name: str
+
+    def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
+            split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
+        """Run every unit on its frames (by name in `unit.data`), yielding each outcome as it finishes."""
+        ...
+
+
+class LocalEngine:
+    """`workers` processes on this machine; with one worker, this process itself (no start-up, easy to debug).
+
+    Each worker runs with `threads` threads (default: its share of the cores, at least one). Worker processes
+    are spawned, not forked: a fork of a process whose torch thread pool is running can deadlock, and spawning
+    is what macOS and Windows do anyway.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, threads: int | None = None) -> None:
+        self.workers = cores() if workers is None else workers
+        if self.workers < 1:
+            raise ConfigError("--workers must be at least 1")
+        self.threads = max(1, cores() // self.workers) if threads is None else threads
+
+    def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
+            split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
+        if self.workers == 1:
+            for unit in units:
+                yield unit, work(self.threads, unit, base, split, *(frames[name] for name in unit.data))
+            return
+        queue = iter(units)
+        pending: dict[Future[Outcome], Unit] = {}
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+        def submit(batch: Iterable[Unit]) -> None:
+            for unit in batch:
+                pending[pool.submit(work, self.threads, unit, base, split, *(frames[n] for n in unit.data))] = unit
+
+        try:
+            submit(itertools.islice(queue, self.workers * (1 + _QUEUED_PER_WORKER)))
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    unit = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        raise TickercastError("a worker process died (out of memory, or killed); the units that "
+                                              "finished are saved: run the same command with --resume (and "
+                                              "fewer --workers if memory is short)") from None
+                    yield unit, outcome
+                    submit(itertools.islice(queue, 1))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # units not started are dropped, not waited for
+
+
+class RayEngine:
+    """Tasks on a Ray cluster: `address` as `ray.init` takes it (None: the RAY_ADDRESS variable, else a Ray
+    started on this machine for the sweep). A Ray already initialised in this process is used as it is.
+
+    Each dataset is put in Ray's object store once and shared by all its units. Ray runs a task again when
+    its node is lost (up to 3 times); a unit it still cannot run is recorded as failed, for `--resume`.
+    """
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None) -> None:
+        self.address = address
+        self.ray = import_ray()
+
+    def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
+            split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
+        ray = self.ray
+        started_here = not ray.is_initialized()
+        if started_here:
+            ray.init(address=self.address, include_dashboard=False, log_to_driver=False, logging_level="warning")
+        queue = iter(units)
+        pending: dict[Any, Unit] = {}  # Ray's ObjectRef of each running unit's outcome
+        try:
+            task = ray.remote(num_cpus=1, max_retries=3)(work)
+            shared = {name: ray.put(frame) for name, frame in frames.items()}
+            workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+            def submit(batch: Iterable[Unit]) -> None:
+                for unit in batch:
+                    pending[task.remote(1, unit, base, split, *(shared[name] for name in unit.data))] = unit
+
+            submit(itertools.islice(queue, workers * (1 + _QUEUED_PER_WORKER)))
+            while pending:
+                (ready,), _ = ray.wait(list(pending), num_returns=1)
+                unit = pending.pop(ready)
+                try:
+                    outcome = ray.get(ready)
+                except ray.exceptions.RayError as error:
+                    reason = str(error).strip().splitlines()[0]
+                    outcome = Outcome({}, dict.fromkeys(unit.data, f"Ray could not run this unit: {reason}"), 0.0, 1)
+                yield unit, outcome
+                submit(itertools.islice(queue, 1))
+        finally:
+            if started_here:
+                ray.shutdown()
+            else:  # someone else's Ray: take back what an interrupted sweep left running
+                for ref in pending:
+                    ray.cancel(ref)
+
+
+def make_engine(name: str, *, workers: int | None = None, address: str | None = None) -> Engine:
+    """An engine by name; the options of the other engine are refused rather than silently ignored."""
+    if name == "local":
+        if address is not None:
+            raise ConfigError("--ray-address is for --engine ray")
+        return LocalEngine(workers)
+    if name == "ray":
+        if workers is not None:
+            raise ConfigError("--workers is for --engine local; Ray runs one unit per CPU of its cluster")
+        return RayEngine(address)
+    raise ConfigError(f"unknown engine {name!r}; use one of: {', '.join(ENGINES)}")
+
+
+def import_ray() -> ModuleType:
+    """Ray, imported only when asked for (it is an optional extra and slow to import)."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError(f"--engine ray needs Ray, an optional extra: {INSTALL_RAY}") from None
+    return ray

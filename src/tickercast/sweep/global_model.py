@@ -1,0 +1,65 @@
+"""One network trained on the log-returns of many tickers at once, scored on each ticker like any other model.
+
+Why: one ticker's 20 years are a few thousand noisy windows; pooling the windows of hundreds of tickers gives a
+network far more examples of how returns move, at the cost of treating the tickers as alike. Whether that helps
+is exactly what the sweep's leaderboard can answer, because `lstm-global` is scored on each ticker's own split,
+next to the per-ticker `lstm`, `naive` and the rest.
+
+How, for each ticker, with the same steps as a per-ticker network (`RecurrentModel`):
+
+    split by that ticker's dates  ->  scaler fit on that ticker's training part only  ->  its windows
+    training windows of every ticker, concatenated  ->  one `fit_network` (early stopping on the validation
+    windows of every ticker)  ->  the weights handed to each ticker's model  ->  scored on each ticker
+
+So no ticker's validation or test days reach training, and a ticker whose returns are ten times as volatile
+as another's does not dominate the loss. With a single ticker the result is the per-ticker model, exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import torch
+
+from tickercast.config import ModelConfig
+from tickercast.errors import TickercastError
+from tickercast.forecaster import score, split_series
+from tickercast.models.recurrent import RecurrentModel
+from tickercast.sweep.plan import SplitOptions
+from tickercast.train import fit_network, seed_everything
+
+
+def fit_global(cell: str, config: ModelConfig, frames: dict[str, pd.DataFrame],
+               split: SplitOptions) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[str, str]]:
+    """Train one `cell` network on every frame's training windows; return (metrics, errors) by data name.
+
+    A ticker that cannot take part (too short for the lookback, say) is left out with its reason; the
+    network trains on the others. Raises TickercastError when no ticker can take part.
+    """
+    members: dict[str, tuple[RecurrentModel, pd.DataFrame, Any, Any]] = {}
+    errors: dict[str, str] = {}
+    for name, frame in frames.items():
+        member = RecurrentModel(cell, config)
+        try:
+            series, part = split_series(frame, member.min_history, **split.to_dict(),
+                                        settings=f"lookback {config.lookback} and this split")
+            members[name] = (member.fit_scaler(series[:part.val_end], part.train_end), frame, series, part)
+        except TickercastError as error:
+            errors[name] = str(error)
+    if not members:
+        raise TickercastError(f"no dataset can train the global {cell}: {next(iter(errors.values()))}")
+    windows = [member.training_windows(series[:part.val_end], part.train_end)
+               for member, _, series, part in members.values()]
+    x_train, y_train, x_val, y_val = (torch.cat(tensors) for tensors in zip(*windows, strict=True))
+    seed_everything(config.seed)
+    first = next(iter(members.values()))[0]
+    net = first.new_net()
+    history = fit_network(net, x_train, y_train, x_val, y_val, config, description=f"{cell}-global")
+    state = {"weights": {name: tensor.detach().cpu().numpy() for name, tensor in net.state_dict().items()},
+             "history": history.to_dict()}
+    metrics = {}
+    for name, (member, frame, series, part) in members.items():
+        member.restore({**state, "scaler": member.scaler_.to_dict()})
+        _, metrics[name] = score(member, series, frame.index, part, origin=frame.attrs["origin"])
+    return metrics, errors

@@ -1,0 +1,205 @@
+"""What a sweep runs: units of work from datasets × models × searched settings × seeds. Pure: no I/O.
+
+A unit is one (dataset, model, settings, seed). Its numbers are a function of the unit alone (with the sweep's
+base settings and split), so any engine may run it anywhere, and a unit already stored is never run again.
+
+A model runs once per distinct value of the searched settings it *reads* (`Model.reads`): `ar` with a grid over
+`hidden` runs once per `lookback`, `naive` once in all, and only networks run once per seed. A global model
+(`lstm-global`) is one unit per settings and seed whose data are all the datasets at once.
+
+>>> spec = SweepSpec(models=("lstm", "naive"), seeds=2, grid=(("hidden", (16, 32)),))
+>>> [(u.model, dict(u.params), u.seed) for u in plan(spec, ["sp500"])]             # doctest: +NORMALIZE_WHITESPACE
+[('lstm', {'hidden': 16}, 0), ('lstm', {'hidden': 16}, 1), ('lstm', {'hidden': 32}, 0),
+ ('lstm', {'hidden': 32}, 1), ('naive', {}, None)]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from tickercast.config import CELLS, TEST_SIZE, VAL_SIZE, ModelConfig
+from tickercast.errors import ConfigError
+from tickercast.models import EXECUTION_SETTINGS, make_model, model_names
+
+#: `lstm` trained on every dataset at once is the model `lstm-global`.
+GLOBAL_SUFFIX = "-global"
+#: Settings a grid may search: what a model learns with, not the seed (`--seeds`) or where it runs.
+SEARCHABLE = tuple(f.name for f in fields(ModelConfig) if f.name != "seed" and f.name not in EXECUTION_SETTINGS)
+#: Grid values are read by the type of the setting's default.
+_PARSERS = {int: int, float: float, str: str}
+
+Grid = tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+@dataclass(frozen=True)
+class SplitOptions:
+    """The chronological split every unit uses (as `Forecaster.fit` takes it)."""
+
+    test_size: float = TEST_SIZE
+    val_size: float = VAL_SIZE
+    test_start: str | None = None
+    val_start: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.val_size == 0 and self.val_start is None:
+            raise ConfigError("a sweep chooses settings on the validation part, so it needs one: "
+                              "--val-size must be above 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of work. `data` holds one dataset name, or every name for a global model."""
+
+    data: tuple[str, ...]
+    model: str
+    params: tuple[tuple[str, Any], ...]  # the searched settings this model reads, by name
+    seed: int | None  # None: the model does not depend on a seed
+
+    @property
+    def key(self) -> str:
+        """The unit's identity in the results store: its canonical JSON."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @property
+    def cell(self) -> str:
+        """The model to build: `lstm` for both `lstm` and `lstm-global`."""
+        return self.model.removesuffix(GLOBAL_SUFFIX)
+
+    @property
+    def is_global(self) -> bool:
+        return self.model.endswith(GLOBAL_SUFFIX)
+
+    def config(self, base: ModelConfig) -> ModelConfig:
+        """The sweep's base settings with this unit's searched settings and seed."""
+        return replace(base, **dict(self.params), seed=base.seed if self.seed is None else self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"data": list(self.data), "model": self.model, "params": dict(self.params), "seed": self.seed}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Unit:
+        return cls(tuple(data["data"]), data["model"], tuple(sorted(data["params"].items())), data["seed"])
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """Everything that defines a sweep except its data: stored in `sweep.json` and checked again on `--resume`.
+
+    `search` is `grid` (every combination) or `random:N` (N combinations drawn without replacement with the
+    base seed, so the same command draws the same ones). `global_models` adds `<cell>-global` for each network.
+    """
+
+    models: tuple[str, ...]
+    seeds: int = 1
+    grid: Grid = ()
+    search: str = "grid"
+    global_models: bool = False
+    base: ModelConfig = field(default_factory=ModelConfig)
+    split: SplitOptions = field(default_factory=SplitOptions)
+
+    def __post_init__(self) -> None:
+        model_names(self.models)
+        if self.seeds < 1:
+            raise ConfigError("seeds must be at least 1")
+        parse_search(self.search)
+        if self.global_models and not set(self.models) & set(CELLS):
+            raise ConfigError(f"--global trains one network on every dataset: add one of {', '.join(CELLS)} "
+                              "to --models")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"models": list(self.models), "seeds": self.seeds, "grid": {k: list(v) for k, v in self.grid},
+                "search": self.search, "global": self.global_models, "settings": self.base.to_dict(),
+                "split": self.split.to_dict()}
+
+
+def parse_grid(items: Sequence[str], base: ModelConfig) -> Grid:
+    """`["lookback=10,20", "lr=1e-3"]` -> `(("lookback", (10, 20)), ("lr", (0.001,)))`, every value checked.
+
+    >>> parse_grid(["hidden=16,32", "dropout=0,0.2"], ModelConfig())
+    (('hidden', (16, 32)), ('dropout', (0.0, 0.2)))
+    """
+    grid: dict[str, tuple[Any, ...]] = {}
+    for item in items:
+        key, equals, text = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not equals or not text.strip():
+            raise ConfigError(f"--grid {item!r}: write a setting and its values as key=v1,v2 (e.g. lookback=10,20)")
+        if key not in SEARCHABLE:
+            hint = " (use --seeds for seeds)" if key == "seed" else ""
+            raise ConfigError(f"--grid cannot search {key!r}{hint}; searchable settings: {', '.join(SEARCHABLE)}")
+        if key in grid:
+            raise ConfigError(f"--grid names {key} twice; give all its values at once: {key}=v1,v2")
+        parse = _PARSERS[type(getattr(base, key))]
+        try:
+            values = tuple(dict.fromkeys(parse(value.strip()) for value in text.split(",")))
+        except ValueError:
+            raise ConfigError(f"--grid {item!r}: {key} takes {parse.__name__} values") from None
+        for value in values:
+            replace(base, **{key: value})  # ModelConfig says what is out of range
+        grid[key] = values
+    return tuple(grid.items())
+
+
+def parse_search(search: str) -> int | None:
+    """`grid` -> None (every combination); `random:N` -> N."""
+    if search == "grid":
+        return None
+    kind, _, count = search.partition(":")
+    if kind == "random" and count.isdigit() and int(count) >= 1:
+        return int(count)
+    raise ConfigError(f"--search {search!r}: use grid, or random:N with N at least 1 (e.g. random:20)")
+
+
+def candidates(grid: Grid, search: str = "grid", seed: int = 0) -> list[dict[str, Any]]:
+    """The settings to try: every combination of the grid, or N of them drawn with `seed`, in grid order.
+
+    >>> candidates((("lookback", (10, 20)), ("hidden", (16, 32))), "random:2", seed=0)
+    [{'lookback': 10, 'hidden': 32}, {'lookback': 20, 'hidden': 32}]
+    """
+    sizes = [len(values) for _, values in grid]
+    total = math.prod(sizes)
+    count = parse_search(search)
+    chosen = range(total) if count is None or count >= total else sorted(random.Random(seed).sample(range(total),
+                                                                                                     count))
+    settings = []
+    for index in chosen:  # index -> one value per key, the last key varying fastest (as itertools.product)
+        combination = {}
+        for (key, values), size in zip(reversed(grid), reversed(sizes), strict=True):
+            index, position = divmod(index, size)
+            combination[key] = values[position]
+        settings.append(dict(reversed(combination.items())))
+    return settings
+
+
+def labels(spec: SweepSpec) -> list[str]:
+    """The sweep's model names in the order tables show them: each network followed by its global model."""
+    return [label for name in model_names(spec.models)
+            for label in (name, *([name + GLOBAL_SUFFIX] if spec.global_models and name in CELLS else []))]
+
+
+def plan(spec: SweepSpec, data: Sequence[str], global_data: Sequence[str] | None = None) -> list[Unit]:
+    """Every unit of the sweep, global units first (each is the longest), then dataset by dataset.
+
+    Global models train on `global_data` (default: all of `data`; the datasets that could be read).
+    """
+    tried = candidates(spec.grid, spec.search, spec.base.seed)
+    per_model: list[tuple[str, list[tuple[tuple[str, Any], ...]], list[int | None]]] = []
+    for name in model_names(spec.models):
+        reads = make_model(name, spec.base).reads
+        distinct = list(dict.fromkeys(tuple(sorted((k, v) for k, v in s.items() if k in reads)) for s in tried))
+        seeds: list[int | None] = [spec.base.seed + k for k in range(spec.seeds)] if "seed" in reads else [None]
+        per_model.append((name, distinct, seeds))
+    units = [Unit(tuple(data if global_data is None else global_data), name + GLOBAL_SUFFIX, params, seed)
+             for name, distinct, seeds in per_model if spec.global_models and name in CELLS
+             for params in distinct for seed in seeds]
+    units += [Unit((dataset,), name, params, seed)
+              for dataset in data for name, distinct, seeds in per_model for params in distinct for seed in seeds]
+    return units

@@ -1,0 +1,133 @@
+"""A whole sweep: read the data, plan the units, run those not yet done, store each the moment it finishes.
+
+    datasets = load_datasets(["sp500", "store:IBM"])
+    spec = SweepSpec(models=("lstm", "gru", "naive"), seeds=3, grid=parse_grid(["lookback=10,20"], ModelConfig()))
+    result = run_sweep(spec, datasets, Path("runs/sweep1"), LocalEngine())
+    result.selections, result.standings["leaderboard"]
+
+The run folder gets `sweep.json` (the definition, with a fingerprint of every dataset), `results.sqlite` (one
+transaction per unit) and, at the end, `selection.json` (the chosen settings and the leaderboard).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tickercast.errors import DataError, TickercastError
+from tickercast.jsonio import write_json
+from tickercast.progress import SILENT, Reporter
+from tickercast.sweep.engines import Engine
+from tickercast.sweep.plan import SweepSpec, labels, plan
+from tickercast.sweep.select import RULE, Selection, select, standings
+from tickercast.sweep.store import Record, open_run
+from tickercast.sweep.unit import Outcome
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep produced (with what earlier runs of it had stored), and how much this run did."""
+
+    records: list[Record]  # every stored result, by dataset, then model, settings and seed
+    selections: list[Selection]
+    standings: dict[str, Any]  # `select.standings`: summary, verdicts, leaderboard of the selected runs
+    units: dict[str, int]  # total, ran (this time), skipped (done before), failed (of those that ran)
+    seconds: float
+    folder: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `--json` object: `results` and `selected`, then the leaderboard and the bookkeeping."""
+        return {"results": [record.to_dict() for record in self.records],
+                "selected": [selection.to_dict() for selection in self.selections], "selection": RULE,
+                **self.standings, "units": self.units, "seconds": self.seconds, "out": str(self.folder)}
+
+
+def load_datasets(names: Sequence[str], **options: Any) -> dict[str, pd.DataFrame | str]:
+    """Read and check every dataset before any unit runs (`data.load.load` options).
+
+    One that cannot be read is kept as its error message: its units are recorded as failed and the sweep
+    goes on, since one bad ticker among hundreds should not cost the others. If none can be read, that is
+    the user's error, raised at once.
+    """
+    from tickercast.data.load import load
+
+    datasets: dict[str, pd.DataFrame | str] = {}
+    for name in names:
+        try:
+            datasets[name] = load(name, **options)
+        except DataError as error:
+            datasets[name] = str(error)
+    if all(isinstance(frame, str) for frame in datasets.values()):
+        raise DataError(str(next(iter(datasets.values()))))
+    return datasets
+
+
+def fingerprint(frame: pd.DataFrame | str) -> dict[str, Any]:
+    """What sweep.json records of a dataset: enough to see that a resumed sweep has the very same prices."""
+    if isinstance(frame, str):
+        return {"error": frame}
+    column = frame.attrs["price_column"]
+    digest = hashlib.sha256(frame.index.asi8.tobytes() + frame[column].to_numpy("float64").tobytes()).hexdigest()
+    return {"ticker": frame.attrs.get("ticker"), "price_column": column, "rows": len(frame),
+            "first": f"{frame.index[0]:%Y-%m-%d}", "last": f"{frame.index[-1]:%Y-%m-%d}", "sha256": digest}
+
+
+def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folder: Path, engine: Engine, *,
+              resume: bool = False, reporter: Reporter = SILENT) -> SweepResult:
+    """Run every unit of `spec` on `datasets` not already done in `folder`; store each as it finishes.
+
+    `datasets` maps a name to a PriceFrame, or to the message of why it could not be read.
+    """
+    frames = {name: _price_only(frame) for name, frame in datasets.items() if not isinstance(frame, str)}
+    if not frames:
+        raise TickercastError("none of the datasets could be read")
+    definition = {**spec.to_dict(), "data": {name: fingerprint(frame) for name, frame in datasets.items()}}
+    units = plan(spec, list(datasets), global_data=list(frames))
+    started = time.perf_counter()
+    with open_run(folder, definition, resume=resume) as run:
+        done = run.finished()
+        todo = [unit for unit in units if unit.key not in done]
+        bar = reporter.bar("sweep units", total=len(todo))
+        failed = 0
+        try:
+            for unit in todo:
+                if not set(unit.data) <= set(frames):  # a dataset that could not be read: nothing to run
+                    run.save(unit, Outcome({}, {name: str(datasets[name]) for name in unit.data}, 0.0, 0))
+                    failed += 1
+                    bar.advance(failed=failed)
+            runnable = [unit for unit in todo if set(unit.data) <= set(frames)]
+            for unit, outcome in engine.run(runnable, frames, spec.base, spec.split):
+                run.save(unit, outcome)
+                failed += bool(outcome.errors)
+                bar.advance(failed=failed)
+        finally:
+            bar.close()
+        records = _in_table_order(run.records(units), list(datasets), labels(spec))
+    selections = select(records)
+    result = SweepResult(records, selections, standings(selections),
+                         {"total": len(units), "ran": len(todo), "skipped": len(units) - len(todo),
+                          "failed": failed}, time.perf_counter() - started, folder)
+    write_json(folder / "selection.json", {"selection": RULE, "selected": [s.to_dict() for s in selections],
+                                           **result.standings})
+    return result
+
+
+def _price_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """The price column alone (with the PriceFrame's attrs): all a unit reads, and 1/6 of what would be shipped."""
+    column = frame.attrs["price_column"]
+    slim = frame[[column]].copy()
+    slim.attrs = dict(frame.attrs)
+    return slim
+
+
+def _in_table_order(records: list[Record], data: list[str], models: list[str]) -> list[Record]:
+    """By dataset, then model as the tables list them; settings and seeds stay in plan order (a stable sort)."""
+    data_position = {name: position for position, name in enumerate(data)}
+    model_position = {name: position for position, name in enumerate(models)}
+    return sorted(records, key=lambda record: (data_position[record.data], model_position[record.model]))

@@ -1,0 +1,96 @@
+"""The unit of work, as a worker runs it: a top-level function of picklable arguments that returns metrics.
+
+`work` is what every engine calls, in this process, in a pool process or on a Ray node, so the numbers are the
+same wherever a unit runs. It pins the worker's threads first: processes that each start one thread per core
+would fight over the cores (N workers × N threads), and the thread count is part of what a unit's arithmetic
+depends on (a different split of a matrix product rounds differently, in the 10th digit).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from tickercast.config import ModelConfig
+from tickercast.errors import TickercastError
+from tickercast.sweep.plan import SplitOptions, Unit
+
+_pinned: int | None = None  # threads this process is pinned to
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one unit produced: metrics per split part for each dataset it scored, or why it could not.
+
+    A per-ticker unit has one dataset; a global unit one per ticker (some may fail while the others score).
+    `seconds` and `threads` describe the run, not the result.
+    """
+
+    metrics: dict[str, dict[str, dict[str, Any]]]  # data -> part (train, val, test) -> metric -> value
+    errors: dict[str, str]  # data -> one-line reason
+    seconds: float
+    threads: int
+
+    @property
+    def done(self) -> bool:
+        """Scored at least one dataset; a unit that scored none is run again by `--resume`."""
+        return bool(self.metrics)
+
+
+def work(threads: int, unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> Outcome:
+    """Pin this process to `threads` threads, then run the unit (the entry point of every engine)."""
+    pin_threads(threads)
+    return run_unit(unit, base, split, *frames)
+
+
+def run_unit(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> Outcome:
+    """Fit and score one unit on `frames` (validated PriceFrames, one per name in `unit.data`, in order).
+
+    Any error is caught and recorded, so that one bad ticker cannot stop a sweep of thousands of units:
+    a user's error (TickercastError) with its own message, anything else as a bug to report.
+    """
+    import torch
+
+    started = time.perf_counter()
+    metrics: dict[str, dict[str, dict[str, Any]]] = {}
+    errors: dict[str, str] = {}
+    config = unit.config(base)
+    try:
+        if unit.is_global:
+            from tickercast.sweep.global_model import fit_global
+
+            metrics, errors = fit_global(unit.cell, config, dict(zip(unit.data, frames, strict=True)), split)
+        else:
+            from tickercast.forecaster import Forecaster
+
+            (name,), (frame,) = unit.data, frames
+            metrics[name] = Forecaster(unit.model, **config.to_dict()).fit(frame, **split.to_dict()).metrics
+    except Exception as error:  # recorded, never lost: see the docstring
+        errors = dict.fromkeys(unit.data, describe(error))
+        metrics = {}
+    return Outcome(metrics, errors, time.perf_counter() - started, torch.get_num_threads())
+
+
+def describe(error: Exception) -> str:
+    """One line for the results table: the message a user can act on, or the bug's type and message."""
+    if isinstance(error, TickercastError):
+        return str(error)
+    return f"{type(error).__name__}: {error} (a bug in tickercast; please report it)"
+
+
+def pin_threads(threads: int) -> None:
+    """Limit torch and the BLAS libraries of this process to `threads` threads (once; later calls are free)."""
+    global _pinned
+    if _pinned == threads:
+        return
+    import numpy  # noqa: F401 - the BLAS libraries a unit uses are loaded first, so that the limit reaches them
+    import scipy.linalg  # noqa: F401
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    threadpool_limits(threads)
+    _pinned = threads

@@ -1,0 +1,63 @@
+import sys
+
+import pytest
+
+from tests.conftest import TINY, price_frame
+from tickercast.config import ModelConfig
+from tickercast.errors import ConfigError
+from tickercast.parallel import cores
+from tickercast.sweep.engines import LocalEngine, RayEngine, make_engine
+from tickercast.sweep.plan import SweepSpec, parse_grid
+from tickercast.sweep.run import run_sweep
+
+BASE = ModelConfig(**TINY)
+
+
+@pytest.fixture(scope="module")
+def ray():
+    """A Ray started in this process, on 127.0.0.1 with 2 CPUs (a few seconds), shared by this module's tests."""
+    ray = pytest.importorskip("ray")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+             log_to_driver=False, logging_level="warning")
+    yield ray
+    ray.shutdown()
+
+
+def without_timings(result):
+    as_json = result.to_dict()
+    return {**as_json, "results": [{k: v for k, v in r.items() if k != "seconds"} for r in as_json["results"]],
+            "seconds": None, "out": None}
+
+
+def test_local_processes_and_ray_give_identical_results(tmp_path, ray):
+    datasets = {"a": price_frame(260, phi=0.3, seed=7), "b": price_frame(240, seed=8)}
+    sweep = SweepSpec(models=("gru", "ar"), grid=parse_grid(["hidden=3,4", "lookback=5,8"], BASE),
+                      global_models=True, base=BASE)
+    local = run_sweep(sweep, datasets, tmp_path / "local", LocalEngine(2, threads=1))
+    on_ray = run_sweep(sweep, datasets, tmp_path / "ray", RayEngine())
+    assert local.units["ran"] == on_ray.units["ran"] == 4 * 2 + 4 + 2 * 2  # gru, gru-global, ar
+    assert without_timings(local) == without_timings(on_ray)
+    assert ray.is_initialized()  # a Ray the caller started is left running
+
+
+def test_without_ray_the_ray_engine_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` meets when Ray is not installed
+    with pytest.raises(ConfigError, match=r"pip install 'tickercast\[distributed\]'"):
+        make_engine("ray")
+
+
+@pytest.mark.parametrize(("engine", "options", "message"), [
+    ("local", {"address": "auto"}, "--ray-address is for --engine ray"),
+    ("ray", {"workers": 2}, "--workers is for --engine local"),
+    ("local", {"workers": 0}, "--workers must be at least 1"),
+    ("spark", {}, "unknown engine 'spark'"),
+])
+def test_options_that_do_not_fit_the_engine_are_refused(engine, options, message):
+    with pytest.raises(ConfigError, match=message):
+        make_engine(engine, **options)
+
+
+def test_local_workers_share_the_cores_without_oversubscribing_them():
+    assert LocalEngine(1).threads == cores()
+    assert LocalEngine(cores()).threads == 1
+    assert LocalEngine(4 * cores()).threads == 1
