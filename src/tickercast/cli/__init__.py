@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 
 from tickercast._version import __version__
-from tickercast.cli import backtest, compare, data, explain, forecast, gradients, report, train
+from tickercast.cli import backtest, compare, data, explain, forecast, gradients, report, sweep, train
 from tickercast.cli.options import HelpFormatter
 from tickercast.errors import TickercastError, TickercastWarning
 
@@ -36,6 +36,7 @@ def build_parser() -> ArgumentParser:
     compare.register_demo(commands)
     train.register(commands)
     compare.register(commands)
+    sweep.register(commands)
     backtest.register(commands)
     forecast.register(commands)
     explain.register(commands)

@@ -1,0 +1,109 @@
+"""`tickercast sweep`: many datasets × models × settings × seeds on local processes or Ray, resumable."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from tickercast.cli import options
+from tickercast.models import MODELS
+
+ENGINES = ("local", "ray")  # as tickercast.sweep.engines.ENGINES, which imports too much for --help
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "sweep", help="many datasets, models, settings and seeds; local processes or Ray; resumable",
+        parents=options.parents(default_out="runs/sweep"), formatter_class=options.HelpFormatter,
+        description="Run every (dataset, model, settings, seed) unit, store each as it finishes, choose each "
+                    "model's settings on the validation part only, and rank the chosen ones on the test part "
+                    "as `compare` does. An interrupted sweep continues with --resume.",
+        epilog="examples:\n"
+               "  tickercast sweep --data sp500,msft,store:IBM --models lstm,gru,naive,ar --seeds 3 \\\n"
+               "      --grid lookback=10,20,60 hidden=16,32,64 --out runs/sweep1\n"
+               "  tickercast sweep --data store:* --models lstm,naive --global --search random:20 \\\n"
+               "      --grid lookback=10,20,60 hidden=16,32,64 lr=1e-3,3e-3 --engine ray --out runs/sweep2\n"
+               "  tickercast sweep ... --out runs/sweep1 --resume      # the same command, continued")
+    sweep = parser.add_argument_group("sweep")
+    sweep.add_argument("--models", default="lstm,gru,naive", help=f"comma-separated: {', '.join(MODELS)}")
+    sweep.add_argument("--seeds", type=int, default=1, help="runs per network and settings: --seed, --seed + 1, ...")
+    sweep.add_argument("--grid", nargs="+", default=[], metavar="KEY=V1,V2",
+                       help="settings to search, e.g. lookback=10,20,60 hidden=16,32 (others: the options below)")
+    sweep.add_argument("--search", default="grid", metavar="grid|random:N",
+                       help="every combination of --grid, or N of them drawn with --seed")
+    sweep.add_argument("--global", dest="global_models", action="store_true",
+                       help="also train each network once on all datasets together (lstm-global, ...)")
+    sweep.add_argument("--resume", action="store_true",
+                       help="continue the sweep in --out: run only the units not done (failed ones again)")
+    engine = parser.add_argument_group("engine")
+    engine.add_argument("--engine", choices=ENGINES, default="local",
+                        help="local: processes on this machine; ray: a Ray cluster (pip install "
+                             "'tickercast[distributed]')")
+    engine.add_argument("--workers", type=int, default=None,
+                        help="local processes (default: one per core; 1 runs in this process)")
+    engine.add_argument("--ray-address", default=None, metavar="ADDR",
+                        help="the Ray cluster to join, e.g. ray://head:10001 or auto (default: RAY_ADDRESS, else a "
+                             "Ray started on this machine)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import warnings
+
+    from tickercast.config import ModelConfig
+    from tickercast.data.load import dataset_names
+    from tickercast.errors import TickercastError, TickercastWarning
+    from tickercast.models import model_names
+    from tickercast.progress import progress_bars
+    from tickercast.sweep.engines import make_engine
+    from tickercast.sweep.plan import SplitOptions, SweepSpec, parse_grid
+    from tickercast.sweep.run import load_datasets, run_sweep
+
+    base = ModelConfig.from_settings(**options.model_settings(args))
+    spec = SweepSpec(models=tuple(model_names(args.models)), seeds=args.seeds, grid=parse_grid(args.grid, base),
+                     search=args.search, global_models=args.global_models, base=base,
+                     split=SplitOptions(args.test_size, args.val_size, args.test_start, args.val_start))
+    engine = make_engine(args.engine, workers=args.workers, address=args.ray_address)  # no Ray: fail now
+    datasets = load_datasets(dataset_names(args.data), source=args.source, price_column=args.price_column,
+                             fill=args.fill, api_key=args.api_key)
+    for frame in datasets.values():
+        if isinstance(frame, str):
+            warnings.warn(f"{frame} (its units are recorded as failed)", TickercastWarning, stacklevel=1)
+    with progress_bars(False if args.json else None) as reporter:
+        result = run_sweep(spec, datasets, Path(args.out).expanduser(), engine, resume=args.resume,
+                           reporter=reporter)
+    if not result.selections:
+        first = next(record.error for record in result.records if record.error)
+        raise TickercastError(f"every unit failed (recorded in {result.folder / 'results.sqlite'}); the first: {first}")
+    if args.json:
+        from tickercast.cli.render import print_json
+
+        print_json(result.to_dict())
+        return 0
+    _print(result, engine.name)
+    return 0
+
+
+def _print(result: Any, engine: str) -> None:
+    from tickercast.cli.render import leaderboard_table, selection_table, show, summary_table, verdict_lines
+    from tickercast.sweep.select import RULE
+
+    standings = result.standings
+    for data, rows in standings["summary"].items():
+        days = next(s.runs[0].metrics["test"]["n"] for s in result.selections if s.data == data)
+        show(summary_table(rows, f"{data}: test part ({days} days), one-step-ahead, with the settings chosen on "
+                                 "validation"), *verdict_lines(standings["verdicts"][data]))
+    show(selection_table(result.selections))
+    if standings["leaderboard"]:
+        show(leaderboard_table(standings["leaderboard"]))
+    failures = [record for record in result.records if record.error]
+    if failures:
+        lines = [f"  {r.data} {r.model} {r.params or ''} seed {r.seed}: {r.error}" for r in failures[:5]]
+        more = f"  ... and {len(failures) - 5} more" if len(failures) > 5 else ""
+        show(f"{len(failures)} of {len(result.records)} results failed (every error is in "
+             f"{result.folder / 'results.sqlite'}):", *lines, *([more] if more else []))
+    units = result.units
+    show(f"Selection: {RULE}.",
+         f"ran {units['ran']} of {units['total']} units ({units['skipped']} were done before) in "
+         f"{result.seconds:.0f} s on the {engine} engine; results in {result.folder}")
