@@ -46,7 +46,7 @@ class Page:
         return f'<div class="chart" id="{name}"></div>'
 
     def section(self, anchor: str, title: str, body: str, caption: str = "") -> None:
-        text = f'<p class="caption">{caption}</p>' if caption else ""
+        text = f'<p class="caption">{_e(caption)}</p>' if caption else ""
         self.sections.append((anchor, title, f'<section id="{anchor}"><h2>{_e(title)}</h2>{text}{body}</section>'))
 
 
