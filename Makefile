@@ -9,7 +9,7 @@ TORCH := torch==2.13.0
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup demo test lint bench bench-peers clean browser
+.PHONY: setup demo test lint bench bench-peers scaling clean browser
 
 setup: $(VENV)/.installed
 
@@ -55,6 +55,10 @@ $(PEERS)/.installed: | $(VENV)/.installed
 
 bench-peers: setup $(PEERS)/.installed
 	$(BIN)/python benchmarks/bench.py --peers --out docs/benchmarks.md
+
+# The sweep's 1 -> 2 worker speed-up and cost per unit here, and the 150,000-training sweep on paper (~5 min).
+scaling: setup
+	$(BIN)/python benchmarks/sweep_scaling.py --out docs/scaling.md
 
 clean:
 	rm -rf $(VENV) $(PEERS) runs .pytest_cache .ruff_cache .hypothesis

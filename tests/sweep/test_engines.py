@@ -49,7 +49,7 @@ def test_without_ray_the_ray_engine_says_how_to_install_it(monkeypatch):
 @pytest.mark.parametrize(("engine", "options", "message"), [
     ("local", {"address": "auto"}, "--ray-address is for --engine ray"),
     ("ray", {"workers": 2}, "--workers is for --engine local"),
-    ("local", {"workers": 0}, "--workers must be at least 1"),
+    ("local", {"workers": -1}, "--workers must be 0 \\(one per core\\) or more"),
     ("spark", {}, "unknown engine 'spark'"),
 ])
 def test_options_that_do_not_fit_the_engine_are_refused(engine, options, message):
@@ -58,6 +58,7 @@ def test_options_that_do_not_fit_the_engine_are_refused(engine, options, message
 
 
 def test_local_workers_share_the_cores_without_oversubscribing_them():
+    assert LocalEngine(0).workers == cores()
     assert LocalEngine(1).threads == cores()
     assert LocalEngine(cores()).threads == 1
     assert LocalEngine(4 * cores()).threads == 1

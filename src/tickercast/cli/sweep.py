@@ -40,8 +40,8 @@ def register(commands: Any) -> None:
     engine.add_argument("--engine", choices=ENGINES, default="local",
                         help="local: processes on this machine; ray: a Ray cluster (pip install "
                              "'tickercast[distributed]')")
-    engine.add_argument("--workers", type=int, default=None,
-                        help="local processes (default: one per core; 1 runs in this process)")
+    engine.add_argument("--workers", type=int, default=0,
+                        help="local processes (0 = one per core; 1 runs in this process)")
     engine.add_argument("--ray-address", default=None, metavar="ADDR",
                         help="the Ray cluster to join, e.g. ray://head:10001 or auto (default: RAY_ADDRESS, else a "
                              "Ray started on this machine)")

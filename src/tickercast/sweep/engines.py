@@ -43,7 +43,8 @@ class Engine(Protocol):
 
 
 class LocalEngine:
-    """`workers` processes on this machine; with one worker, this process itself (no start-up, easy to debug).
+    """`workers` processes on this machine (0: one per core); with one, this process itself (no start-up cost,
+    easy to debug).
 
     Each worker runs with `threads` threads (default: its share of the cores, at least one). Worker processes
     are spawned, not forked: a fork of a process whose torch thread pool is running can deadlock, and spawning
@@ -52,10 +53,10 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, threads: int | None = None) -> None:
-        self.workers = cores() if workers is None else workers
-        if self.workers < 1:
-            raise ConfigError("--workers must be at least 1")
+    def __init__(self, workers: int = 0, threads: int | None = None) -> None:
+        if workers < 0:
+            raise ConfigError("--workers must be 0 (one per core) or more")
+        self.workers = workers or cores()
         self.threads = max(1, cores() // self.workers) if threads is None else threads
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
@@ -140,14 +141,14 @@ class RayEngine:
                     ray.cancel(ref)
 
 
-def make_engine(name: str, *, workers: int | None = None, address: str | None = None) -> Engine:
+def make_engine(name: str, *, workers: int = 0, address: str | None = None) -> Engine:
     """An engine by name; the options of the other engine are refused rather than silently ignored."""
     if name == "local":
         if address is not None:
             raise ConfigError("--ray-address is for --engine ray")
         return LocalEngine(workers)
     if name == "ray":
-        if workers is not None:
+        if workers:
             raise ConfigError("--workers is for --engine local; Ray runs one unit per CPU of its cluster")
         return RayEngine(address)
     raise ConfigError(f"unknown engine {name!r}; use one of: {', '.join(ENGINES)}")
