@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,16 @@ class Visit:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.route("**/*", self._only_files)
         self.page.goto(path.resolve().as_uri())
-        self.page.wait_for_function("document.body.dataset.ready !== undefined", timeout=60_000)
+        self.wait_until(lambda: self.page.evaluate("document.body.dataset.ready") is not None, seconds=60)
+
+    def wait_until(self, condition: Callable[[], bool], seconds: float = 10) -> None:
+        """Poll from Python: Playwright's wait_for_function evaluates strings in the page, which the page's
+        content security policy (rightly) forbids."""
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still not true after {seconds} s")
+            self.page.wait_for_timeout(50)
 
     def _only_files(self, route: object) -> None:
         url = route.request.url  # type: ignore[attr-defined]
@@ -81,6 +91,9 @@ def test_the_page_draws_every_chart_without_errors_or_requests(visit):
     charts = visit.page.evaluate("[...document.querySelectorAll('.chart')].map(c => c.querySelector('svg') !== null)")
     assert len(charts) >= 4
     assert all(charts)
+    buttons = visit.page.evaluate("[...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)")
+    assert "Download plot as a PNG" in buttons
+    assert not any("Share" in title for title in buttons)  # nothing offers to upload the data
     ARTIFACTS.mkdir(exist_ok=True)
     visit.page.screenshot(path=ARTIFACTS / "report.png", full_page=True)
     print(f"screenshot: {ARTIFACTS / 'report.png'}")
@@ -112,15 +125,15 @@ def test_the_price_chart_has_the_price_and_each_model_with_its_errors(visit, dem
 def test_clicking_a_model_in_the_legend_hides_it_and_its_errors(visit):
     legend = visit.page.locator("#fig-0-price .legend .traces", has_text="lstm-seed0")
     legend.click()
-    visit.page.wait_for_function("""document.getElementById('fig-0-price').data
-        .filter(t => t.name === 'lstm-seed0').every(t => t.visible === 'legendonly')""")
+    visit.wait_until(lambda: {t["visible"] for t in visit.traces("fig-0-price") if t["name"] == "lstm-seed0"}
+                     == {"legendonly"})
     visible = {(t["name"], t["axis"]): t["visible"] for t in visit.traces("fig-0-price")}
     assert visible[("lstm-seed0", "y")] == visible[("lstm-seed0", "y2")] == "legendonly"
     assert visible[("gru-seed0", "y")] is True
     assert visible[("actual", "y")] is True
     legend.click()
-    visit.page.wait_for_function("""document.getElementById('fig-0-price').data
-        .filter(t => t.name === 'lstm-seed0').every(t => t.visible === true)""")
+    visit.wait_until(lambda: {t["visible"] for t in visit.traces("fig-0-price") if t["name"] == "lstm-seed0"}
+                     == {True})
 
 
 def test_clicking_a_column_header_sorts_the_leaderboard(visit):

@@ -25,7 +25,7 @@ from tickercast.report.folder import BacktestRun, Comparison, RunFolder
 from tickercast.report.leaderboard import COLUMNS, Row, table_rows, verdict
 
 #: No request of any kind: scripts and styles inline only, images only from data: and blob: (chart downloads).
-POLICY = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
           "img-src data: blob:; font-src data:")
 _VERDICT_ORDER = {"better": 0, "same": 1, "untested": 2, "benchmark": 3, "worse": 4}
 _TRADING = (("cagr", "CAGR", "{:.2%}"), ("annual_volatility", "volatility", "{:.2%}"), ("sharpe", "Sharpe", "{:.2f}"),

@@ -60,7 +60,8 @@ async function drawCharts() {
   for (const [id, figure] of Object.entries(spec.figures)) {
     const chart = document.getElementById(id);
     const { data, layout } = resolve(figure);
-    await Plotly.newPlot(chart, data, layout, { responsive: true, displaylogo: false,
+    // no "Share chart" button: it would upload the data to a chart server
+    await Plotly.newPlot(chart, data, layout, { responsive: true, displaylogo: false, showSendToCloud: false,
                                                 modeBarButtonsToRemove: ["select2d", "lasso2d"] });
     if (figure.fitY) {
       fitY(chart);
