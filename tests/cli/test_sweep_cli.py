@@ -36,7 +36,7 @@ def test_json_has_every_result_and_the_selected_settings(data, tmp_path, capsys)
     result = json.loads(out)
     assert len(result["results"]) == 2 * (2 * 2 + 2 * 2 + 1)  # per dataset: lstm, lstm-global, naive
     first = result["results"][0]
-    assert set(first) == {"data", "model", "params", "seed", "metrics", "error", "seconds"}
+    assert set(first) == {"data", "model", "params", "seed", "metrics", "error", "seconds", "cpu_seconds"}
     assert (first["model"], first["params"], first["seed"]) == ("lstm", {"hidden": 3}, 0)
     assert set(first["metrics"]) == {"train", "val", "test"}
     assert set(METRIC_KEYS) <= set(first["metrics"]["test"])

@@ -25,7 +25,8 @@ def ray():
 
 def without_timings(result):
     as_json = result.to_dict()
-    return {**as_json, "results": [{k: v for k, v in r.items() if k != "seconds"} for r in as_json["results"]],
+    timings = ("seconds", "cpu_seconds")
+    return {**as_json, "results": [{k: v for k, v in r.items() if k not in timings} for r in as_json["results"]],
             "seconds": None, "out": None}
 
 

@@ -8,11 +8,11 @@ def record(model, params, seed, val, test, data="a"):
     def part(rmse):
         return {"rmse": rmse, "rmse_ratio_vs_naive": rmse / 10, "dm_p_value_better": 0.5, "n": 5}
 
-    return Record(data, model, params, seed, {"val": part(val), "test": part(test)}, None, 0.1)
+    return Record(data, model, params, seed, {"val": part(val), "test": part(test)}, None, 0.1, 0.1)
 
 
 def failed(model, params, seed, data="a"):
-    return Record(data, model, params, seed, None, "too short", 0.0)
+    return Record(data, model, params, seed, None, "too short", 0.0, 0.0)
 
 
 def test_the_lowest_mean_validation_rmse_over_seeds_wins_whatever_the_test_says():

@@ -16,8 +16,8 @@ METRICS = {"val": {"rmse": 1.0, "n": 3}, "test": {"rmse": float("nan"), "n": 3}}
 
 def test_a_saved_unit_reads_back_as_records_in_plan_order(tmp_path):
     with open_run(tmp_path, DEFINITION, resume=False) as run:
-        run.save(GLOBAL, Outcome({"b": METRICS}, {"a": "too short"}, 2.0, 1))
-        run.save(LSTM, Outcome({"a": METRICS}, {}, 1.0, 1))
+        run.save(GLOBAL, Outcome({"b": METRICS}, {"a": "too short"}, 2.0, 2.0, 1))
+        run.save(LSTM, Outcome({"a": METRICS}, {}, 1.0, 1.0, 1))
         records = run.records([LSTM, GLOBAL])
     assert [(r.data, r.model, r.error) for r in records] == [("a", "lstm", None), ("a", "lstm-global", "too short"),
                                                              ("b", "lstm-global", None)]
@@ -28,15 +28,15 @@ def test_a_saved_unit_reads_back_as_records_in_plan_order(tmp_path):
 
 def test_only_units_that_scored_something_are_finished(tmp_path):
     with open_run(tmp_path, DEFINITION, resume=False) as run:
-        run.save(LSTM, Outcome({}, {"a": "diverged"}, 1.0, 1))
-        run.save(GLOBAL, Outcome({"b": METRICS}, {"a": "too short"}, 2.0, 1))
+        run.save(LSTM, Outcome({}, {"a": "diverged"}, 1.0, 1.0, 1))
+        run.save(GLOBAL, Outcome({"b": METRICS}, {"a": "too short"}, 2.0, 2.0, 1))
         assert run.finished() == {GLOBAL.key}
 
 
 def test_a_failed_unit_run_again_replaces_its_error(tmp_path):
     with open_run(tmp_path, DEFINITION, resume=False) as run:
-        run.save(LSTM, Outcome({}, {"a": "diverged"}, 1.0, 1))
-        run.save(LSTM, Outcome({"a": METRICS}, {}, 1.0, 1))
+        run.save(LSTM, Outcome({}, {"a": "diverged"}, 1.0, 1.0, 1))
+        run.save(LSTM, Outcome({"a": METRICS}, {}, 1.0, 1.0, 1))
         (record,) = run.records([LSTM])
     assert record.error is None
     assert record.metrics["val"]["rmse"] == 1.0
@@ -62,6 +62,6 @@ def test_resume_refuses_another_sweep_naming_what_differs(tmp_path):
 
 def test_every_save_is_committed_at_once(tmp_path):
     with open_run(tmp_path, DEFINITION, resume=False) as run:
-        run.save(LSTM, Outcome({"a": METRICS}, {}, 1.0, 1))
+        run.save(LSTM, Outcome({"a": METRICS}, {}, 1.0, 1.0, 1))
         with sqlite3.connect(tmp_path / "results.sqlite") as other:  # another process's view, mid-sweep
             assert other.execute("SELECT count(*) FROM results").fetchone() == (1,)

@@ -130,7 +130,8 @@ class RayEngine:
                     outcome = ray.get(ready)
                 except ray.exceptions.RayError as error:
                     reason = str(error).strip().splitlines()[0]
-                    outcome = Outcome({}, dict.fromkeys(unit.data, f"Ray could not run this unit: {reason}"), 0.0, 1)
+                    outcome = Outcome({}, dict.fromkeys(unit.data, f"Ray could not run this unit: {reason}"), 0.0,
+                                      0.0, 1)
                 yield unit, outcome
                 submit(itertools.islice(queue, 1))
         finally:

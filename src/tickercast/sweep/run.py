@@ -98,7 +98,7 @@ def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folde
         try:
             for unit in todo:
                 if not set(unit.data) <= set(frames):  # a dataset that could not be read: nothing to run
-                    run.save(unit, Outcome({}, {name: str(datasets[name]) for name in unit.data}, 0.0, 0))
+                    run.save(unit, Outcome({}, {name: str(datasets[name]) for name in unit.data}, 0.0, 0.0, 0))
                     failed += 1
                     bar.advance(failed=failed)
             runnable = [unit for unit in todo if set(unit.data) <= set(frames)]

@@ -1,6 +1,6 @@
 """A sweep's run folder: `sweep.json` (what the sweep is) and `results.sqlite` (what has finished), unit by unit.
 
-    units    key (the unit's JSON) -> model, params, seed, done, seconds, threads, finished_at
+    units    key (the unit's JSON) -> model, params, seed, done, seconds, cpu_seconds, threads, finished_at
     results  (key, data) -> metrics (JSON: part -> metric -> value) or error
 
 Why SQLite: every finished unit is ONE transaction, committed before the next result is looked at, so a
@@ -31,7 +31,8 @@ from tickercast.sweep.unit import Outcome
 FORMAT = 1
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS units (key TEXT PRIMARY KEY, model TEXT NOT NULL, params TEXT NOT NULL, "
-    "seed INTEGER, done INTEGER NOT NULL, seconds REAL NOT NULL, threads INTEGER NOT NULL, finished_at TEXT NOT NULL)",
+    "seed INTEGER, done INTEGER NOT NULL, seconds REAL NOT NULL, cpu_seconds REAL NOT NULL, threads INTEGER NOT NULL, "
+    "finished_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS results (key TEXT NOT NULL REFERENCES units (key), data TEXT NOT NULL, "
     "metrics TEXT, error TEXT, PRIMARY KEY (key, data))",
 )
@@ -48,10 +49,11 @@ class Record:
     metrics: dict[str, dict[str, Any]] | None  # part (train, val, test) -> metric -> value
     error: str | None
     seconds: float  # of the whole unit (a global unit's time is shared by its datasets)
+    cpu_seconds: float
 
     def to_dict(self) -> dict[str, Any]:
         return {"data": self.data, "model": self.model, "params": self.params, "seed": self.seed,
-                "metrics": self.metrics, "error": self.error, "seconds": self.seconds}
+                "metrics": self.metrics, "error": self.error, "seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
 
 
 class RunFolder:
@@ -91,9 +93,9 @@ class RunFolder:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.execute("DELETE FROM results WHERE key = ?", (unit.key,))
-            self._db.execute("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            self._db.execute("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              (unit.key, unit.model, json.dumps(dict(unit.params), sort_keys=True), unit.seed,
-                              outcome.done, outcome.seconds, outcome.threads, now))
+                              outcome.done, outcome.seconds, outcome.cpu_seconds, outcome.threads, now))
             self._db.executemany("INSERT INTO results VALUES (?, ?, ?, ?)", rows)
             self._db.execute("COMMIT")
         except BaseException:
@@ -102,18 +104,19 @@ class RunFolder:
 
     def records(self, units: Sequence[Unit]) -> list[Record]:
         """The stored results of `units`, in their order (the plan's, whatever order they finished in)."""
-        stored: dict[str, list[tuple[str, str | None, str | None, float]]] = {}
-        query = "SELECT key, data, metrics, error, seconds FROM results JOIN units USING (key) ORDER BY key, data"
-        for key, data, metrics, error, seconds in self._db.execute(query):
-            stored.setdefault(key, []).append((data, metrics, error, seconds))
+        stored: dict[str, list[tuple[str, str | None, str | None, float, float]]] = {}
+        query = ("SELECT key, data, metrics, error, seconds, cpu_seconds FROM results JOIN units USING (key) "
+                 "ORDER BY key, data")
+        for key, data, *row in self._db.execute(query):
+            stored.setdefault(key, []).append((data, *row))
         records = []
         for unit in units:
             by_data = {row[0]: row for row in stored.get(unit.key, [])}
             for name in unit.data:
                 if name in by_data:
-                    _, metrics, error, seconds = by_data[name]
+                    _, metrics, error, seconds, cpu_seconds = by_data[name]
                     records.append(Record(name, unit.model, dict(unit.params), unit.seed,
-                                          json.loads(metrics) if metrics else None, error, seconds))
+                                          json.loads(metrics) if metrics else None, error, seconds, cpu_seconds))
         return records
 
 

@@ -26,12 +26,14 @@ class Outcome:
     """What one unit produced: metrics per split part for each dataset it scored, or why it could not.
 
     A per-ticker unit has one dataset; a global unit one per ticker (some may fail while the others score).
-    `seconds` and `threads` describe the run, not the result.
+    `seconds` (wall), `cpu_seconds` (this process's CPU time: what a unit costs, however busy the machine was
+    with other work) and `threads` describe the run, not the result.
     """
 
     metrics: dict[str, dict[str, dict[str, Any]]]  # data -> part (train, val, test) -> metric -> value
     errors: dict[str, str]  # data -> one-line reason
     seconds: float
+    cpu_seconds: float
     threads: int
 
     @property
@@ -54,7 +56,7 @@ def run_unit(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.Dat
     """
     import torch
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     metrics: dict[str, dict[str, dict[str, Any]]] = {}
     errors: dict[str, str] = {}
     config = unit.config(base)
@@ -71,7 +73,8 @@ def run_unit(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.Dat
     except Exception as error:  # recorded, never lost: see the docstring
         errors = dict.fromkeys(unit.data, describe(error))
         metrics = {}
-    return Outcome(metrics, errors, time.perf_counter() - started, torch.get_num_threads())
+    return Outcome(metrics, errors, time.perf_counter() - started, time.process_time() - cpu_started,
+                   torch.get_num_threads())
 
 
 def describe(error: Exception) -> str:
