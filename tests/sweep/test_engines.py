@@ -47,6 +47,21 @@ def test_without_ray_the_ray_engine_says_how_to_install_it(monkeypatch):
         make_engine("ray")
 
 
+def test_an_unreachable_ray_cluster_is_one_clear_error_before_anything_runs(monkeypatch):
+    class NoCluster:
+        @staticmethod
+        def is_initialized():
+            return False
+
+        @staticmethod
+        def init(**_):
+            raise ConnectionError("Could not find any running Ray instance.\nmore lines")
+
+    monkeypatch.setitem(sys.modules, "ray", NoCluster)
+    with pytest.raises(ConfigError, match=r"^cannot reach Ray at auto: Could not find any running Ray instance.$"):
+        make_engine("ray", address="auto")
+
+
 @pytest.mark.parametrize(("engine", "options", "message"), [
     ("local", {"address": "auto"}, "--ray-address is for --engine ray"),
     ("ray", {"workers": 2}, "--workers is for --engine local"),

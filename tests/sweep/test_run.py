@@ -87,8 +87,8 @@ def test_resume_after_a_killed_sweep_runs_exactly_the_missing_units(tmp_path):
 
 
 def stored(out):
-    try:
-        with sqlite3.connect(out / "results.sqlite") as db:
+    try:  # read-only: never create the file the sweep is about to create
+        with sqlite3.connect(f"file:{out / 'results.sqlite'}?mode=ro", uri=True) as db:
             return db.execute("SELECT count(*) FROM units").fetchone()[0]
     except sqlite3.OperationalError:  # not created yet
         return 0

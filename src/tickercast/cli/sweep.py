@@ -43,8 +43,9 @@ def register(commands: Any) -> None:
     engine.add_argument("--workers", type=int, default=0,
                         help="local processes (0 = one per core; 1 runs in this process)")
     engine.add_argument("--ray-address", default=None, metavar="ADDR",
-                        help="the Ray cluster to join, e.g. ray://head:10001 or auto (default: RAY_ADDRESS, else a "
-                             "Ray started on this machine)")
+                        help="the Ray cluster to join: auto (the one this machine belongs to), HEAD:6379, or "
+                             "ray://HEAD:10001 with pip install 'ray[client]' (default: RAY_ADDRESS, else a Ray "
+                             "started on this machine)")
     parser.set_defaults(run=run)
 
 

@@ -95,8 +95,9 @@ class RayEngine:
     """Tasks on a Ray cluster: `address` as `ray.init` takes it (None: the RAY_ADDRESS variable, else a Ray
     started on this machine for the sweep). A Ray already initialised in this process is used as it is.
 
-    Each dataset is put in Ray's object store once and shared by all its units. Ray runs a task again when
-    its node is lost (up to 3 times); a unit it still cannot run is recorded as failed, for `--resume`.
+    It connects when created, so that an unreachable cluster is reported before any data is read or any run
+    folder is written. Each dataset is put in Ray's object store once and shared by all its units. Ray runs a
+    task again when its node is lost (up to 3 times); a unit it still cannot run is recorded as failed.
     """
 
     name = "ray"
@@ -104,13 +105,13 @@ class RayEngine:
     def __init__(self, address: str | None = None) -> None:
         self.address = address
         self.ray = import_ray()
+        self.started_here = False
+        self._connect()
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
         ray = self.ray
-        started_here = not ray.is_initialized()
-        if started_here:
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False, logging_level="warning")
+        self._connect()
         queue = iter(units)
         pending: dict[Any, Unit] = {}  # Ray's ObjectRef of each running unit's outcome
         try:
@@ -135,11 +136,23 @@ class RayEngine:
                 yield unit, outcome
                 submit(itertools.islice(queue, 1))
         finally:
-            if started_here:
+            if self.started_here:
                 ray.shutdown()
+                self.started_here = False
             else:  # someone else's Ray: take back what an interrupted sweep left running
                 for ref in pending:
                     ray.cancel(ref)
+
+    def _connect(self) -> None:
+        if self.ray.is_initialized():
+            return
+        try:
+            self.ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                          logging_level="warning")
+        except (ConnectionError, ValueError) as error:  # no cluster there, or a ray:// address without ray[client]
+            raise ConfigError(f"cannot reach Ray at {self.address or 'RAY_ADDRESS'}: "
+                              f"{str(error).strip().splitlines()[0]}") from None
+        self.started_here = True
 
 
 def make_engine(name: str, *, workers: int = 0, address: str | None = None) -> Engine:
