@@ -197,9 +197,10 @@ def main() -> None:
 
 Produced by `make {"bench-peers" if args.peers else "bench"}` (`python benchmarks/bench.py{" --peers" if args.peers
 else ""} --repeats {args.repeats}`) on {dt.date.today().isoformat()}: {platform.machine()}, {os.cpu_count()} cores,
-Python {platform.python_version()}, torch {torch.__version__}{versions}. Load average when it started
-{load[0]:.2f}; it took {(time.perf_counter() - started) / 60:.0f} min. Medians of {args.repeats} fresh processes per
-system, systems alternating within each repetition. The canonical job of issue 6: `{" ".join(CANONICAL)}`.
+Python {platform.python_version()}, torch {torch.__version__}{versions}. Load average (1 min) when it started
+{load[0]:.2f}, when it ended {os.getloadavg()[0]:.2f}; it took {(time.perf_counter() - started) / 60:.0f} min.
+Medians of {args.repeats} fresh processes per system, systems alternating within each repetition.
+The canonical job of issue 6: `{" ".join(CANONICAL)}`.
 How each peer is set up: `benchmarks/peers/`. What was tried to get here: [performance.md](performance.md).
 
 {headline(medians, ten) + chr(10) if args.peers else ""}
