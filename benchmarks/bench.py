@@ -192,7 +192,7 @@ def main() -> None:
     import torch
 
     versions = "" if not args.peers else "; " + ", ".join(sorted(
-        {f"{k.split(' ')[0]} {v['version']}" for k, v in medians.items() if "version" in v}))
+        {f"{k.split(' | ')[0].rsplit(' ', 1)[0]} {v['version']}" for k, v in medians.items() if "version" in v}))
     text = f"""# Benchmarks
 
 Produced by `make {"bench-peers" if args.peers else "bench"}` (`python benchmarks/bench.py{" --peers" if args.peers

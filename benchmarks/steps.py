@@ -57,6 +57,19 @@ def adam_construction() -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
+def matmul_gflops() -> dict[str, float]:
+    """What one core does on the matrix shapes of a training step: the arithmetic floor of a run."""
+    child = ("import json, time, torch\ntorch.set_num_threads(1)\nrates = {}\n"
+             "for m, k, n in ((64, 32, 128), (1280, 32, 128)):\n"
+             "    a, b = torch.randn(m, k), torch.randn(k, n)\n    reps = int(2e9 / (2 * m * k * n))\n"
+             "    for _ in range(10):\n        a @ b\n    t = time.perf_counter()\n"
+             "    for _ in range(reps):\n        a @ b\n"
+             "    rates[f'{m}x{k} @ {k}x{n}'] = 2 * m * k * n * reps / (time.perf_counter() - t) / 1e9\n"
+             "print(json.dumps(rates))")
+    return json.loads(subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                                     check=True).stdout)
+
+
 def main() -> None:
     rows = ["| layer | threads | ms per step (forward + backward) |", "|---|---|---|"]
     for cell, path in CASES:
@@ -67,6 +80,8 @@ def main() -> None:
     print("\n".join(rows))
     print(f"\nConstructing torch.optim.Adam: {seconds:.2f} s and {megabytes:.0f} MB of peak RSS "
           f"({time.strftime('%Y-%m-%d')}).")
+    rates = ", ".join(f"{shape}: {rate:.0f}" for shape, rate in matmul_gflops().items())
+    print(f"Matrix products on one core, GFLOP/s: {rates}.")
 
 
 if __name__ == "__main__":
