@@ -14,7 +14,7 @@ from tickercast.data.validate import Fill
 from tickercast.errors import ConfigError
 from tickercast.evaluate.metrics import METRIC_KEYS
 from tickercast.forecaster import Forecaster
-from tickercast.models import MODELS, make_model
+from tickercast.models import make_model, model_names
 from tickercast.parallel import cores, run_all
 from tickercast.progress import SILENT, Reporter
 
@@ -49,16 +49,12 @@ def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1, te
     >>> results = compare(tc.load("sp500"), "lstm,gru,naive", seeds=3)   # doctest: +SKIP
     >>> summarize(results)                                              # doctest: +SKIP
     """
-    names = [name.strip() for name in models.split(",")] if isinstance(models, str) else list(models)
-    unknown = [name for name in names if name not in MODELS]
-    if unknown or not names:
-        raise ConfigError(f"unknown model(s) {', '.join(unknown) or '(none given)'}; "
-                          f"use a comma-separated list of: {', '.join(MODELS)}")
+    names = model_names(models)
     if seeds < 1:
         raise ConfigError("seeds must be at least 1")
     config = ModelConfig.from_settings(**settings)
     runs: list[tuple[str, int | None]] = []
-    for name in dict.fromkeys(names):
+    for name in names:
         network = make_model(name, config).is_network
         runs += [(name, config.seed + k) for k in range(seeds)] if network else [(name, None)]
     if workers < 0:

@@ -53,11 +53,24 @@ def run_all(function: Callable[..., T], tasks: Sequence[tuple[Any, ...]], worker
 
 
 def _share_cores(threads: int) -> None:
-    """Worker start-up: its share of the cores for torch and BLAS; Ctrl-C is the parent's to handle."""
+    """Worker start-up: its share of the cores; Ctrl-C is the parent's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import numpy  # noqa: F401  (loads BLAS, so that the limit below reaches it)
+    pin_threads(threads)
+
+
+_pinned: int | None = None
+
+
+def pin_threads(threads: int) -> None:
+    """Limit torch and the BLAS libraries of this process to `threads` threads (once; later calls are free)."""
+    global _pinned
+    if _pinned == threads:
+        return
+    import numpy  # noqa: F401  (numpy's and scipy's BLAS are loaded first, so that the limit reaches both)
+    import scipy.linalg  # noqa: F401
     import torch
     from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(threads)
     threadpool_limits(threads)
+    _pinned = threads

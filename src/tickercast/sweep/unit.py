@@ -16,9 +16,8 @@ import pandas as pd
 
 from tickercast.config import ModelConfig
 from tickercast.errors import TickercastError
+from tickercast.parallel import pin_threads
 from tickercast.sweep.plan import SplitOptions, Unit
-
-_pinned: int | None = None  # threads this process is pinned to
 
 
 @dataclass(frozen=True)
@@ -82,18 +81,3 @@ def describe(error: Exception) -> str:
     if isinstance(error, TickercastError):
         return str(error)
     return f"{type(error).__name__}: {error} (a bug in tickercast; please report it)"
-
-
-def pin_threads(threads: int) -> None:
-    """Limit torch and the BLAS libraries of this process to `threads` threads (once; later calls are free)."""
-    global _pinned
-    if _pinned == threads:
-        return
-    import numpy  # noqa: F401 - the BLAS libraries a unit uses are loaded first, so that the limit reaches them
-    import scipy.linalg  # noqa: F401
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(threads)
-    threadpool_limits(threads)
-    _pinned = threads
