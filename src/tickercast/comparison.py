@@ -39,12 +39,14 @@ class Result:
 
 def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1, test_size: float = TEST_SIZE,
             val_size: float = VAL_SIZE, test_start: str | None = None, val_start: str | None = None,
-            price_column: str | None = None, fill: Fill = None, workers: int = 0, reporter: Reporter = SILENT,
+            price_column: str | None = None, fill: Fill = None, workers: int = 1, reporter: Reporter = SILENT,
             **settings: Any) -> list[Result]:
     """Fit every model on the same split; networks once per seed (seed, seed + 1, ...), baselines once.
 
-    `workers` processes fit models side by side (0 = one per core when there are several networks to train
-    for more than a few seconds, else 1); the numbers are the same whatever the number of workers.
+    `workers` processes fit models side by side; 0 = one per core when there are several networks to train
+    for more than a few seconds (the command line's default). The numbers are the same whatever the number of
+    workers. Workers start by importing the calling script, so a script that asks for them must keep its own
+    work under `if __name__ == "__main__":`, as with any multiprocessing code (notebooks need nothing).
 
     >>> results = compare(tc.load("sp500"), "lstm,gru,naive", seeds=3)   # doctest: +SKIP
     >>> summarize(results)                                              # doctest: +SKIP
