@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.report.runs import backtest_run, demo_run, small_run  # noqa: F401 (session fixtures)
+from tests.report.runs import backtest_run, demo_run, small_run, sweep_run  # noqa: F401 (session fixtures)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -110,3 +110,18 @@ def test_help_imports_neither_ray_nor_torch():
             "print([name for name in ('ray', 'torch', 'pandas') if name in sys.modules])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_sweep_ends_with_its_report(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    code, text, _ = sweep(capsys, "--data", data, "--models", "ar,naive", "--grid", "lookback=3,5", "--out", str(out))
+    assert code == 0
+    assert text.splitlines()[-1] == f"report: {out / 'report.html'}"
+    page = (out / "report.html").read_text()
+    assert '<section id="selection">' in page
+    record = json.loads((out / "run.json").read_text())
+    assert (record["command"], record["options"]["engine"], record["seeds"]) == ("sweep", "local", [])
+    code, text, _ = sweep(capsys, "--data", data, "--models", "ar,naive", "--grid", "lookback=3,5", "--out", str(out),
+                          "--resume", "--json")
+    assert code == 0
+    assert json.loads(text)["report"] == str(out / "report.html")

@@ -49,3 +49,20 @@ def backtest_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  *TINY_ARGS, "--out", str(folder / "run"), "--json"])
     assert code == 0
     return folder / "run"
+
+
+@pytest.fixture(scope="session")
+def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sweep lstm (4 settings × 2 seeds, and lstm-global), ar (2) and naive on two synthetic datasets and one that
+    cannot be read: every part of a sweep's report, in a few seconds."""
+    from tests.conftest import price_frame
+
+    folder = tmp_path_factory.mktemp("sweep")
+    for name, rows, seed in (("a", 300, 1), ("b", 260, 2)):
+        price_frame(rows, seed=seed).to_csv(folder / f"{name}.csv")
+    (folder / "broken.csv").write_text("Date,Close\n2024-01-02,abc\n")
+    data = ",".join(str(folder / name) for name in ("a.csv", "b.csv", "broken.csv"))
+    code = main(["sweep", "--data", data, "--models", "lstm,ar,naive", "--grid", "lookback=5,8", "hidden=3,4",
+                 "--seeds", "2", "--global", *TINY_ARGS, "--workers", "1", "--out", str(folder / "run"), "--json"])
+    assert code == 0
+    return folder / "run"

@@ -1,4 +1,5 @@
-"""The demo's report in a real, headless Chromium (Debian's, driven by Playwright), cut off from the network.
+"""The demo's and a sweep's reports in a real, headless Chromium (Debian's, driven by Playwright), cut off from
+the network.
 
 `make test` installs Chromium (Debian packages chromium and chromium-driver). Without it these tests skip,
 except in CI (CI set), where a missing browser is a failure. A screenshot of the page is saved under
@@ -145,6 +146,23 @@ def test_clicking_a_column_header_sorts_the_leaderboard(visit):
     assert ascending == sorted(ascending)
     header.click()
     assert visit.page.evaluate(order) == sorted(ascending, reverse=True)
+
+
+def test_a_sweep_report_draws_without_errors_or_requests_with_a_row_per_choice(browser, sweep_run):
+    seen = Visit(browser, sweep_run / "report.html")
+    try:
+        assert seen.page.evaluate("document.body.dataset.ready") == "true"
+        assert seen.errors == []
+        assert seen.refused == []
+        rows = seen.page.evaluate("""[...document.querySelectorAll('table[data-table=selection] tbody tr')]
+            .map(row => ['label', 'model'].map(key => row.querySelector(`[data-key=${key}]`).textContent))""")
+        selected = json.loads((sweep_run / "selection.json").read_text())["selected"]
+        assert sorted(map(tuple, rows)) == sorted((s["data"], s["model"]) for s in selected)
+        assert seen.page.evaluate("document.querySelector('#fig-settings svg') !== null")
+        ARTIFACTS.mkdir(exist_ok=True)
+        seen.page.screenshot(path=ARTIFACTS / "sweep-report.png", full_page=True)
+    finally:
+        seen.page.close()
 
 
 def _has_playwright() -> bool:

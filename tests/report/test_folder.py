@@ -59,3 +59,35 @@ def test_a_damaged_predictions_file_is_a_data_error(small_run, tmp_path):
     (copy / "predictions.csv").write_text("nothing,useful\n1,2\n")
     with pytest.raises(DataError, match=r"predictions\.csv: damaged file"):
         read_run(copy)
+
+
+def test_a_sweep_folder_gives_its_definition_every_result_and_the_selection(sweep_run):
+    run = read_run(sweep_run)
+    sweep = run.sweep
+    selection = json.loads((sweep_run / "selection.json").read_text())
+    assert sweep.selection == selection
+    assert run.leaderboard == selection["leaderboard"]
+    assert not run.comparisons
+    assert run.record["command"] == "sweep"
+    data = list(sweep.definition["data"])
+    assert len(sweep.records) == 2 * (8 + 8 + 2 + 1) + (8 + 2 + 1)  # lstm, lstm-global, ar, naive; no global on broken
+    assert {r.data for r in sweep.records if r.error} == {data[2]}  # broken.csv: every unit failed, none else
+    first = [(r.model, r.params, r.seed) for r in sweep.records if r.data == data[0]]
+    assert list(dict.fromkeys(model for model, _, _ in first)) == ["lstm", "lstm-global", "ar", "naive"]
+    assert first[:3] == [("lstm", {"hidden": 3, "lookback": 5}, 0), ("lstm", {"hidden": 3, "lookback": 5}, 1),
+                         ("lstm", {"hidden": 4, "lookback": 5}, 0)]  # in grid order: lookback=5,8 hidden=3,4
+    lstm = next(s for s in selection["selected"] if (s["data"], s["model"]) == (data[0], "lstm"))
+    assert [(r.params, r.seed) for r in sweep.runs(lstm)] == [(lstm["params"], 0), (lstm["params"], 1)]
+    assert not list(sweep_run.glob("results.sqlite-*"))  # reading leaves no -wal or -shm file behind
+
+
+def test_an_interrupted_sweep_is_read_without_its_selection(sweep_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep_run, copy)
+    (copy / "selection.json").unlink()
+    run = read_run(copy)
+    assert run.sweep.selection is None
+    assert run.leaderboard is None
+    assert len(run.sweep.records) == len(read_run(sweep_run).sweep.records)

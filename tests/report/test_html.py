@@ -75,3 +75,45 @@ def test_a_three_model_report_of_twenty_years_is_under_5_mb(demo_run):
 def test_the_report_inlines_the_compressed_library(small_run):
     path = write_report(small_run)
     assert packed_plotly() in path.read_text()
+
+
+def test_a_sweep_page_has_the_chosen_settings_the_grid_and_the_failures(sweep_run):
+    page = render_page(read_run(sweep_run), library=STUB)
+    for anchor in ("run", "overall", "selection", "settings", "failures", "how-to-read"):
+        assert f'<section id="{anchor}">' in page
+    assert "settings chosen on the validation part only" in page
+    assert "the test part played no part in choosing them" in page
+    assert "<dt>engine</dt><dd>local, in one process</dd>" in page
+    assert "<dt>grid</dt><dd>lookback 5, 8 · hidden 3, 4; every combination (4)</dd>" in page
+    selection = json.loads((sweep_run / "selection.json").read_text())
+    table = re.search(r'<table class="sortable" data-table="selection">(.*?)</table>', page).group(1)
+    rows = re.findall(r'<td data-key="label">([^<]*)</td><td data-key="model"[^>]*>([^<]*)</td>(.*?)</tr>', table)
+    assert sorted((data, model) for data, model, _ in rows) == \
+           sorted((s["data"], s["model"]) for s in selection["selected"])
+    for data, model, cells in rows:
+        summary = next(row for row in selection["summary"][data] if row["model"] == model)
+        assert f'data-key="rmse_ratio_vs_naive" data-value="{summary["rmse_ratio_vs_naive"]!r}"' in cells
+    failed = page.count('<td class="error">')
+    assert failed == 4 * 2 + 2 + 1  # broken.csv: lstm, ar and naive (the global models never saw it)
+    assert "cannot read close &#x27;abc&#x27;" in page
+
+
+def test_the_grid_chart_has_a_panel_per_model_and_a_star_per_choice(sweep_run):
+    figure = page_data(render_page(read_run(sweep_run), library=STUB))["figures"]["fig-settings"]
+    assert [note["text"] for note in figure["layout"]["annotations"]] == ["lstm", "lstm-global", "ar"]  # no naive
+    assert len(figure["data"]) == 3 * 2  # a line per dataset read
+    assert sum(trace["marker"]["symbol"].count("star") for trace in figure["data"]) == 3 * 2
+    lstm = figure["data"][0]
+    assert lstm["x"] == ["hidden=3 lookback=5", "hidden=4 lookback=5", "hidden=3 lookback=8", "hidden=4 lookback=8"]
+
+
+def test_an_interrupted_sweep_still_gets_a_page(sweep_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep_run, copy)
+    (copy / "selection.json").unlink()
+    page = render_page(read_run(copy), library=STUB)
+    assert "The sweep has not finished" in page
+    assert 'data-table="selection"' not in page
+    assert "fig-settings" in page_data(page)["figures"]

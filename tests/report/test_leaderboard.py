@@ -2,7 +2,7 @@
 
 import pytest
 
-from tickercast.report.leaderboard import table_rows, verdict
+from tickercast.report.leaderboard import Chosen, runs_verdict, selection_rows, table_rows, verdict
 
 
 def metrics(rmse, ratio, p_better, direction=0.5, p_two=None):
@@ -38,3 +38,34 @@ def test_missing_values_show_a_dash_and_are_never_best():
     rows = table_rows([("a", {"rmse": None, "rmse_ratio_vs_naive": 1.0}, False), ("b", {"rmse": 2.0}, False)])
     cell = {c.key: c for c in rows[0].cells}["rmse"]
     assert (cell.value, cell.text, cell.best) == (None, "—", False)
+
+
+@pytest.mark.parametrize(("p_values", "kind", "text"), [
+    ((0.01, 0.02), "better", "beats naive in all 2 runs"),
+    ((0.99, 0.98, 0.999), "worse", "loses to naive in all 3 runs"),
+    ((0.01, 0.3), "same", "beats it in 1 and loses to it in 0 of 2 runs"),
+    ((0.3, 0.6), "same", "no significant difference from naive in any of the 2 runs"),
+])
+def test_several_seeds_beat_naive_only_if_every_run_does(p_values, kind, text):
+    result = runs_verdict([metrics(9.0, 0.9, p) for p in p_values])
+    assert result.kind == kind
+    assert text in result.text
+
+
+def test_one_run_keeps_its_own_verdict_and_naive_is_the_benchmark():
+    assert runs_verdict([metrics(9.0, 0.9, 0.01)]) == verdict(metrics(9.0, 0.9, 0.01))
+    assert runs_verdict([metrics(10.0, 1.0, 0.5)], benchmark=True).kind == "benchmark"
+
+
+def test_selection_rows_rank_and_mark_the_best_within_each_dataset():
+    def chosen(data, model, ratio, rmse):
+        return Chosen(data, model, "lookback=5", rmse, metrics(rmse, ratio, 0.3), [metrics(rmse, ratio, 0.3)])
+
+    rows = selection_rows([chosen("big", "lstm", 1.01, 50.0), chosen("big", "naive", 1.0, 49.5),
+                           chosen("small", "lstm", 0.99, 0.5), chosen("small", "naive", 1.0, 0.505)])
+    assert [(row.label, row.lead[0].text) for row in rows] == [("big", "naive"), ("big", "lstm"),
+                                                                ("small", "lstm"), ("small", "naive")]
+    best = [{c.key: c.best for c in row.cells}["rmse"] for row in rows]
+    assert best == [True, False, True, False]  # the best RMSE of each dataset, though 49.5 > 0.505
+    assert [cell.text for cell in rows[2].lead] == ["lstm", "lookback=5", "0.5", "1"]
+    assert rows[0].verdict.kind == "benchmark"

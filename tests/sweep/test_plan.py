@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError
-from tickercast.sweep.plan import SplitOptions, SweepSpec, Unit, candidates, labels, parse_grid, plan
+from tickercast.sweep.plan import SplitOptions, SweepSpec, Unit, candidates, labels, params_text, parse_grid, plan
 
 BASE = ModelConfig()
 
@@ -108,3 +108,8 @@ def test_bad_sweeps_are_refused(spec, message):
 def test_a_sweep_needs_a_validation_part_to_choose_on():
     with pytest.raises(ConfigError, match="chooses settings on the validation part"):
         SplitOptions(val_size=0)
+
+
+def test_settings_read_as_grid_takes_them():
+    assert params_text({"hidden": 16, "lr": 0.001, "scaler": "minmax"}) == "hidden=16 lr=0.001 scaler=minmax"
+    assert params_text({}) == "—"

@@ -1,6 +1,6 @@
 import pytest
 
-from tickercast.sweep.select import select, standings
+from tickercast.sweep.select import eligible, select, standings
 from tickercast.sweep.store import Record
 
 
@@ -57,3 +57,11 @@ def test_each_dataset_and_model_is_chosen_separately_and_ranked_like_compare():
 
 def test_one_dataset_has_no_leaderboard_across_datasets():
     assert standings(select([record("naive", {}, None, 1.0, 1.0)]))["leaderboard"] is None
+
+
+def test_every_eligible_settings_is_a_candidate_scored_over_its_seeds():
+    records = [record("gru", {"lookback": 5}, 0, 1.0, 1.0), failed("gru", {"lookback": 5}, 1),
+               record("gru", {"lookback": 10}, 0, 2.0, 1.0), record("gru", {"lookback": 10}, 1, 3.0, 1.0),
+               record("gru", {"lookback": 10}, 0, 4.0, 1.0, data="b")]
+    assert [(c.data, c.params, c.validation_rmse, len(c.runs)) for c in eligible(records)] == [
+        ("a", {"lookback": 10}, 2.5, 2), ("b", {"lookback": 10}, 4.0, 1)]

@@ -118,13 +118,13 @@ def selection_table(selections: list[Any]) -> Any:
     """A sweep's chosen settings: per dataset and model, the settings with the lowest mean validation RMSE."""
     from rich.table import Table
 
+    from tickercast.sweep.plan import params_text
+
     table = Table(title="settings chosen on the validation part (the test part played no part)")
     for header in ("data", "model", "settings", "validation RMSE", "seeds"):
         table.add_column(header, justify="right" if header in ("validation RMSE", "seeds") else "left")
     for s in selections:
-        settings = " ".join(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
-                            for key, value in s.params.items())
-        table.add_row(s.data, s.model, settings or "—", f"{s.validation_rmse:.4g}", str(len(s.runs)))
+        table.add_row(s.data, s.model, params_text(s.params), f"{s.validation_rmse:.4g}", str(len(s.runs)))
     return table
 
 

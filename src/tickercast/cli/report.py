@@ -12,9 +12,9 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "report", help="write RUN_DIR/report.html, an interactive report that works offline",
         formatter_class=options.HelpFormatter,
-        description="Read a run folder (the --out of demo, compare, train, backtest, forecast, explain or "
+        description="Read a run folder (the --out of demo, compare, sweep, train, backtest, forecast, explain or "
                     "gradients) and write one HTML file with everything in it: it opens offline and can be "
-                    "emailed. demo, compare and backtest write it by themselves.",
+                    "emailed. demo, compare, sweep and backtest write it by themselves.",
         epilog="examples:\n  tickercast report runs/demo --open\n  tickercast report runs/msft-ar --png")
     parser.add_argument("run_dir", metavar="RUN_DIR", help="the folder a command wrote with --out")
     parser.add_argument("--open", action="store_true", help="open the report in the default web browser")

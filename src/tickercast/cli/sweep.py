@@ -57,10 +57,12 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.errors import TickercastError, TickercastWarning
     from tickercast.models import model_names
     from tickercast.progress import progress_bars
+    from tickercast.report.run import Stopwatch
     from tickercast.sweep.engines import make_engine
     from tickercast.sweep.plan import SplitOptions, SweepSpec, parse_grid
     from tickercast.sweep.run import load_datasets, run_sweep
 
+    stopwatch = Stopwatch()
     base = ModelConfig.from_settings(**options.model_settings(args))
     spec = SweepSpec(models=tuple(model_names(args.models)), seeds=args.seeds, grid=parse_grid(args.grid, base),
                      search=args.search, global_models=args.global_models, base=base,
@@ -77,13 +79,24 @@ def run(args: argparse.Namespace) -> int:
     if not result.selections:
         first = next(record.error for record in result.records if record.error)
         raise TickercastError(f"every unit failed (recorded in {result.folder / 'results.sqlite'}); the first: {first}")
+    report = _write_report(args, result, stopwatch)
     if args.json:
         from tickercast.cli.render import print_json
 
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "report": str(report)})
         return 0
     _print(result, engine.name)
+    print(f"report: {report}")  # the last line, unwrapped, for people and for `tail -1`
     return 0
+
+
+def _write_report(args: argparse.Namespace, result: Any, stopwatch: Any) -> Path:
+    """run.json (options, seeds, run time), then report.html from the run folder, as `compare` does."""
+    from tickercast.report.run import run_record, write_record, write_report
+
+    seeds = sorted({record.seed for record in result.records if record.seed is not None})
+    write_record(result.folder, run_record(args.command, vars(args), options.model_settings(args), seeds, stopwatch))
+    return write_report(result.folder)
 
 
 def _print(result: Any, engine: str) -> None:

@@ -337,6 +337,54 @@ def gradients_figure(result: Mapping[str, Any]) -> dict[str, Any]:
     return {"data": traces, "layout": layout}
 
 
+@dataclass(frozen=True)
+class Tried:
+    """One settings combination of one model on one dataset, scored on the validation part (mean over seeds)."""
+
+    model: str
+    data: str
+    settings: str
+    ratio: float  # validation RMSE / naive's
+    rmse: float  # validation RMSE: what chose the settings
+    runs: int
+    chosen: bool
+
+
+def settings_figure(tried: Sequence[Tried], colour: Mapping[str, str]) -> dict[str, Any]:
+    """A panel per model: each settings combination's validation RMSE / naive (in the order given), a line per
+    dataset, a star on the settings chosen. A ratio, not the RMSE, so that datasets priced apart share an axis."""
+    models = list(dict.fromkeys(t.model for t in tried))
+    height = 120 + 240 * len(models)
+    gap = min(0.15, 90 / height)
+    layout = {**BASE_LAYOUT, **grid(len(models), 1, gap), "height": height,
+              "margin": {**BASE_LAYOUT["margin"], "t": 90},  # room for the legend above the first panel
+              "legend": {"orientation": "h", "x": 0, "y": 1 + 40 / height, "yanchor": "bottom"},
+              "annotations": _titles(models, 1, rows=len(models), gap=gap),
+              "shapes": [_hline(1.0, axis_names(k)[1]) for k in range(len(models))]}
+    traces: list[dict[str, Any]] = []
+    named: set[str] = set()  # each dataset in the legend once; clicking it hides it in every panel
+    for k, model in enumerate(models):
+        x, y = axis_names(k)
+        mine = [t for t in tried if t.model == model]
+        layout[f"xaxis{x[1:]}"].update(type="category", categoryorder="array",
+                                        categoryarray=list(dict.fromkeys(t.settings for t in mine)))
+        layout[f"yaxis{y[1:]}"]["title"] = {"text": "validation RMSE / naive"}
+        for data in dict.fromkeys(t.data for t in mine):
+            points = [t for t in mine if t.data == data]
+            traces.append({
+                "type": "scatter", "mode": "lines+markers", "name": data, "legendgroup": data,
+                "showlegend": data not in named, "xaxis": x, "yaxis": y, "x": [t.settings for t in points],
+                "y": _rounded([t.ratio for t in points]),
+                "line": {"color": colour[data], "width": 1},
+                "marker": {"color": colour[data], "size": [15 if t.chosen else 7 for t in points],
+                           "symbol": ["star" if t.chosen else "circle" for t in points]},
+                "customdata": [f"{t.rmse:.4g} over {t.runs} run(s){', chosen' if t.chosen else ''}" for t in points],
+                "hovertemplate": f"{data}, %{{x}}: %{{y:.4f}} of naive, validation RMSE %{{customdata}}"
+                                 "<extra></extra>"})
+            named.add(data)
+    return {"data": traces, "layout": layout}
+
+
 def _share_range(shares: Sequence[float | None]) -> list[float]:
     """A y range around shares near 50%, wide enough to tell 51% from 53%, inside [0, 1]."""
     values = [share for share in shares if share is not None]

@@ -1,7 +1,7 @@
 """Reading a run folder back: everything a command wrote with `--out`, as plain data for the report.
 
-A run folder is what `train`, `demo`, `compare` (one or several datasets), `backtest`, `forecast`, `explain`
-or `gradients` wrote. The report is built from these files alone, never from objects in memory, so
+A run folder is what `train`, `demo`, `compare` (one or several datasets), `sweep`, `backtest`, `forecast`,
+`explain` or `gradients` wrote. The report is built from these files alone, never from objects in memory, so
 `tickercast report DIR` gives the same page as the one written at the end of the command.
 
     run = read_run("runs/demo")
@@ -10,6 +10,7 @@ or `gradients` wrote. The report is built from these files alone, never from obj
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import pandas as pd
 from tickercast.config import CELLS
 from tickercast.errors import DataError
 from tickercast.jsonio import read_json
+from tickercast.sweep.plan import GLOBAL_SUFFIX
+from tickercast.sweep.store import FORMAT, Record, read_records
 
 #: What a command writes beside its results: when and how it ran (see `report.run.write_record`).
 RECORD = "run.json"
@@ -85,6 +88,31 @@ class ForecastRun:
 
 
 @dataclass
+class SweepRun:
+    """A sweep: what it is (sweep.json), every result stored (results.sqlite) and, once it has finished, the
+    settings chosen on validation with `compare`'s tables of their test part (selection.json)."""
+
+    definition: dict[str, Any]  # models, seeds, grid, search, global, settings, split, data (name -> fingerprint)
+    records: list[Record]  # by dataset, model, settings in grid order, seed
+    selection: dict[str, Any] | None  # selection, selected, summary, verdicts, leaderboard; None: interrupted
+    version: str | None  # of the tickercast that started the sweep
+
+    @property
+    def models(self) -> list[str]:
+        """The models as the tables list them, with `lstm-global` after `lstm` (`--models` until a result is in)."""
+        return list(dict.fromkeys(r.model for r in self.records)) or self.definition["models"]
+
+    def position(self, params: Mapping[str, Any]) -> tuple[int, ...]:
+        """Where settings come in the grid as --grid gave it: tables and charts list them in that order."""
+        return tuple(values.index(params[key]) for key, values in self.definition["grid"].items() if key in params)
+
+    def runs(self, selected: Mapping[str, Any]) -> list[Record]:
+        """The stored runs (one per seed) of one entry of selection.json's `selected`."""
+        key = (selected["data"], selected["model"], selected["params"])
+        return [r for r in self.records if (r.data, r.model, r.params) == key and r.seed in selected["seeds"]]
+
+
+@dataclass
 class RunFolder:
     """Everything found in one run folder; each part is empty when the command that makes it did not run."""
 
@@ -96,10 +124,12 @@ class RunFolder:
     forecasts: list[ForecastRun] = field(default_factory=list)
     gates: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)  # explain's gates.json, by folder
     gradients: dict[str, Any] | None = None
+    sweep: SweepRun | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not (self.comparisons or self.backtest or self.forecasts or self.gates or self.gradients)
+        return not (self.comparisons or self.backtest or self.forecasts or self.gates or self.gradients
+                    or self.sweep)
 
 
 def read_run(path: str | Path) -> RunFolder:
@@ -107,7 +137,7 @@ def read_run(path: str | Path) -> RunFolder:
     folder = Path(path).expanduser()
     if not folder.is_dir():
         problem = "is a file, not a folder" if folder.exists() else "does not exist"
-        raise DataError(f"{path} {problem}; give the --out folder of a demo, compare, train or backtest run")
+        raise DataError(f"{path} {problem}; give the --out folder of a demo, compare, sweep, train or backtest run")
     run = RunFolder(path=folder, record=_json(folder / RECORD))
     subfolders = sorted(child for child in folder.iterdir() if child.is_dir() and not child.name.startswith("."))
     if _is_bundle(folder):
@@ -130,9 +160,12 @@ def read_run(path: str | Path) -> RunFolder:
         if gates is not None:
             run.gates.append((place, gates))
     run.gradients = _json(folder / "gradients.json")
+    if (folder / "sweep.json").exists():
+        run.sweep = _read_sweep(folder)
+        run.leaderboard = (run.sweep.selection or {}).get("leaderboard")
     if run.is_empty:
-        raise DataError(f"{path} holds no tickercast results (no model bundles, backtest, forecast, gates or "
-                        "gradients); give the --out folder of a demo, compare, train or backtest run")
+        raise DataError(f"{path} holds no tickercast results (no model bundles, sweep, backtest, forecast, gates or "
+                        "gradients); give the --out folder of a demo, compare, sweep, train or backtest run")
     return run
 
 
@@ -166,6 +199,20 @@ def _read_backtest(folder: Path) -> BacktestRun | None:
     return BacktestRun(metrics["settings"], metrics.get("fits", 1), metrics["metrics"], metrics.get("trading"),
                        _csv(folder / "forecasts.csv", dates=["origin", "date"]),
                        _csv(equity, dates=["date"]) if equity.exists() else None)
+
+
+def _read_sweep(folder: Path) -> SweepRun:
+    described = _json(folder / "sweep.json")
+    if described.get("format") != FORMAT:
+        raise DataError(f"{folder / 'sweep.json'} was written by another tickercast version; run the sweep again")
+    definition = described["definition"]
+    records = read_records(folder) if (folder / "results.sqlite").exists() else []
+    sweep = SweepRun(definition, records, _json(folder / "selection.json"), described.get("tickercast"))
+    data, models = list(definition["data"]), definition["models"]
+    records.sort(key=lambda r: (data.index(r.data), models.index(r.model.removesuffix(GLOBAL_SUFFIX)),
+                                r.model.endswith(GLOBAL_SUFFIX), sweep.position(r.params),
+                                -1 if r.seed is None else r.seed))
+    return sweep
 
 
 def _json(path: Path) -> Any:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -21,8 +23,11 @@ import numpy as np
 
 from tickercast._version import __version__
 from tickercast.report import figures as fig
-from tickercast.report.folder import BacktestRun, Comparison, RunFolder
-from tickercast.report.leaderboard import COLUMNS, Row, table_rows, verdict
+from tickercast.report.folder import BacktestRun, Comparison, RunFolder, SweepRun
+from tickercast.report.leaderboard import COLUMNS, Chosen, Row, selection_rows, table_rows, verdict
+from tickercast.sweep.plan import params_text, parse_search
+from tickercast.sweep.select import eligible
+from tickercast.sweep.store import Record
 
 #: No request of any kind: scripts and styles inline only, images only from data: and blob: (chart downloads).
 POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -31,6 +36,14 @@ _VERDICT_ORDER = {"better": 0, "same": 1, "untested": 2, "benchmark": 3, "worse"
 _TRADING = (("cagr", "CAGR", "{:.2%}"), ("annual_volatility", "volatility", "{:.2%}"), ("sharpe", "Sharpe", "{:.2f}"),
             ("max_drawdown", "max drawdown", "{:.1%}"), ("turnover", "turnover", "{:.0f}"),
             ("final_equity", "final equity", "{:.3f}"))
+#: A sweep's selection table: (header, sort) of the columns between the dataset and the test metrics.
+_SELECTION_LEAD = (("model", "text"), ("settings", "text"), ("validation RMSE", "number"), ("runs", "number"))
+_TEXT = {"text": ' class="text"', "number": ""}  # words align left, numbers right
+_CHOSEN_ON_VALIDATION = ("settings chosen on the validation part only: per dataset and model, those with the lowest "
+                         "mean validation RMSE over seeds. Every test metric on this page is that of the settings "
+                         "chosen; the test part played no part in choosing them")
+#: Failed units listed in full; the rest are counted (all are in results.sqlite).
+_FAILURES_SHOWN = 200
 
 
 @dataclass
@@ -59,6 +72,8 @@ def render_page(run: RunFolder, *, library: str, generated: str = "", plotly_ver
         page.section("overall", "Across datasets", _overall(run.leaderboard),
                      "rank 1 = the lowest mean RMSE / naive on a dataset; significant: one-sided Diebold–Mariano "
                      "p < 0.05 that its errors are smaller than naive's")
+    if run.sweep is not None:
+        _sweep(page, run.sweep)
     for number, comparison in enumerate(run.comparisons):
         _comparison(page, comparison, number, several=len(run.comparisons) > 1)
     if run.backtest is not None:
@@ -119,6 +134,61 @@ def _comparison(page: Page, comparison: Comparison, number: int, *, several: boo
                      "mean squared error per epoch on the scaled target; epoch 0 is the untrained network")
 
 
+def _sweep(page: Page, sweep: SweepRun) -> None:
+    """The settings chosen on validation with their test metrics, validation across the settings, the failures."""
+    selection = sweep.selection
+    if selection is None:
+        page.section("selection", "Settings chosen on validation",
+                     '<p class="status">The sweep has not finished (no selection.json): run the same command again '
+                     'with --resume. Below, the results stored so far.</p>')
+    else:
+        summary = selection["summary"]
+        chosen = [Chosen(s["data"], s["model"], params_text(s["params"]), s["validation_rmse"],
+                         next(row for row in summary[s["data"]] if row["model"] == s["model"]),
+                         [run.metrics["test"] for run in sweep.runs(s) if run.metrics])
+                  for s in selection["selected"]]
+        page.section("selection", "Settings chosen on validation, scored on test",
+                     _table(selection_rows(chosen), "dataset", "selection", _SELECTION_LEAD),
+                     f"{_CHOSEN_ON_VALIDATION}. Test metrics: the mean over the runs (seeds) where there are "
+                     "several; best value per column highlighted within each dataset; a verdict needs every run to "
+                     "agree; click a column to sort")
+    tried = _tried(sweep)
+    if tried:
+        page.section("settings", "Validation across the settings",
+                     page.chart("fig-settings", fig.settings_figure(tried, fig.colours(sweep.definition["data"]))),
+                     "each settings combination tried, a panel per model: validation RMSE / naive, the mean over "
+                     "seeds, a line per dataset; the star marks the settings chosen on that dataset. Settings with "
+                     "a failed run are left out (they cannot be chosen)")
+    failed = [record for record in sweep.records if record.error]
+    if failed:
+        shown = f"the first {_FAILURES_SHOWN} of them; " if len(failed) > _FAILURES_SHOWN else ""
+        page.section("failures", f"Failed units ({len(failed)} of {len(sweep.records)} results)",
+                     _failures(failed[:_FAILURES_SHOWN]),
+                     f"{shown}each with its error, also in results.sqlite; the other units ran as usual, and "
+                     "`--resume` runs the failed ones again")
+
+
+def _tried(sweep: SweepRun) -> list[fig.Tried]:
+    """Every settings that could be chosen, by model and in grid order, each marked if it was; naive left out,
+    as it is the yardstick (1 by definition)."""
+    picked = {(s["data"], s["model"]): s["params"] for s in (sweep.selection or {}).get("selected", [])}
+    candidates = sorted(eligible(sweep.records), key=lambda c: (sweep.models.index(c.model), sweep.position(c.params)))
+    return [fig.Tried(c.model, c.data, params_text(c.params),
+                      statistics.fmean(run.metrics["val"]["rmse_ratio_vs_naive"] for run in c.runs if run.metrics),
+                      c.validation_rmse, len(c.runs), picked.get((c.data, c.model)) == c.params)
+            for c in candidates if c.model != "naive"]
+
+
+def _failures(records: Sequence[Record]) -> str:
+    rows = "".join(f'<tr><td>{_e(r.data)}</td><td class="text">{_e(r.model)}</td><td class="text">'
+                   f'{_e(params_text(r.params))}</td><td>{"—" if r.seed is None else r.seed}</td>'
+                   f'<td class="error">{_e(r.error or "")}</td></tr>' for r in records)
+    heads = ('<th>dataset</th><th class="text">model</th><th class="text">settings</th><th>seed</th>'
+             '<th class="text">error</th>')
+    return (f'<div class="table-wrap"><table data-table="failures"><thead><tr>{heads}</tr></thead>'
+            f'<tbody>{rows}</tbody></table></div>')
+
+
 def _backtest(page: Page, backtest: BacktestRun) -> None:
     """Per-horizon table and chart, the one-day forecasts against the price, and the trading simulation."""
     settings = backtest.settings
@@ -151,13 +221,18 @@ def _backtest(page: Page, backtest: BacktestRun) -> None:
                      "per side, next to buy-and-hold over the same days")
 
 
-def _table(rows: Sequence[Row], first: str, name: str) -> str:
+def _table(rows: Sequence[Row], first: str, name: str, lead: Sequence[tuple[str, str]] = ()) -> str:
+    """A sortable table of rows: the label, the `lead` cells ((header, sort) of each `Row.lead`), the metrics."""
     heads = [f'<th data-sort="text">{first}</th>']
+    heads += [f'<th data-sort="{sort}"{_TEXT[sort]}>{_e(header)}</th>' for header, sort in lead]
     heads += [f'<th data-sort="number" title="{_e(c.tip)}">{_e(c.header)}</th>' for c in COLUMNS]
     heads += ['<th data-sort="number" class="verdict">verdict vs naive</th>', '<th data-sort="text">lagged</th>']
     body = []
     for row in rows:
         cells = [f'<td data-key="label">{_e(row.label)}</td>']
+        for cell, (_, sort) in zip(row.lead, lead, strict=True):
+            value = "" if cell.value is None else repr(cell.value)
+            cells.append(f'<td data-key="{cell.key}" data-value="{value}"{_TEXT[sort]}>{_e(cell.text)}</td>')
         for cell in row.cells:
             value = "" if cell.value is None else repr(cell.value)
             best = ' class="best"' if cell.best else ""
@@ -195,9 +270,9 @@ def _trading_table(trading: Mapping[str, Any]) -> str:
 
 
 def _facts(run: RunFolder) -> str:
-    """Data, split, settings, seeds, versions and run time, from run.json and the bundles' configs."""
+    """Data, split, settings, seeds, versions and run time, from run.json and the bundles' configs (or sweep.json)."""
     record = run.record or {}
-    facts: list[tuple[str, str]] = []
+    facts: list[tuple[str, str]] = _sweep_facts(run.sweep, record) if run.sweep is not None else []
     for comparison in run.comparisons:
         name = f" ({comparison.name})" if len(run.comparisons) > 1 else ""
         facts.append((f"data{name}", _data(comparison.data)))
@@ -212,17 +287,65 @@ def _facts(run: RunFolder) -> str:
             facts.append(("split", _split(settings["split"])))
         facts.append(("backtest", ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
                                             if key not in ("data", "split"))))
-    settings = record.get("settings") or next((m.config["settings"] for m in models if m.is_network),
-                                              models[0].config["settings"] if models else None)
+    sweep = run.sweep
+    settings = record.get("settings") or (sweep.definition["settings"] if sweep else None) or next(
+        (m.config["settings"] for m in models if m.is_network), models[0].config["settings"] if models else None)
+    searched = sweep.definition["grid"] if sweep else {}
     if settings:
-        facts.append(("settings", " · ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
-                                             if key != "seed")))
-    facts.append(("seeds", _seeds(record, models)))
+        facts.append(("other settings" if searched else "settings",
+                      " · ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
+                                 if key != "seed" and key not in searched)))
+    facts.append(("seeds", _seeds(record, models, sweep)))
     facts.append(("run", _when(record, models)))
-    made_with = record.get("tickercast_version") or next((m.config.get("tickercast_version") for m in models), None)
+    made_with = (record.get("tickercast_version") or (sweep.version if sweep else None)
+                 or next((m.config.get("tickercast_version") for m in models), None))
     facts.append(("version", f"made with tickercast {made_with or 'unknown'}; report by tickercast {__version__}"))
     rows = "".join(f"<dt>{_e(key)}</dt><dd>{_e(value)}</dd>" for key, value in facts)
     return f'<dl class="facts">{rows}</dl>'
+
+
+def _sweep_facts(sweep: SweepRun, record: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a sweep ran: its datasets, models, grid and search, engine, split and how it chose."""
+    definition = sweep.definition
+    data = "; ".join(f"{name} ({_fingerprint(print_)})" for name, print_ in definition["data"].items())
+    grid = definition["grid"]
+    total = math.prod(len(values) for values in grid.values())
+    count = parse_search(definition["search"])
+    search = (f"every combination ({total})" if count is None else
+              f"{min(count, total)} of the {total} combinations, drawn at random with seed "
+              f"{definition['settings']['seed']}")
+    searched = " · ".join(f"{key} {', '.join(map(str, values))}" for key, values in grid.items())
+    failed = sum(1 for r in sweep.records if r.error)
+    return [("data", f"{len(definition['data'])} dataset(s): {data}"), ("models", ", ".join(sweep.models)),
+            ("grid", f"{searched or 'nothing searched'}; {search}"),
+            ("engine", _engine(record.get("options") or {})), ("split", _sweep_split(definition["split"])),
+            ("selection", _CHOSEN_ON_VALIDATION),
+            ("results", f"{len(sweep.records)} stored, {failed} failed")]
+
+
+def _fingerprint(data: Mapping[str, Any]) -> str:
+    if "error" in data:
+        return f"could not be read: {data['error']}"
+    return f"{data['price_column']}, {data['first']} .. {data['last']}, {data['rows']:,} days"
+
+
+def _engine(options: Mapping[str, Any]) -> str:
+    if options.get("engine") == "ray":
+        return f"Ray at {options.get('ray_address') or '$RAY_ADDRESS, else a Ray started on this machine'}"
+    if options.get("engine") == "local":
+        workers = options.get("workers") or 0
+        processes = {0: "one worker process per core", 1: "in one process"}
+        return f"local, {processes.get(workers, f'{workers} worker processes')}"
+    return "not recorded (no run.json)"
+
+
+def _sweep_split(split: Mapping[str, Any]) -> str:
+    def size(value: float) -> str:
+        return f"{value:.0%} of the days" if value < 1 else f"{value:g} days"
+
+    test = f"from {split['test_start']}" if split.get("test_start") else f"the last {size(split['test_size'])}"
+    val = f"from {split['val_start']}" if split.get("val_start") else f"{size(split['val_size'])} before the test part"
+    return f"each dataset on its own: validation {val}, test {test}, training before both"
 
 
 def _data(data: Mapping[str, Any]) -> str:
@@ -237,8 +360,10 @@ def _split(split: Mapping[str, Mapping[str, Any]]) -> str:
                       for part, dates in split.items())
 
 
-def _seeds(record: Mapping[str, Any], models: Sequence[Any]) -> str:
-    seeds = record.get("seeds") or sorted({m.config["settings"]["seed"] for m in models if m.is_network})
+def _seeds(record: Mapping[str, Any], models: Sequence[Any], sweep: SweepRun | None) -> str:
+    found = {m.config["settings"]["seed"] for m in models if m.is_network}
+    found |= {r.seed for r in sweep.records if r.seed is not None} if sweep else set()
+    seeds = record.get("seeds") or sorted(found)
     return ", ".join(map(str, seeds)) if seeds else "none (baselines do not depend on a seed)"
 
 
@@ -246,6 +371,8 @@ def _when(record: Mapping[str, Any], models: Sequence[Any]) -> str:
     if record:
         return (f"tickercast {record.get('command', '')}, started {record.get('started', '?')}, took "
                 f"{record.get('seconds', 0):.1f} s")
+    if not models:
+        return "the folder does not say when it was made"
     fitting = sum(m.config.get("fit_seconds") or 0 for m in models)
     return f"fitting took {fitting:.1f} s in all (the folder does not say when it was made)"
 
@@ -266,13 +393,28 @@ def _reading(run: RunFolder) -> str:
                       "of up days, so compare with that line, not with 50% alone. dir. p: the binomial p-value of "
                       "'no better than a coin'."),
         ("lagged", "'yes' when the forecast follows the price of a day or more before: the classic chart that "
-                   "looks perfect and is yesterday's price moved one day to the right. Zoom into a few weeks of "
-                   "the price chart to see it."),
+                   "looks perfect and is yesterday's price moved one day to the right."
+                   + (" Zoom into a few weeks of the price chart to see it." if run.comparisons or run.backtest
+                      else "")),
     ]
     if any(m.history is not None for c in run.comparisons for m in c.models):
         items.append(("loss curves", "Training loss should fall. Validation loss is what early stopping "
                                      "watches: the dot marks the weights kept. Validation rising while training "
                                      "falls is overfitting."))
+    if run.sweep is not None:
+        items.append(("chosen on validation", "Many settings were tried; each model's were chosen per dataset on the "
+                                              "validation days alone, and the test days, which come after, were "
+                                              "left untouched until the choice was made. So the test metrics "
+                                              "estimate how the chosen settings do on days they have never seen; "
+                                              "picking the best test score among many settings would flatter the "
+                                              "winner with luck."))
+        items.append(("validation across the settings", "A flat line: the settings hardly matter on that dataset. "
+                                                        "A lone dip: perhaps luck on the validation days, which the "
+                                                        "test metrics of the chosen settings will tell. Below the "
+                                                        "dashed line at 1 beats naive on validation."))
+        if run.sweep.definition["seeds"] > 1:
+            items.append(("runs", "With several seeds, the metrics are the mean over them, and 'beats naive' or "
+                                  "'loses to naive' needs every run to say so."))
     if run.backtest is not None:
         items.append(("walk-forward", "Forecasts made day by day through the test part, each from the prices "
                                       "known that day only, 1 to N days ahead. Errors grow with the horizon; the "
@@ -297,6 +439,10 @@ def _reading(run: RunFolder) -> str:
 
 
 def _title(run: RunFolder) -> str:
+    if run.sweep is not None:
+        data = list(run.sweep.definition["data"])
+        where = ", ".join(data) if len(data) <= 4 else f"{len(data)} datasets"
+        return f"sweep of {', '.join(run.sweep.models)} on {where}"
     if run.comparisons:
         data = run.comparisons[0].data
         names = ", ".join(dict.fromkeys(m.config["model"] for c in run.comparisons for m in c.models))

@@ -1,4 +1,5 @@
-"""The report's tables as data: each model's (or horizon's) test metrics, its verdict against naive, the best.
+"""The report's tables as data: each model's (or horizon's, or a sweep's chosen settings') test metrics, its
+verdict against naive, the best.
 
 Pure functions; `report.html` turns the rows into markup. Every cell keeps the exact number from metrics.json
 next to its rounded text, so a reader (or a test) can check one against the other.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from tickercast.comparison import SIGNIFICANCE
@@ -58,6 +59,19 @@ class Row:
     cells: tuple[Cell, ...]
     verdict: Verdict
     lagged: bool | None
+    lead: tuple[Cell, ...] = ()  # shown between the label and the metrics: a sweep's model, settings, validation
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The settings a sweep chose for one model on one dataset, with the test metrics of their runs."""
+
+    data: str
+    model: str
+    settings: str
+    validation_rmse: float  # mean over the runs: what chose them
+    test: Mapping[str, Any]  # `compare`'s summary row: each metric's mean over the runs
+    runs: Sequence[Mapping[str, Any]]  # each run's own test metrics, for the verdict
 
 
 def verdict(metrics: Mapping[str, Any], *, benchmark: bool = False) -> Verdict:
@@ -77,6 +91,38 @@ def verdict(metrics: Mapping[str, Any], *, benchmark: bool = False) -> Verdict:
     p_value = metrics.get("dm_p_value")
     shown = f"{p_value:.2f}" if p_value is not None else "—"
     return Verdict("same", f"no significant difference from naive (DM p = {shown})")
+
+
+def runs_verdict(runs: Sequence[Mapping[str, Any]], *, benchmark: bool = False) -> Verdict:
+    """One verdict for the runs of the same settings (one per seed): better or worse than naive only when every
+    run is, so that one lucky seed cannot carry it. A single run keeps its own verdict."""
+    if benchmark or len(runs) == 1:
+        return verdict(runs[0], benchmark=benchmark)
+    kinds = [verdict(run).kind for run in runs]
+    if len(set(kinds)) == 1 and kinds[0] in ("better", "worse"):
+        word = "beats" if kinds[0] == "better" else "loses to"
+        return Verdict(kinds[0], f"{word} naive in all {len(runs)} runs (one-sided DM p < {SIGNIFICANCE} in each)")
+    better, worse = kinds.count("better"), kinds.count("worse")
+    if better == worse == 0:
+        return Verdict("same", f"no significant difference from naive in any of the {len(runs)} runs")
+    return Verdict("same", f"no consistent difference from naive: beats it in {better} and loses to it in {worse} "
+                           f"of {len(runs)} runs")
+
+
+def selection_rows(chosen: Sequence[Chosen]) -> list[Row]:
+    """A row per (dataset, model), labelled by the dataset; datasets in the order given, models ranked by RMSE /
+    naive within theirs, and the best value of a column marked within each dataset (prices, and so RMSEs,
+    are not comparable across datasets)."""
+    rows = []
+    for data in dict.fromkeys(c.data for c in chosen):
+        mine = {c.model: c for c in chosen if c.data == data}
+        for row in table_rows([(c.model, c.test, c.model == "naive") for c in mine.values()]):
+            c = mine[row.label]
+            lead = (Cell("model", None, c.model, False), Cell("settings", None, c.settings, False),
+                    Cell("validation_rmse", c.validation_rmse, f"{c.validation_rmse:.4g}", False),
+                    Cell("runs", float(len(c.runs)), str(len(c.runs)), False))
+            rows.append(replace(row, label=data, lead=lead, verdict=runs_verdict(c.runs, benchmark=c.model == "naive")))
+    return rows
 
 
 def table_rows(entries: Sequence[tuple[str, Mapping[str, Any], bool]], *, rank: bool = True,

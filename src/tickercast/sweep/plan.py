@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -146,6 +146,16 @@ def parse_grid(items: Sequence[str], base: ModelConfig) -> Grid:
             replace(base, **{key: value})  # ModelConfig says what is out of range
         grid[key] = values
     return tuple(grid.items())
+
+
+def params_text(params: Mapping[str, Any]) -> str:
+    """Searched settings as `--grid` takes them, for tables a person reads; `—` when a model reads none.
+
+    >>> params_text({"hidden": 16, "lr": 0.001})
+    'hidden=16 lr=0.001'
+    """
+    return " ".join(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
+                    for key, value in params.items()) or "—"
 
 
 def parse_search(search: str) -> int | None:

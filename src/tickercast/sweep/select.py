@@ -25,7 +25,8 @@ RULE = ("settings chosen per dataset and model by the lowest mean validation RMS
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen settings of one model on one dataset, and their runs (one per seed)."""
+    """Settings of one model on one dataset and their runs (one per seed), scored on validation: one candidate
+    (`eligible`), or the one chosen (`select`)."""
 
     data: str
     model: str
@@ -41,21 +42,28 @@ class Selection:
 def select(records: Sequence[Record]) -> list[Selection]:
     """Per (dataset, model), the settings whose runs have the lowest mean validation RMSE; the first on a tie.
 
-    Settings with a failed run are not eligible (their mean would be over fewer seeds than the others').
-    A (dataset, model) none of whose settings is eligible has no selection.
+    A (dataset, model) none of whose settings is eligible (see `eligible`) has no selection.
     """
-    groups: dict[tuple[str, str], dict[str, list[Record]]] = {}
+    chosen: dict[tuple[str, str], Selection] = {}
+    for candidate in eligible(records):
+        best = chosen.get((candidate.data, candidate.model))
+        if best is None or candidate.validation_rmse < best.validation_rmse:
+            chosen[candidate.data, candidate.model] = candidate
+    return list(chosen.values())
+
+
+def eligible(records: Sequence[Record]) -> list[Selection]:
+    """Every settings tried on every (dataset, model), scored by its mean validation RMSE over its runs: what
+    `select` chooses from, and what the report draws. In the order the records first list them.
+
+    Settings with a failed run are not eligible (their mean would be over fewer seeds than the others').
+    """
+    groups: dict[tuple[str, str, str], list[Record]] = {}
     for record in records:
-        settings = groups.setdefault((record.data, record.model), {})
-        settings.setdefault(repr(sorted(record.params.items())), []).append(record)
-    chosen = []
-    for (data, model), settings in groups.items():
-        scored = [(statistics.fmean(_validation_rmse(run) for run in runs), runs) for runs in settings.values()
-                  if all(_validation_rmse(run) is not None for run in runs)]
-        if scored:
-            rmse, runs = min(scored, key=lambda pair: pair[0])
-            chosen.append(Selection(data, model, runs[0].params, rmse, tuple(runs)))
-    return chosen
+        groups.setdefault((record.data, record.model, repr(sorted(record.params.items()))), []).append(record)
+    return [Selection(data, model, runs[0].params, statistics.fmean(_validation_rmse(run) for run in runs),
+                      tuple(runs))
+            for (data, model, _), runs in groups.items() if all(_validation_rmse(run) is not None for run in runs)]
 
 
 def standings(selections: Sequence[Selection]) -> dict[str, Any]:

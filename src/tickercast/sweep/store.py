@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,25 @@ class RunFolder:
                     records.append(Record(name, unit.model, dict(unit.params), unit.seed,
                                           json.loads(metrics) if metrics else None, error, seconds, cpu_seconds))
         return records
+
+
+def read_records(folder: Path) -> list[Record]:
+    """Every result stored in `folder` (failed ones with their error), in the order the units finished.
+
+    For readers that have no plan to hand (the report). The database is opened read-write but never created:
+    a read-only connection to a WAL database would leave its -wal and -shm files behind in the run folder.
+    """
+    path = folder / "results.sqlite"
+    query = ("SELECT data, model, params, seed, metrics, error, seconds, cpu_seconds FROM results "
+             "JOIN units USING (key) ORDER BY units.rowid, data")
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)) as db:
+            rows = db.execute(query).fetchall()
+    except sqlite3.Error as error:
+        raise DataError(f"cannot read {path}: {error}") from None
+    return [Record(data, model, json.loads(params), seed, json.loads(metrics) if metrics else None, error,
+                   seconds, cpu_seconds)
+            for data, model, params, seed, metrics, error, seconds, cpu_seconds in rows]
 
 
 def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> RunFolder:
