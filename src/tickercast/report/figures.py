@@ -155,7 +155,7 @@ def up_share(actual: np.ndarray, previous: np.ndarray) -> float:
 
 
 def direction_figure(labels: Sequence[str], metrics: Sequence[Mapping[str, Any]], colour: Mapping[str, str],
-                     up: float | None, x_title: str = "") -> dict[str, Any]:
+                     up: float | None) -> dict[str, Any]:
     """Directional accuracy as bars up or down from the coin (50%), and, if given, the 'up every day' line."""
     accuracy = [m.get("directional_accuracy") for m in metrics]
     p_values = [m.get("direction_p_value") for m in metrics]
@@ -167,7 +167,7 @@ def direction_figure(labels: Sequence[str], metrics: Sequence[Mapping[str, Any]]
              "hovertemplate": "%{x}: %{customdata}<extra></extra>"}
     lines = [(0.5, "coin (50%)", "#999")] + ([(up, f"'up' every day ({up:.1%})", "#2ca02c")] if up is not None else [])
     layout = {**BASE_LAYOUT, "height": 340, "showlegend": False,
-              "xaxis": {"title": {"text": x_title}, "type": "category"},
+              "xaxis": {"title": {"text": ""}, "type": "category"},
               "yaxis": {"title": {"text": "days with the right direction"}, "tickformat": ".0%",
                         "range": _share_range([*accuracy, *(value for value, _, _ in lines)])},
               "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": value, "y1": value,

@@ -172,7 +172,8 @@ def _tried(sweep: SweepRun) -> list[fig.Tried]:
     """Every settings that could be chosen, by model and in grid order, each marked if it was; naive left out,
     as it is the yardstick (1 by definition)."""
     picked = {(s["data"], s["model"]): s["params"] for s in (sweep.selection or {}).get("selected", [])}
-    candidates = sorted(eligible(sweep.records), key=lambda c: (sweep.models.index(c.model), sweep.position(c.params)))
+    order = {model: index for index, model in enumerate(sweep.models)}  # `models` is derived on each read
+    candidates = sorted(eligible(sweep.records), key=lambda c: (order[c.model], sweep.position(c.params)))
     return [fig.Tried(c.model, c.data, params_text(c.params),
                       statistics.fmean(run.metrics["val"]["rmse_ratio_vs_naive"] for run in c.runs if run.metrics),
                       c.validation_rmse, len(c.runs), picked.get((c.data, c.model)) == c.params)
