@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tickercast.errors import DataError
+from tickercast.errors import DataError, quoted
 
 #: Cell texts that mean "no value" in the files we meet (Yahoo writes "null", Excel "#N/A").
 MISSING = frozenset({"", "null", "nan", "na", "n/a", "#n/a", "none", "-", "--", "."})
@@ -35,12 +35,18 @@ def parse_dates(values: pd.Series, origin: str, rows: str = "line") -> pd.Series
     Timezone offsets are dropped, not converted, so '2020-01-02 00:00:00-05:00' stays 2 January.
     Raises DataError naming the first unreadable cell and how many there are.
     """
-    if pd.api.types.is_datetime64_any_dtype(values):
+    if pd.api.types.is_datetime64_any_dtype(values):  # a Parquet or pandas column: dated, but maybe absurdly
         parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        implausible = parsed.notna() & ((parsed < _EARLIEST) | (parsed > _LATEST))
+        if implausible.any():
+            raise DataError(_bad_cells(origin, rows, "date", values[implausible],
+                                       f"a date between {_EARLIEST:%Y} and {_LATEST:%Y}"))
         return parsed.dt.normalize()
     missing = is_missing(values)
     text = values.astype("string").str.strip()
-    text = text.str.replace(r"(?:[+-]\d{2}:?\d{2}|Z)$", "", regex=True).where(~missing)
+    # An offset only ever follows a time of day; "01-31-2020" ends in "-2020", which is a year, not an offset.
+    text = text.str.replace(r"(\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:[+-]\d{2}:?\d{2}|Z)$", r"\1",
+                            regex=True).where(~missing)
     best_bad = None
     iso_like = text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T][\d:.]*)?").fillna(False)
     for fmt in ("ISO8601", *_DATE_FORMATS):
@@ -65,7 +71,10 @@ def parse_numbers(values: pd.Series, column: str, origin: str, rows: str = "line
         numbers = values.astype("float64")
     else:
         missing = is_missing(values)
-        text = values.astype("string").str.strip().str.replace(r"[\s$€£%]", "", regex=True)
+        # Currency signs go, and spaces that group thousands ("1 234,5"); any other space inside a cell
+        # (a quoted "10\n1") leaves it unreadable rather than turning it into another number.
+        text = (values.astype("string").str.strip().str.replace(r"[$€£%]", "", regex=True)
+                .str.replace(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))", "", regex=True).str.strip())
         if decimal_comma:
             text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
         else:
@@ -89,5 +98,4 @@ def parse_numbers(values: pd.Series, column: str, origin: str, rows: str = "line
 def _bad_cells(origin: str, rows: str, column: str, bad: pd.Series, expected: str) -> str:
     first_row, first_value = bad.index[0], bad.iloc[0]
     more = f" (and {len(bad) - 1} more rows)" if len(bad) > 1 else ""
-    return (f"{origin}, {rows} {first_row}: cannot read {column} {str(first_value)!r}{more}; "
-            f"expected {expected}")
+    return f"{origin}, {rows} {first_row}: cannot read {column} {quoted(first_value)}{more}; expected {expected}"

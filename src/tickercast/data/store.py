@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tickercast.data.layout import PRICE_COLUMNS
-from tickercast.errors import ConfigError, DataError
+from tickercast.errors import ConfigError, DataError, quoted
 
 if TYPE_CHECKING:  # pandas is imported where rows become frames: `tickercast data list` needs neither
     import pandas as pd
@@ -108,12 +108,21 @@ def default_path() -> Path:
 
 
 def ticker_key(ticker: str) -> str:
-    """Tickers are stored upper-case, so `ibm` and `IBM` are one ticker."""
-    key = str(ticker).strip().upper()
-    if not key:
+    """Tickers are stored upper-case, so `ibm` and `IBM` are one ticker.
+
+    Only ASCII symbols are keys: Unicode case mapping would merge distinct texts into one stored ticker
+    ('ß'.upper() is 'SS', 'ﬀ'.upper() is 'FF'), so anything else is refused rather than normalised.
+
+    >>> ticker_key(" brk-b ")
+    'BRK-B'
+    """
+    text = str(ticker).strip()
+    if not text:
         raise ConfigError("the ticker is empty; give a symbol such as IBM")
+    key = text.upper() if text.isascii() else ""
     if not _SYMBOL.fullmatch(key):
-        raise ConfigError(f"{ticker!r} is not a ticker symbol; use letters, digits and . - ^ = _ (e.g. BRK-B, ^GSPC)")
+        raise ConfigError(f"{quoted(ticker)} is not a ticker symbol; use letters, digits and . - ^ = _ "
+                          "(e.g. BRK-B, ^GSPC)")
     return key
 
 
