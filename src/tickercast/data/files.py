@@ -58,7 +58,7 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
         raise DataError(f"{origin}: not a readable CSV file ({first_line[:120]})") from None
     table.columns = list(header.names)
     table.index = pd.RangeIndex(header.lines + 1, len(table) + header.lines + 1)  # line numbers, as an editor shows
-    return validate(table, origin=origin, price_column=price_column, fill=fill, ticker=ticker or header.ticker,
+    return validate(table, origin=origin, price_column=price_column, fill=fill, ticker=header.ticker or ticker,
                     decimal_comma=sep == ";" and _uses_decimal_comma(text))
 
 
