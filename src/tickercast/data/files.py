@@ -38,17 +38,21 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
     ('close', Timestamp('2006-01-03 00:00:00'))
     """
     path = Path(path)
-    text = _decoded(read_bounded(path), path).replace("\r\n", "\n").replace("\r", "\n")  # old Mac endings too
-    _check_line_lengths(text, path)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    sep = _delimiter(first)
     origin = shown_path(path, limit=120)
-    header = stacked_header(_first_rows(text, sep), origin, ticker)
+    text = _decoded(read_bounded(path), path).replace("\r\n", "\n").replace("\r", "\n")  # old Mac endings too
+    lines = text.split("\n")
+    _check_line_lengths(lines, path)
+    blank = next((number for number, line in enumerate(lines) if line.strip()), 0)  # blank lines above the header
+    top = [line for line in lines[blank:blank + 64] if line.strip()][:8]
+    sep = _delimiter(top[0] if top else "")
+    header = stacked_header([line.split() for line in top] if sep == r"\s+" else list(csv.reader(top, delimiter=sep)),
+                            origin, ticker)
+    skip = blank + header.lines
     if sep != r"\s+":
-        _check_field_counts(text, sep, path, header.lines)
+        _check_field_counts(lines, sep, path, skip)
     try:
         table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False,
-                            header=None, skiprows=_leading_blank_lines(text) + header.lines,
+                            header=None, skiprows=skip,
                             usecols=list(header.columns), skip_blank_lines=False, skipinitialspace=True,
                             engine="python" if sep == r"\s+" else "c")
     except pd.errors.EmptyDataError:
@@ -57,7 +61,7 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[-1]
         raise DataError(f"{origin}: not a readable CSV file ({first_line[:120]})") from None
     table.columns = list(header.names)
-    table.index = pd.RangeIndex(header.lines + 1, len(table) + header.lines + 1)  # line numbers, as an editor shows
+    table.index = pd.RangeIndex(skip + 1, len(table) + skip + 1)  # line numbers, as an editor shows them
     return validate(table, origin=origin, price_column=price_column, fill=fill, ticker=header.ticker or ticker,
                     decimal_comma=sep == ";" and _uses_decimal_comma(text))
 
@@ -170,37 +174,28 @@ def _decoded(data: bytes, path: Path) -> str:
         return data.decode("latin-1")
 
 
-def _check_line_lengths(text: str, path: Path) -> None:
+def _check_line_lengths(lines: list[str], path: Path) -> None:
     """A price file's lines are short; a megabyte on one line is not prices and would take minutes to split."""
-    longest = max(map(len, text.split("\n")))
+    longest = max(map(len, lines))
     if longest > MAX_LINE:
         raise DataError(f"{shown_path(path)}: a line of {longest:,} characters (at most {MAX_LINE:,}); this is not "
                         "a CSV of daily prices, or its line endings are damaged")
 
 
-def _first_rows(text: str, sep: str) -> list[list[str]]:
-    """The first non-blank rows, split into cells, where the header is looked for."""
-    lines = [line for line in text.split("\n", 64)[:64] if line.strip()][:8]
-    return [line.split() for line in lines] if sep == r"\s+" else list(csv.reader(lines, delimiter=sep))
+def _check_field_counts(lines: list[str], sep: str, path: Path, header_lines: int) -> None:
+    """A row with more fields than the header means a garbled file; pandas would silently drop the extra.
 
-
-def _leading_blank_lines(text: str) -> int:
-    count = 0
-    for line in text.split("\n", 64):
-        if line.strip():
-            break
-        count += 1
-    return count
-
-
-def _check_field_counts(text: str, sep: str, path: Path, header_lines: int) -> None:
-    """A row with more fields than the header means a garbled file; pandas would silently drop the extra."""
-    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    Only lines with more separators than the header are split as CSV (quotes may hide a separator), so a
+    two-million-line file costs one count per line.
+    """
     try:
-        width = max(len(next(rows, [])) for _ in range(header_lines))
-        for line, row in enumerate(rows, start=header_lines + 1):
+        width = max(len(row) for row in csv.reader(lines[:header_lines], delimiter=sep))
+        for number, line in enumerate(lines[header_lines:], start=header_lines + 1):
+            if line.count(sep) < width:
+                continue
+            row = next(csv.reader([line], delimiter=sep))
             if len(row) > width and any(cell.strip() for cell in row[width:]):
-                raise DataError(f"{shown_path(path)}, line {line}: {len(row)} fields but the header has {width}; "
+                raise DataError(f"{shown_path(path)}, line {number}: {len(row)} fields but the header has {width}; "
                                 "the file is garbled or uses another delimiter")
     except csv.Error as error:
         raise DataError(f"{shown_path(path)}: not a readable CSV file ({error})") from None
