@@ -112,7 +112,7 @@ def saved_data(folder: str | Path, data: dict[str, Any]) -> str:
     origin, ticker = data["origin"], data["ticker"]
     if data["source"] == "sample" and origin in SAMPLES:
         return f"sample:{origin}"
-    if origin == f"store {ticker}":
+    if origin == f"store {ticker}" and 0 < len(ticker) <= 40:  # the store checks the symbol itself
         return f"store:{ticker}"
     raise DataError(f"{folder} was trained on {shown(origin)}, not a bundled sample or a stored ticker, which is "
                     "all a model folder may name to be read; pass the prices with --data")

@@ -86,7 +86,8 @@ class Forecaster:
                 first = max(int(frame.index.searchsorted(pd.Timestamp(start))), first)
             except ValueError:
                 raise ConfigError(f"cannot read the start date {start!r}; write it as YYYY-MM-DD") from None
-        values = _finite(model.predict(series, first) if first < len(series) else np.empty(0), self.model)
+        with np.errstate(all="ignore"):  # a damaged model's overflow is refused by _finite, not printed by NumPy
+            values = _finite(model.predict(series, first) if first < len(series) else np.empty(0), self.model)
         return pd.Series(values, index=frame.index[first:], name="predicted")
 
     def forecast(self, prices: pd.DataFrame | pd.Series, horizon: int = 5,
@@ -123,25 +124,27 @@ class Forecaster:
         if len(series) - test_start < 2 * horizon:
             raise DataError(f"{frame.attrs['origin']} does not cover enough of the test part "
                             f"(from {self.split_['test']['start']}) to calibrate {horizon}-day intervals")
-        calibration = forecasts_from(model, series, frame.index, range(max(test_start, model.min_history),
-                                                                       len(series)), horizon)
-        point = _finite(recursive_forecast(model, series, horizon), self.model)
-        table = pd.DataFrame({"date": next_trading_days(frame.index[-1], horizon, self.exchange_),
-                              "horizon": np.arange(1, horizon + 1), "forecast": point})
-        for level in levels:
-            bounds = []
-            for h in range(1, horizon + 1):
-                rows = calibration[calibration["horizon"] == h]
-                q = conformal_quantile(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), level)
-                bounds.append(interval(point[h - 1:h], q))
-            percent = round(level * 100)
-            table[f"lower_{percent}"] = [lower[0] for lower, _ in bounds]
-            table[f"upper_{percent}"] = [upper[0] for _, upper in bounds]
-        if mc_dropout:
-            if not getattr(model, "is_network", False):
-                raise ConfigError(f"Monte-Carlo dropout needs a network, not {self.model}")
-            paths = _finite(model.dropout_paths(series, horizon, mc_dropout, seed=self.config.seed), self.model)
-            table["dropout_lower_80"], table["dropout_upper_80"] = np.percentile(paths, [10, 90], axis=0)
+        with np.errstate(all="ignore"):  # a damaged model's overflow is refused below, not printed by NumPy
+            calibration = forecasts_from(model, series, frame.index, range(max(test_start, model.min_history),
+                                                                           len(series)), horizon)
+            point = recursive_forecast(model, series, horizon)
+            table = pd.DataFrame({"date": next_trading_days(frame.index[-1], horizon, self.exchange_),
+                                  "horizon": np.arange(1, horizon + 1), "forecast": point})
+            for level in levels:
+                bounds = []
+                for h in range(1, horizon + 1):
+                    rows = calibration[calibration["horizon"] == h]
+                    q = conformal_quantile(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), level)
+                    bounds.append(interval(point[h - 1:h], q))
+                percent = round(level * 100)
+                table[f"lower_{percent}"] = [lower[0] for lower, _ in bounds]
+                table[f"upper_{percent}"] = [upper[0] for _, upper in bounds]
+            if mc_dropout:
+                if not getattr(model, "is_network", False):
+                    raise ConfigError(f"Monte-Carlo dropout needs a network, not {self.model}")
+                paths = model.dropout_paths(series, horizon, mc_dropout, seed=self.config.seed)
+                table["dropout_lower_80"], table["dropout_upper_80"] = np.percentile(paths, [10, 90], axis=0)
+        _finite(table.drop(columns="date").to_numpy(dtype=np.float64), self.model)
         return table
 
     @property
