@@ -164,7 +164,8 @@ CASES = [
     Case("network too large for memory", "lstm",
          _json("config.json", lambda c: {**c, "settings": {**c["settings"], "hidden": 4096, "layers": 32,
                                                            "horizons": 1000}}),
-         DAMAGED + r"needs about [\d.]+ GiB to load, but [\d.]+ GiB is available"),
+         # the largest network within the caps needs 51 GiB to load; a machine with more then refuses the weights
+         DAMAGED + r"needs about [\d.]+ GiB to load, but [\d.]+ GiB is available|does not match the settings"),
     Case("garbage split date", "lstm",
          _json("config.json", lambda c: {**c, "split": {**c["split"], "test": {**c["split"]["test"],
                                                                                "start": "2020-13-45"}}}),
