@@ -100,6 +100,13 @@ def _directory(file: str) -> Callable[[Path], None]:
     return damage
 
 
+def _replace_folder(make: Callable[[Path], Any]) -> Callable[[Path], None]:
+    def damage(folder: Path) -> None:
+        shutil.rmtree(folder)
+        make(folder)
+    return damage
+
+
 def _weights(change: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]) -> Callable[[Path], None]:
     def damage(folder: Path) -> None:
         path = folder / "weights.safetensors"
@@ -143,6 +150,11 @@ CASES = [
     Case("config holds a 5,000-digit number", "lstm", _text_edit("config.json", '"lookback": 5', '"lookback": '
                                                                 + "9" * 5000), DAMAGED + "damaged JSON"),
     Case("config missing", "lstm", _remove("config.json"), "not a tickercast model folder"),
+    Case("model folder is a file", "lstm", _replace_folder(lambda folder: folder.write_bytes(b"{}")),
+         "not a tickercast model folder"),
+    Case("model folder is a FIFO", "lstm", _replace_folder(os.mkfifo), "not a tickercast model folder"),
+    Case("model folder is a symlink to /dev", "lstm", _replace_folder(lambda folder: folder.symlink_to("/dev")),
+         "not a tickercast model folder"),
     # config.json: an object of the wrong shape
     Case("config lacks settings", "lstm", _without("settings"), DAMAGED + "settings is missing"),
     Case("config lacks model", "lstm", _without("model"), DAMAGED + "model is missing"),
