@@ -105,8 +105,9 @@ def trading_days(exchange: str, start: Any, end: Any) -> pd.DatetimeIndex:
     parts = []
     if known_first <= known_last:
         calendar = _calendar(SAME_DAYS.get(exchange, exchange), known_first.year, known_last.year)
-        with _quietly():
-            parts.append(calendar.sessions_in_range(known_first, known_last))
+        with _quietly():  # a range may start or end on a closed day, outside the calendar's own first session
+            parts.append(calendar.sessions_in_range(max(known_first, calendar.first_session),
+                                                    min(known_last, calendar.last_session)))
     if first < low or last > high:
         warnings.warn(f"exchange_calendars knows the holidays of {exchange} from {low:%Y-%m-%d} to {high:%Y-%m-%d}; "
                       "days outside that range count as weekdays, holidays or not", TickercastWarning, stacklevel=2)

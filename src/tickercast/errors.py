@@ -34,6 +34,11 @@ class TickercastWarning(UserWarning):
     """Something was repaired or skipped in the data; the user should know, but nothing stops."""
 
 
+class DataQualityWarning(TickercastWarning):
+    """The data holds a defect that real price files carry (an unadjusted split, an impossible bar, a bad print,
+    missing trading days); nothing was changed, and the user decides."""
+
+
 def quoted(value: object, limit: int = 40) -> str:
     """`value` as a short quoted text for a one-line message: repr'd (so newlines stay visible) and cut.
 

@@ -65,7 +65,11 @@ def one_json_object(out):
 def test_import_stores_the_ibm_file_and_warns_once_about_its_junk_row(ibm_csv, capsys):
     code, out, err = run(capsys, "data", "import", str(ibm_csv), "--ticker", "IBM")
     assert code == 0
-    assert err == f"warning: {ibm_csv}, {JUNK_ROW}\n"
+    lines = err.splitlines()
+    assert lines[0] == f"warning: {ibm_csv}, {JUNK_ROW}"
+    assert [line.split(": ", 2)[2].split(" (")[0] for line in lines[1:]] == [  # the file's real defects, flagged
+        "4 impossible bars", "1 trading day of XNYS missing, in 1 run on 2017-07-31; the model treats the days around "
+        "each gap as consecutive"]
     assert "stored 3019 days of IBM (2006-01-03 .. 2017-12-29)" in " ".join(out.split())
 
 
@@ -166,7 +170,11 @@ def test_train_on_the_stored_ibm_file(imported, capsys):
 def test_fetch_from_alphavantage_then_train_offline(alphavantage, ibm, capsys):
     alphavantage.answer(av_json(ibm))
     code, out, err = run(capsys, "data", "fetch", "IBM", "--source", "alphavantage", "--json")
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert [line.split(" (")[0] for line in err.splitlines()] == [  # the defects of the file it was recorded from
+        "warning: alphavantage IBM: 4 impossible bars",
+        "warning: alphavantage IBM: 1 trading day of XNYS missing, in 1 run on 2017-07-31; the model treats the days "
+        "around each gap as consecutive"]
     (fetched,) = one_json_object(out)["fetched"]
     assert (fetched["ticker"], fetched["added"], fetched["rows"], fetched["source"]) == (
         "IBM", 3019, 3019, "alphavantage")

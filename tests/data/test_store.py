@@ -97,7 +97,7 @@ def test_stored_prices_read_back_exactly(store):
     assert (written.received, written.added, written.replaced) == (300, 300, True)
     assert stored_equals(store, prices)
     assert store.read("IBM").attrs == {"origin": "store IBM", "ticker": "IBM", "source": "fake",
-                                       "price_column": "adj_close"}
+                                       "price_column": "adj_close", "exchange": "XNYS", "quality": []}
 
 
 def test_tickers_are_one_whatever_their_case(store):

@@ -27,11 +27,12 @@ MAX_LINE = 100_000  # characters on one line: a wide yfinance file of 500 ticker
 
 
 def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
-             ticker: str | None = None) -> pd.DataFrame:
+             ticker: str | None = None, exchange: str | None = None) -> pd.DataFrame:
     """Read a CSV of daily prices into a validated PriceFrame.
 
     `ticker` names the series; in a file that holds several tickers (yfinance's side-by-side columns, or a
-    long file with a Name column) it picks which one to read.
+    long file with a Name column) it picks which one to read. `exchange` (a MIC such as XNSE) sets the calendar
+    of its trading days; by default the ticker's suffix tells (`.NS`: XNSE), else XNYS.
 
     >>> prices = read_csv("IBM.csv")                     # doctest: +SKIP
     >>> prices.attrs["price_column"], prices.index[0]    # doctest: +SKIP
@@ -63,11 +64,11 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
     table.columns = list(header.names)
     table.index = pd.RangeIndex(skip + 1, len(table) + skip + 1)  # line numbers, as an editor shows them
     return validate(table, origin=origin, price_column=price_column, fill=fill, ticker=header.ticker or ticker,
-                    decimal_comma=sep == ";" and _uses_decimal_comma(text))
+                    decimal_comma=sep == ";" and _uses_decimal_comma(text), exchange=exchange)
 
 
 def read_parquet(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
-                 ticker: str | None = None) -> pd.DataFrame:
+                 ticker: str | None = None, exchange: str | None = None) -> pd.DataFrame:
     """Read a Parquet file of daily prices (date as a column or as the index) into a validated PriceFrame."""
     path = Path(path)
     origin = shown_path(path, limit=120)
@@ -90,18 +91,19 @@ def read_parquet(path: str | Path, *, price_column: str | None = None, fill: Fil
         named_date = table.index.name is not None and "date" in str(table.index.name).lower()
         table = table.reset_index() if named_date else table.reset_index(drop=True)
         table.index = pd.RangeIndex(1, len(table) + 1)
-    return validate(table, origin=origin, price_column=price_column, fill=fill, rows="row", ticker=ticker)
+    return validate(table, origin=origin, price_column=price_column, fill=fill, rows="row", ticker=ticker,
+                    exchange=exchange)
 
 
 def read_file(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
-              ticker: str | None = None) -> pd.DataFrame:
+              ticker: str | None = None, exchange: str | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file, chosen by its suffix."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xls", ".ods"):
         raise DataError(f"{shown_path(path)}: spreadsheet files are not read directly; save it as CSV first")
     reader = read_parquet if suffix in (".parquet", ".pq") else read_csv
-    return reader(path, price_column=price_column, fill=fill, ticker=ticker)
+    return reader(path, price_column=price_column, fill=fill, ticker=ticker, exchange=exchange)
 
 
 def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:

@@ -5,8 +5,9 @@ the row and the problem. Harmless defects (a trailing junk row, newest-first ord
 repaired with a `TickercastWarning` that says what was done.
 
 A PriceFrame is a pandas DataFrame with a tz-naive, sorted, unique `DatetimeIndex` named `date`, float
-columns among `open high low close adj_close volume`, and `.attrs` holding `origin`, `ticker`, `source` and
-`price_column` (the series models use; complete and positive).
+columns among `open high low close adj_close volume`, and `.attrs` holding `origin`, `ticker`, `source`,
+`price_column` (the series models use; complete and positive), `exchange` (the market's MIC, whose calendar dates
+forecasts and finds gaps) and `quality` (the defects found, see `quality.py`; each is also one warning line).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Literal
 
 import pandas as pd
 
+from tickercast.calendar import exchange_for, trading_days
 from tickercast.config import FILLS
 from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
 from tickercast.data.parse import is_missing, parse_dates, parse_numbers
-from tickercast.errors import DataError, TickercastWarning, quoted
+from tickercast.data.quality import quality_flags
+from tickercast.errors import DataError, DataQualityWarning, TickercastWarning, quoted
 
 Fill = Literal["ffill"] | None
 MAX_PRICE = 1e12  # far above any traded price, far below where squares of errors overflow
@@ -27,7 +30,7 @@ MAX_PRICE = 1e12  # far above any traded price, far below where squares of error
 
 def validate(raw: pd.DataFrame, *, origin: str, price_column: str | None = None, fill: Fill = None,
              rows: str = "line", source: str = "file", ticker: str | None = None,
-             decimal_comma: bool = False) -> pd.DataFrame:
+             decimal_comma: bool = False, exchange: str | None = None) -> pd.DataFrame:
     """Turn a raw table (any recognised layout, text or numbers) into a validated PriceFrame.
 
     `raw`'s index holds the row labels quoted in errors (`rows` says what they are: "line" or "row").
@@ -76,9 +79,21 @@ def validate(raw: pd.DataFrame, *, origin: str, price_column: str | None = None,
     _check_positive(frame, price_column, origin, rows)
 
     prices = frame.set_index("date")
-    prices.attrs = {"origin": origin, "ticker": ticker or _stem(origin), "source": source,
-                    "price_column": price_column}
+    ticker = ticker or _stem(origin)
+    prices.attrs = {"origin": origin, "ticker": ticker, "source": source, "price_column": price_column,
+                    "exchange": exchange or exchange_for(ticker)}
+    prices.attrs["quality"] = _flagged(prices, origin)
     return prices
+
+
+def _flagged(prices: pd.DataFrame, origin: str) -> list[dict[str, object]]:
+    """Find the defects of `quality`, warn one line per kind, and return them for attrs["quality"]."""
+    exchange = prices.attrs["exchange"]
+    expected = trading_days(exchange, prices.index[0], prices.index[-1]) if len(prices) > 1 else None
+    flags = quality_flags(prices, prices.attrs["price_column"], expected, exchange)
+    for flag in flags:
+        warnings.warn(flag.message(origin), DataQualityWarning, stacklevel=4)
+    return [flag.to_dict() for flag in flags]
 
 
 def is_missing_row(table: pd.DataFrame) -> pd.Series:
