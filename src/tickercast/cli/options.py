@@ -119,10 +119,12 @@ def fit_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def load_prices(args: argparse.Namespace) -> Any:
+    from tickercast.calendar import check_exchange
     from tickercast.data.load import load
 
+    explicit = check_exchange(args.exchange) if args.exchange else None
     prices = load(args.data, source=args.source, price_column=args.price_column, fill=args.fill,
-                  api_key=args.api_key)
+                  api_key=args.api_key, exchange=explicit)
     return with_exchange(prices, args.exchange)
 
 
