@@ -56,11 +56,11 @@ def exchange_for(ticker: str | None) -> str:
 
 def check_exchange(code: str) -> str:
     """`code` as a known exchange's MIC (upper case; the library's aliases such as LSE resolved), or ConfigError."""
+    name = str(code).strip().upper()
+    if name == DEFAULT_EXCHANGE or name in SUFFIXES.values() or name in SAME_DAYS:
+        return name  # known without importing the library (a test checks that it knows each of them)
     import exchange_calendars
 
-    name = str(code).strip().upper()
-    if name in SAME_DAYS:
-        return name
     known = exchange_calendars.get_calendar_names(include_aliases=True)
     if name in known:
         return exchange_calendars.resolve_alias(name)
@@ -98,22 +98,22 @@ def trading_days(exchange: str, start: Any, end: Any) -> pd.DatetimeIndex:
     """
     first, last = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     exchange = check_exchange(exchange)
+    name = SAME_DAYS.get(exchange, exchange)
     if last < first:
         return pd.DatetimeIndex([], name="date", dtype="datetime64[ns]")
-    low, high = _bounds(SAME_DAYS.get(exchange, exchange))
-    known_first, known_last = max(first, low), min(last, high)
-    parts = []
-    if known_first <= known_last:
-        calendar = _calendar(SAME_DAYS.get(exchange, exchange), known_first.year, known_last.year)
-        with _quietly():
-            parts.append(calendar.sessions_in_range(known_first, known_last))
+    bounds = _bounds(name)
+    sessions = _sessions(name, max(first, bounds[0]), min(last, bounds[1])) if bounds else None
+    if sessions is None:
+        warnings.warn(f"exchange_calendars cannot build the {exchange} calendar here; its days count as weekdays, "
+                      "holidays or not", TickercastWarning, stacklevel=2)
+        return pd.DatetimeIndex(pd.bdate_range(first, last).as_unit("ns"), name="date")
+    low, high = bounds
     if first < low or last > high:
         warnings.warn(f"exchange_calendars knows the holidays of {exchange} from {low:%Y-%m-%d} to {high:%Y-%m-%d}; "
                       "days outside that range count as weekdays, holidays or not", TickercastWarning, stacklevel=2)
-        parts += [pd.bdate_range(first, min(last, low - pd.Timedelta(days=1))),
-                  pd.bdate_range(max(first, high + pd.Timedelta(days=1)), last)]
-    days = pd.DatetimeIndex(sorted(day for part in parts for day in part)).as_unit("ns")
-    return pd.DatetimeIndex(days, name="date")
+        before = pd.bdate_range(first, min(last, low - pd.Timedelta(days=1)))
+        sessions = before.append([sessions, pd.bdate_range(max(first, high + pd.Timedelta(days=1)), last)])
+    return pd.DatetimeIndex(sessions.as_unit("ns"), name="date", freq=None)
 
 
 def next_trading_days(last: pd.Timestamp, count: int, exchange: str = DEFAULT_EXCHANGE) -> pd.DatetimeIndex:
@@ -131,15 +131,30 @@ def next_trading_days(last: pd.Timestamp, count: int, exchange: str = DEFAULT_EX
 
 
 @functools.cache
-def _bounds(name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The first and last day whose holidays the library records for this calendar (or no limit)."""
+def _bounds(name: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last day whose holidays the library records for this calendar (or no limit); None if the
+    library cannot build it at all (in exchange_calendars 4.13.2 with pandas 3: ASEX and XTAE)."""
     import exchange_calendars
 
-    with _quietly():
-        calendar = exchange_calendars.get_calendar(name)
+    try:
+        with _quietly():
+            calendar = exchange_calendars.get_calendar(name)
+    except Exception:  # any failure of the library's own construction is its bug, not the user's
+        return None
     low, high = calendar.bound_min(), calendar.bound_max()
     return (pd.Timestamp(low) if low is not None else pd.Timestamp.min.ceil("D"),
             pd.Timestamp(high) if high is not None else pd.Timestamp.max.floor("D"))
+
+
+def _sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex | None:
+    """The library's sessions from `first` to `last` (none if last < first); None if it cannot build them."""
+    if last < first:
+        return pd.DatetimeIndex([], dtype="datetime64[ns]")
+    try:
+        with _quietly():
+            return _calendar(name, first.year, last.year).sessions_in_range(first, last)
+    except Exception:  # the library's bug (e.g. XTAE's Sunday sessions under pandas 3), not the user's
+        return None
 
 
 @functools.lru_cache(maxsize=32)
