@@ -20,6 +20,14 @@ def test_weekends_and_nyse_holidays_are_skipped():
     assert list(days.strftime("%Y-%m-%d")) == ["2018-12-31", "2019-01-02", "2019-01-03", "2019-01-04"]
 
 
+def test_a_range_that_starts_or_ends_on_a_holiday():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(trading_days("XNYS", "2019-01-01", "2019-01-03").strftime("%m-%d")) == ["01-02", "01-03"]
+        assert list(next_trading_days(pd.Timestamp("2018-12-31"), 2).strftime("%m-%d")) == ["01-02", "01-03"]
+        assert list(trading_days("XNYS", "2018-12-31", "2019-01-01").strftime("%m-%d")) == ["12-31"]
+
+
 def test_special_closures_and_good_friday():
     assert pd.Timestamp("2018-12-05") not in next_trading_days(pd.Timestamp("2018-12-03"), 3)  # day of mourning
     assert pd.Timestamp("2024-03-29") not in next_trading_days(pd.Timestamp("2024-03-27"), 3)  # Good Friday

@@ -148,13 +148,13 @@ def _bounds(name: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
 
 def _sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex | None:
     """The library's sessions from `first` to `last` (none if last < first); None if it cannot build them."""
-    if last < first:
-        return pd.DatetimeIndex([], dtype="datetime64[ns]")
     try:
         with _quietly():
-            return _calendar(name, first.year, last.year).sessions_in_range(first, last)
+            calendar = _calendar(name, first.year, last.year)
     except Exception:  # the library's bug (e.g. XTAE's Sunday sessions under pandas 3), not the user's
         return None
+    sessions = calendar.sessions  # the whole years: a holiday at either end of the range is no error
+    return sessions[(sessions >= first) & (sessions <= last)]
 
 
 @functools.lru_cache(maxsize=32)
