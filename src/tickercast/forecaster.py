@@ -263,7 +263,8 @@ def as_price_frame(prices: pd.DataFrame | pd.Series, price_column: str | None, f
         if "price_column" in attrs:
             warnings.simplefilter("ignore", TickercastWarning)
         return validate(prices, origin=attrs.get("origin", "data"), price_column=column, fill=fill,
-                        source=attrs.get("source", "dataframe"), ticker=attrs.get("ticker"))
+                        source=attrs.get("source", "dataframe"), ticker=attrs.get("ticker"),
+                        exchange=attrs.get("exchange"))
 
 
 def _describe(frame: pd.DataFrame) -> dict[str, Any]:
