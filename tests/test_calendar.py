@@ -118,13 +118,11 @@ def test_an_unknown_exchange_is_one_line_saying_how_to_list_them():
     assert len(message) < 300
 
 
-def test_the_data_says_first_then_the_user_then_the_ticker():
+def test_the_user_says_first_then_the_saved_model_then_the_data_then_the_ticker():
+    assert resolve_exchange("XLON", "XETR", ticker="INFY.NS", default="XWAR") == "XETR"
+    assert resolve_exchange("XLON", None, ticker="INFY.NS", default="XWAR") == "XWAR"
     assert resolve_exchange("XLON", None, ticker="INFY.NS") == "XLON"
-    assert resolve_exchange(None, "XETR", ticker="INFY.NS") == "XETR"
-    assert resolve_exchange(None, None, ticker="INFY.NS", default="XWAR") == "XWAR"
     assert resolve_exchange(None, None, ticker="INFY.NS") == "XNSE"
-    with pytest.warns(TickercastWarning, match="the data says it trades on XLON; --exchange XETR is not used"):
-        assert resolve_exchange("XLON", "XETR") == "XLON"
 
 
 def test_trading_days_include_both_ends_and_skip_each_exchanges_holidays():

@@ -5,8 +5,9 @@ XNSE, XTKS, ... `exchange_calendars` keeps each one's holidays and special closu
 here is a hand-kept holiday list. It is imported only when a date is needed: it costs most of a second, and
 `tickercast --help` must stay instant.
 
-Which exchange a series trades on: what the data says (a PriceFrame's `attrs["exchange"]`), else what the user
-says (`--exchange`), else the ticker's Yahoo suffix (`exchange_for`: `.NS` -> XNSE, `.L` -> XLON, ...), else XNYS.
+Which exchange a series trades on: what the user says (`--exchange`), else what the data says (a PriceFrame's
+`attrs["exchange"]`, from the store or the ticker's Yahoo suffix: `exchange_for`, `.NS` -> XNSE, `.L` -> XLON, ...),
+else XNYS.
 
 The library records some exchanges' holidays only for a range of years (XBOM: 1997 to 2026). Days outside that
 range are counted as weekdays, with a warning: a forecast dated there may land on a holiday.
@@ -72,22 +73,20 @@ def check_exchange(code: str) -> str:
 
 def resolve_exchange(own: str | None, explicit: str | None = None, *, ticker: str | None = None,
                      default: str | None = None) -> str:
-    """The exchange of a series: the data's `own` (a PriceFrame's `attrs["exchange"]`), else `explicit` (the
-    user's `--exchange`), else `default` (e.g. a saved model's), else what the ticker's suffix names.
+    """The exchange of a series: the user's `explicit` code (`--exchange`), else `default` (what a saved model
+    knows of this ticker), else the data's `own` (a PriceFrame's `attrs["exchange"]`: the store's, or the
+    suffix rule's guess), else what the ticker's suffix names.
 
-    An `explicit` code that conflicts with the data's own is named in a warning, not silently dropped.
+    The user's word comes first because every PriceFrame carries an exchange, guessed from the suffix when
+    nothing else says: after it, `--exchange` could never change anything.
 
-    >>> resolve_exchange(None, ticker="INFY.NS"), resolve_exchange(None, "xlon", ticker="INFY.NS")
-    ('XNSE', 'XLON')
+    >>> resolve_exchange("XNYS", ticker="INFY"), resolve_exchange("XNYS", "xnse", ticker="INFY")
+    ('XNYS', 'XNSE')
     """
-    chosen = check_exchange(explicit) if explicit else None
-    if own:
-        own = check_exchange(own)
-        if chosen and chosen != own:
-            warnings.warn(f"the data says it trades on {own}; --exchange {chosen} is not used", TickercastWarning,
-                          stacklevel=2)
-        return own
-    return chosen or (check_exchange(default) if default else exchange_for(ticker))
+    for code in (explicit, default, own):
+        if code:
+            return check_exchange(code)
+    return exchange_for(ticker)
 
 
 def trading_days(exchange: str, start: Any, end: Any) -> pd.DatetimeIndex:
