@@ -40,7 +40,8 @@ def data_options(default_data: str | None = None) -> argparse.ArgumentParser:
                             "present, else close)")
     group.add_argument("--fill", choices=FILLS, default=None,
                        help="forward-fill empty prices instead of stopping with an error")
-    add_exchange(group, "the data's own, else by the ticker's suffix: .NS XNSE, .L XLON, .DE XETR, ...; else XNYS")
+    add_exchange(group, "the store's for a stored ticker, else by the ticker's suffix: .NS XNSE, .L XLON, .DE "
+                        "XETR, ...; else XNYS")
     return parser
 
 
