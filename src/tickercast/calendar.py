@@ -74,11 +74,10 @@ def check_exchange(code: str) -> str:
 def resolve_exchange(own: str | None, explicit: str | None = None, *, ticker: str | None = None,
                      default: str | None = None) -> str:
     """The exchange of a series: the user's `explicit` code (`--exchange`), else `default` (what a saved model
-    knows of this ticker), else the data's `own` (a PriceFrame's `attrs["exchange"]`: the store's, or the
-    suffix rule's guess), else what the ticker's suffix names.
+    knows of this ticker), else the data's `own` (a PriceFrame's `attrs["exchange"]`: the store's record, or
+    one the loader was given), else what the ticker's suffix names.
 
-    The user's word comes first because every PriceFrame carries an exchange, guessed from the suffix when
-    nothing else says: after it, `--exchange` could never change anything.
+    The user's word comes first: it is the one thing here that was said about this very run.
 
     >>> resolve_exchange("XNYS", ticker="INFY"), resolve_exchange("XNYS", "xnse", ticker="INFY")
     ('XNYS', 'XNSE')
