@@ -34,7 +34,7 @@ def test_local_processes_and_ray_give_identical_results(tmp_path, ray):
     datasets = {"a": price_frame(260, phi=0.3, seed=7), "b": price_frame(240, seed=8)}
     sweep = SweepSpec(models=("gru", "ar"), grid=parse_grid(["hidden=3,4", "lookback=5,8"], BASE),
                       global_models=True, base=BASE)
-    local = run_sweep(sweep, datasets, tmp_path / "local", LocalEngine(2, threads=1))
+    local = run_sweep(sweep, datasets, tmp_path / "local", LocalEngine(2))
     on_ray = run_sweep(sweep, datasets, tmp_path / "ray", RayEngine())
     assert local.units["ran"] == on_ray.units["ran"] == 4 * 2 + 4 + 2 * 2  # gru, gru-global, ar
     assert without_timings(local) == without_timings(on_ray)
@@ -73,8 +73,5 @@ def test_options_that_do_not_fit_the_engine_are_refused(engine, options, message
         make_engine(engine, **options)
 
 
-def test_local_workers_share_the_cores_without_oversubscribing_them():
+def test_zero_local_workers_means_one_per_core():
     assert LocalEngine(0).workers == cores()
-    assert LocalEngine(1).threads == cores()
-    assert LocalEngine(cores()).threads == 1
-    assert LocalEngine(4 * cores()).threads == 1

@@ -5,7 +5,9 @@ already uses for exactly this, takes over beyond one. Both call the same `unit.w
 so a unit's numbers do not depend on the engine. Both keep only a few units in flight per worker and yield
 each outcome as soon as it is ready, so the caller can store it before anything else can go wrong.
 
-Threads: a local worker gets max(1, cores // workers) threads, a Ray task the one CPU it asks Ray for.
+Threads: every unit runs on one thread (`reproducible.one_thread`), so that its numbers are identical with any
+number of workers and on Ray; the parallelism is the number of units running side by side. A local worker dies
+with the driver, even one killed with `kill -9` (`lifeline.attach`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError, TickercastError
+from tickercast.lifeline import attach
 from tickercast.parallel import cores
 from tickercast.sweep.plan import SplitOptions, Unit
 from tickercast.sweep.unit import Outcome, work
@@ -46,32 +49,30 @@ class LocalEngine:
     """`workers` processes on this machine (0: one per core); with one, this process itself (no start-up cost,
     easy to debug).
 
-    Each worker runs with `threads` threads (default: its share of the cores, at least one). Worker processes
-    are spawned, not forked: a fork of a process whose torch thread pool is running can deadlock, and spawning
-    is what macOS and Windows do anyway.
+    Worker processes are spawned, not forked: a fork of a process whose torch thread pool is running can
+    deadlock, and spawning is what macOS and Windows do anyway. They die with this process (`lifeline`).
     """
 
     name = "local"
 
-    def __init__(self, workers: int = 0, threads: int | None = None) -> None:
+    def __init__(self, workers: int = 0) -> None:
         if workers < 0:
             raise ConfigError("--workers must be 0 (one per core) or more")
         self.workers = workers or cores()
-        self.threads = max(1, cores() // self.workers) if threads is None else threads
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
         if self.workers == 1:
             for unit in units:
-                yield unit, work(self.threads, unit, base, split, *(frames[name] for name in unit.data))
+                yield unit, work(unit, base, split, *(frames[name] for name in unit.data))
             return
         queue = iter(units)
         pending: dict[Future[Outcome], Unit] = {}
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=attach)
 
         def submit(batch: Iterable[Unit]) -> None:
             for unit in batch:
-                pending[pool.submit(work, self.threads, unit, base, split, *(frames[n] for n in unit.data))] = unit
+                pending[pool.submit(work, unit, base, split, *(frames[n] for n in unit.data))] = unit
 
         try:
             submit(itertools.islice(queue, self.workers * (1 + _QUEUED_PER_WORKER)))
@@ -121,7 +122,7 @@ class RayEngine:
 
             def submit(batch: Iterable[Unit]) -> None:
                 for unit in batch:
-                    pending[task.remote(1, unit, base, split, *(shared[name] for name in unit.data))] = unit
+                    pending[task.remote(unit, base, split, *(shared[name] for name in unit.data))] = unit
 
             submit(itertools.islice(queue, workers * (1 + _QUEUED_PER_WORKER)))
             while pending:
