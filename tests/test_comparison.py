@@ -83,3 +83,12 @@ def test_tied_models_share_a_rank(prices):
     runs = tc.compare(prices, "naive")
     board = leaderboard({"a": runs, "b": runs})
     assert board == [{"model": "naive", "mean_rank": 1.0, "datasets": 2, "runs": 2, "beats_naive_significantly": 0}]
+
+
+def test_one_worker_or_two_give_identical_numbers_for_blas_heavy_fits():
+    """`ar` on a long series takes a product large enough for BLAS to split over threads: every fit runs on one
+    thread, in this process (which has all the cores) as in a worker, so the last digits agree too."""
+    nasdaq = tc.load("nasdaq")
+    alone = tc.compare(nasdaq, "ar,naive", lookback=60, workers=1)
+    side_by_side = tc.compare(nasdaq, "ar,naive", lookback=60, workers=2)
+    assert [r.metrics for r in alone] == [r.metrics for r in side_by_side]

@@ -75,3 +75,15 @@ def test_options_that_do_not_fit_the_engine_are_refused(engine, options, message
 
 def test_zero_local_workers_means_one_per_core():
     assert LocalEngine(0).workers == cores()
+
+
+def test_one_worker_or_two_give_identical_numbers(tmp_path):
+    """`ar` fits on a long series take a BLAS product large enough to be split over threads; every unit runs on
+    one thread, so this process (all the cores) and two workers (one core each) add in the same order."""
+    import tickercast as tc
+
+    datasets = {"nasdaq": tc.load("nasdaq")}
+    sweep = SweepSpec(models=("ar",), grid=parse_grid(["lookback=20,60,100,120"], BASE), base=BASE)
+    alone = run_sweep(sweep, datasets, tmp_path / "alone", LocalEngine(1))
+    side_by_side = run_sweep(sweep, datasets, tmp_path / "side", LocalEngine(2))
+    assert without_timings(alone) == without_timings(side_by_side)

@@ -21,7 +21,8 @@ from tickercast.config import CELLS
 from tickercast.errors import DataError
 from tickercast.jsonio import read_json
 from tickercast.sweep.plan import GLOBAL_SUFFIX
-from tickercast.sweep.store import FORMAT, Record, read_records
+from tickercast.sweep.schema import SELECTION, check, damaged, load_json
+from tickercast.sweep.store import Record, read_definition, read_records
 
 #: What a command writes beside its results: when and how it ran (see `report.run.write_record`).
 RECORD = "run.json"
@@ -202,16 +203,28 @@ def _read_backtest(folder: Path) -> BacktestRun | None:
 
 
 def _read_sweep(folder: Path) -> SweepRun:
-    described = _json(folder / "sweep.json")
-    if described.get("format") != FORMAT:
-        raise DataError(f"{folder / 'sweep.json'} was written by another tickercast version; run the sweep again")
+    """sweep.json, results.sqlite and selection.json, each checked against the others: a damaged or hand-edited
+    file is one line naming it (`sweep.schema`), never a traceback in the report."""
+    described = read_definition(folder)
     definition = described["definition"]
     records = read_records(folder) if (folder / "results.sqlite").exists() else []
-    sweep = SweepRun(definition, records, _json(folder / "selection.json"), described.get("tickercast"))
+    selection = folder / "selection.json"
+    chosen = None
+    if selection.exists():
+        chosen = check(load_json(selection), SELECTION, selection, "not a sweep's selection")
+    sweep = SweepRun(definition, records, chosen, described.get("tickercast"))
     data, models = list(definition["data"]), definition["models"]
-    records.sort(key=lambda r: (data.index(r.data), models.index(r.model.removesuffix(GLOBAL_SUFFIX)),
-                                r.model.endswith(GLOBAL_SUFFIX), sweep.position(r.params),
-                                -1 if r.seed is None else r.seed))
+    try:
+        records.sort(key=lambda r: (data.index(r.data), models.index(r.model.removesuffix(GLOBAL_SUFFIX)),
+                                    r.model.endswith(GLOBAL_SUFFIX), sweep.position(r.params),
+                                    -1 if r.seed is None else r.seed))
+    except ValueError:  # a dataset, a model or settings that sweep.json does not list
+        raise damaged(folder / "results.sqlite", f"it holds results that {folder / 'sweep.json'} does not list") \
+            from None
+    for entry in (chosen or {}).get("selected", []):
+        rows = chosen["summary"].get(entry["data"], [])
+        if entry["data"] not in definition["data"] or not any(row["model"] == entry["model"] for row in rows):
+            raise damaged(selection, "a selected model missing from its summary or data missing from sweep.json")
     return sweep
 
 

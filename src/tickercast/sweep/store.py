@@ -25,8 +25,9 @@ from typing import Any
 
 from tickercast._version import __version__
 from tickercast.errors import ConfigError, DataError
-from tickercast.jsonio import json_safe, read_json, write_json
-from tickercast.sweep.plan import Unit
+from tickercast.jsonio import json_safe, write_json
+from tickercast.sweep.plan import Unit, parse_search
+from tickercast.sweep.schema import DEFINITION, METRICS, NUMBER, PARAMS, Keys, check, damaged, load_json, not_strict
 from tickercast.sweep.unit import Outcome
 
 FORMAT = 1
@@ -37,6 +38,11 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS results (key TEXT NOT NULL REFERENCES units (key), data TEXT NOT NULL, "
     "metrics TEXT, error TEXT, PRIMARY KEY (key, data))",
 )
+_COLUMNS = {"units": ("key", "model", "params", "seed", "done", "seconds", "cpu_seconds", "threads", "finished_at"),
+            "results": ("key", "data", "metrics", "error")}
+#: A row of results joined with its unit, as a Record holds it.
+_ROW = Keys({"data": str, "model": str, "params": PARAMS, "seed": (int, None), "metrics": (METRICS, None),
+             "error": (str, None), "seconds": NUMBER, "cpu_seconds": NUMBER})
 
 
 @dataclass(frozen=True)
@@ -63,14 +69,24 @@ class RunFolder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / "results.sqlite"
+        existed = self.path.exists()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)  # we BEGIN ourselves
+        except sqlite3.Error as error:
+            raise DataError(f"cannot use {self.path}: {error}") from None
+        try:
+            if existed:  # another run's: checked before anything is written to it
+                _check_database(self._db, self.path)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")  # each commit reaches the disk before we go on
             for statement in _SCHEMA:
                 self._db.execute(statement)
-        except sqlite3.Error as error:
-            raise DataError(f"cannot use {self.path}: {error}") from None
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise damaged(self.path, _first_line(error)) from None
+        except BaseException:
+            self._db.close()
+            raise
 
     def __enter__(self) -> RunFolder:
         return self
@@ -83,7 +99,10 @@ class RunFolder:
 
     def finished(self) -> set[str]:
         """Keys of the units that are done (a unit that scored no dataset is not: resume runs it again)."""
-        return {key for (key,) in self._db.execute("SELECT key FROM units WHERE done")}
+        try:
+            return {key for (key,) in self._db.execute("SELECT key FROM units WHERE done")}
+        except sqlite3.DatabaseError as error:
+            raise damaged(self.path, _first_line(error)) from None
 
     def save(self, unit: Unit, outcome: Outcome) -> None:
         """Store one unit's outcome in one transaction (replacing what an earlier failed attempt left)."""
@@ -105,19 +124,22 @@ class RunFolder:
 
     def records(self, units: Sequence[Unit]) -> list[Record]:
         """The stored results of `units`, in their order (the plan's, whatever order they finished in)."""
-        stored: dict[str, list[tuple[str, str | None, str | None, float, float]]] = {}
+        stored: dict[str, list[tuple[Any, ...]]] = {}
         query = ("SELECT key, data, metrics, error, seconds, cpu_seconds FROM results JOIN units USING (key) "
                  "ORDER BY key, data")
-        for key, data, *row in self._db.execute(query):
-            stored.setdefault(key, []).append((data, *row))
+        try:
+            for key, data, *row in self._db.execute(query):
+                stored.setdefault(key, []).append((data, *row))
+        except sqlite3.DatabaseError as error:
+            raise damaged(self.path, _first_line(error)) from None
         records = []
         for unit in units:
             by_data = {row[0]: row for row in stored.get(unit.key, [])}
             for name in unit.data:
                 if name in by_data:
                     _, metrics, error, seconds, cpu_seconds = by_data[name]
-                    records.append(Record(name, unit.model, dict(unit.params), unit.seed,
-                                          json.loads(metrics) if metrics else None, error, seconds, cpu_seconds))
+                    records.append(_record(self.path, name, unit.model, dict(unit.params), unit.seed, metrics, error,
+                                           seconds, cpu_seconds))
         return records
 
 
@@ -130,14 +152,32 @@ def read_records(folder: Path) -> list[Record]:
     path = folder / "results.sqlite"
     query = ("SELECT data, model, params, seed, metrics, error, seconds, cpu_seconds FROM results "
              "JOIN units USING (key) ORDER BY units.rowid, data")
+    if not path.is_file():
+        raise damaged(path, "not a file")
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)) as db:
             rows = db.execute(query).fetchall()
     except sqlite3.Error as error:
-        raise DataError(f"cannot read {path}: {error}") from None
-    return [Record(data, model, json.loads(params), seed, json.loads(metrics) if metrics else None, error,
-                   seconds, cpu_seconds)
+        raise damaged(path, _first_line(error)) from None
+    return [_record(path, data, model, params, seed, metrics, error, seconds, cpu_seconds)
             for data, model, params, seed, metrics, error, seconds, cpu_seconds in rows]
+
+
+def read_definition(folder: Path) -> dict[str, Any]:
+    """sweep.json, checked: its format is this version's and its definition has the shape a sweep wrote."""
+    path = folder / "sweep.json"
+    described = load_json(path)
+    if isinstance(described, dict) and "format" in described and described["format"] != FORMAT:
+        raise ConfigError(f"{path} was written by another tickercast version; start a new sweep in a new --out")
+    check(described, Keys({"format": int, "definition": DEFINITION}), path, "not a sweep definition")
+    definition = described["definition"]
+    if not definition["models"] or not definition["data"] or definition["seeds"] < 1:
+        raise damaged(path, "a sweep with no models, no data or no seeds")
+    try:
+        parse_search(definition["search"])
+    except ConfigError:
+        raise damaged(path, "an unknown search") from None
+    return described
 
 
 def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> RunFolder:
@@ -147,9 +187,7 @@ def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> RunFo
     if resume:
         if not described.exists():
             raise ConfigError(f"nothing to resume in {folder} (no sweep.json); drop --resume to start the sweep")
-        stored = read_json(described)
-        if stored.get("format") != FORMAT:
-            raise ConfigError(f"{described} was written by another tickercast version; start a new sweep there")
+        stored = read_definition(folder)
         differences = _differences(stored["definition"], definition)
         if differences:
             *others, last = differences
@@ -175,3 +213,48 @@ def _differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
     changed = [f"data {name}" for name in dict.fromkeys([*old_data, *new_data])
                if old_data.get(name) != new_data.get(name)]
     return names + (changed or (["the order of --data"] if list(old_data) != list(new_data) else []))
+
+
+def _check_database(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a damaged results.sqlite before a sweep adds to it: pages that do not read back (SQLite's quick
+    check), or tables that are not a sweep's. A file without any table (a sweep killed as it began) is fine."""
+    problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        raise damaged(path, str(problems[0]).splitlines()[0][:120])
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return
+    for table, columns in _COLUMNS.items():
+        if table not in tables:
+            raise damaged(path, f"it has no {table} table")
+        if tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})")) != columns:
+            raise damaged(path, f"its {table} table has other columns than a sweep's")
+
+
+def _record(path: Path, data: Any, model: Any, params: Any, seed: Any, metrics: Any, error: Any, seconds: Any,
+            cpu_seconds: Any) -> Record:
+    """A Record from one row of results.sqlite, every cell checked (`params` is a dict when the plan gave it)."""
+    where = f"the result of {_short(model)} on {_short(data)}"
+    try:
+        params = _cell(params) if isinstance(params, (str, bytes)) else params
+        metrics = None if metrics is None else _cell(metrics)
+    except (TypeError, ValueError, RecursionError):
+        raise damaged(path, f"{where} holds a cell that is not JSON") from None
+    cells = {"data": data, "model": model, "params": params, "seed": seed, "metrics": metrics, "error": error,
+             "seconds": seconds, "cpu_seconds": cpu_seconds}
+    check(cells, _ROW, path, f"{where} has a cell of the wrong shape")
+    return Record(**cells)
+
+
+def _cell(text: str | bytes) -> Any:
+    """A JSON cell as the sweep wrote it: strict JSON (NaN was stored as null), so NaN here is damage."""
+    return json.loads(text, parse_constant=not_strict)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:120]
