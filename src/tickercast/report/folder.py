@@ -24,6 +24,8 @@ from tickercast.sweep.plan import GLOBAL_SUFFIX
 from tickercast.sweep.schema import SELECTION, check, damaged, load_json
 from tickercast.sweep.store import Record, read_definition, read_records
 
+#: selection.json is computed from results.sqlite at the end of every sweep, so a resume writes it again.
+REWRITE = "run the sweep's command again with --resume to write it again"
 #: What a command writes beside its results: when and how it ran (see `report.run.write_record`).
 RECORD = "run.json"
 
@@ -207,24 +209,21 @@ def _read_sweep(folder: Path) -> SweepRun:
     file is one line naming it (`sweep.schema`), never a traceback in the report."""
     described = read_definition(folder)
     definition = described["definition"]
-    records = read_records(folder) if (folder / "results.sqlite").exists() else []
+    records = read_records(folder, definition) if (folder / "results.sqlite").exists() else []
     selection = folder / "selection.json"
     chosen = None
     if selection.exists():
-        chosen = check(load_json(selection), SELECTION, selection, "not a sweep's selection")
+        chosen = check(load_json(selection, REWRITE), SELECTION, selection, "not a sweep's selection", REWRITE)
     sweep = SweepRun(definition, records, chosen, described.get("tickercast"))
     data, models = list(definition["data"]), definition["models"]
-    try:
-        records.sort(key=lambda r: (data.index(r.data), models.index(r.model.removesuffix(GLOBAL_SUFFIX)),
-                                    r.model.endswith(GLOBAL_SUFFIX), sweep.position(r.params),
-                                    -1 if r.seed is None else r.seed))
-    except ValueError:  # a dataset, a model or settings that sweep.json does not list
-        raise damaged(folder / "results.sqlite", f"it holds results that {folder / 'sweep.json'} does not list") \
-            from None
+    records.sort(key=lambda r: (data.index(r.data), models.index(r.model.removesuffix(GLOBAL_SUFFIX)),
+                                r.model.endswith(GLOBAL_SUFFIX), sweep.position(r.params),
+                                -1 if r.seed is None else r.seed))
     for entry in (chosen or {}).get("selected", []):
         rows = chosen["summary"].get(entry["data"], [])
         if entry["data"] not in definition["data"] or not any(row["model"] == entry["model"] for row in rows):
-            raise damaged(selection, "a selected model missing from its summary or data missing from sweep.json")
+            raise damaged(selection, "a selected model missing from its summary or data missing from sweep.json",
+                          REWRITE)
     return sweep
 
 

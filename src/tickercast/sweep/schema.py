@@ -89,15 +89,19 @@ SELECTION = Keys({"selected": [Keys({"data": str, "model": str, "params": PARAMS
                                          "beats_naive_significantly": int})], None)})
 
 
-def damaged(path: Path, what: str) -> DataError:
+#: What to do about a damaged file, unless the file can be written again from the others.
+RESTORE = "restore it from a backup, or run the sweep again with a new --out"
+
+
+def damaged(path: Path, what: str, fix: str = RESTORE) -> DataError:
     """The one-line error for a damaged sweep file: which file, what is wrong, what to do."""
-    return DataError(f"{path} is damaged ({what}); restore it from a backup, or run the sweep again with a new --out")
+    return DataError(f"{path} is damaged ({what}); {fix}")
 
 
-def check(value: Any, shape: Any, path: Path, what: str) -> Any:
+def check(value: Any, shape: Any, path: Path, what: str, fix: str = RESTORE) -> Any:
     """`value` if it has `shape`; otherwise the `damaged` error, `what` saying what was expected."""
     if not conforms(value, shape):
-        raise damaged(path, what)
+        raise damaged(path, what, fix)
     return value
 
 
@@ -105,18 +109,18 @@ def check(value: Any, shape: Any, path: Path, what: str) -> Any:
 MAX_JSON_BYTES = 256 * 2**20
 
 
-def load_json(path: Path) -> Any:
+def load_json(path: Path, fix: str = RESTORE) -> Any:
     """A sweep folder's JSON file; `damaged` if it is not a regular file, too large, or not strict JSON."""
     try:
         if not path.is_file():
-            raise damaged(path, "not a regular file")
+            raise damaged(path, "not a regular file", fix)
         if path.stat().st_size > MAX_JSON_BYTES:
-            raise damaged(path, f"larger than {MAX_JSON_BYTES // 2**20} MB")
+            raise damaged(path, f"larger than {MAX_JSON_BYTES // 2**20} MB", fix)
         return json.loads(path.read_bytes(), parse_constant=not_strict)
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror or error}") from None
     except (ValueError, RecursionError):  # not JSON, not UTF-8 text, or nested beyond reason
-        raise damaged(path, "not JSON") from None
+        raise damaged(path, "not JSON", fix) from None
 
 
 def not_strict(name: str) -> Any:

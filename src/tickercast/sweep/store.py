@@ -26,7 +26,7 @@ from typing import Any
 from tickercast._version import __version__
 from tickercast.errors import ConfigError, DataError
 from tickercast.jsonio import json_safe, write_json
-from tickercast.sweep.plan import Unit, parse_search
+from tickercast.sweep.plan import GLOBAL_SUFFIX, Unit, parse_search
 from tickercast.sweep.schema import DEFINITION, METRICS, NUMBER, PARAMS, Keys, check, damaged, load_json, not_strict
 from tickercast.sweep.unit import Outcome
 
@@ -64,19 +64,24 @@ class Record:
 
 
 class RunFolder:
-    """The run folder of one sweep; open it with `open_run`. Use as a context manager, or call `close`."""
+    """The run folder of one sweep; open it with `open_run`. Use as a context manager, or call `close`.
 
-    def __init__(self, folder: Path) -> None:
+    `definition` is the sweep's (as in sweep.json): a results.sqlite already there (a resumed sweep's) is
+    checked against it, every row, before anything is added, so a damaged file is refused while it is intact.
+    """
+
+    def __init__(self, folder: Path, definition: dict[str, Any]) -> None:
         self.folder = folder
         self.path = folder / "results.sqlite"
+        self.definition = definition
         existed = self.path.exists()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)  # we BEGIN ourselves
         except sqlite3.Error as error:
             raise DataError(f"cannot use {self.path}: {error}") from None
         try:
-            if existed:  # another run's: checked before anything is written to it
-                _check_database(self._db, self.path)
+            if existed and _check_database(self._db, self.path):
+                _stored(self._db, self.path, definition)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")  # each commit reaches the disk before we go on
             for statement in _SCHEMA:
@@ -124,43 +129,37 @@ class RunFolder:
 
     def records(self, units: Sequence[Unit]) -> list[Record]:
         """The stored results of `units`, in their order (the plan's, whatever order they finished in)."""
-        stored: dict[str, list[tuple[Any, ...]]] = {}
-        query = ("SELECT key, data, metrics, error, seconds, cpu_seconds FROM results JOIN units USING (key) "
-                 "ORDER BY key, data")
-        try:
-            for key, data, *row in self._db.execute(query):
-                stored.setdefault(key, []).append((data, *row))
-        except sqlite3.DatabaseError as error:
-            raise damaged(self.path, _first_line(error)) from None
+        stored: dict[str, dict[str, Record]] = {}
+        for key, record in _stored(self._db, self.path, self.definition):
+            stored.setdefault(key, {})[record.data] = record
         records = []
         for unit in units:
-            by_data = {row[0]: row for row in stored.get(unit.key, [])}
+            by_data = stored.get(unit.key, {})
             for name in unit.data:
                 if name in by_data:
-                    _, metrics, error, seconds, cpu_seconds = by_data[name]
-                    records.append(_record(self.path, name, unit.model, dict(unit.params), unit.seed, metrics, error,
-                                           seconds, cpu_seconds))
+                    record = by_data[name]
+                    if (record.model, record.params, record.seed) != (unit.model, dict(unit.params), unit.seed):
+                        raise damaged(self.path, f"the unit {_short(unit.key)} is stored with other cells")
+                    records.append(record)
         return records
 
 
-def read_records(folder: Path) -> list[Record]:
-    """Every result stored in `folder` (failed ones with their error), in the order the units finished.
+def read_records(folder: Path, definition: dict[str, Any]) -> list[Record]:
+    """Every result stored in `folder` (failed ones with their error), in the order the units finished, each
+    checked against the sweep's `definition` (sweep.json).
 
     For readers that have no plan to hand (the report). The database is opened read-write but never created:
     a read-only connection to a WAL database would leave its -wal and -shm files behind in the run folder.
     """
     path = folder / "results.sqlite"
-    query = ("SELECT data, model, params, seed, metrics, error, seconds, cpu_seconds FROM results "
-             "JOIN units USING (key) ORDER BY units.rowid, data")
     if not path.is_file():
         raise damaged(path, "not a file")
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)) as db:
-            rows = db.execute(query).fetchall()
+            _check_database(db, path)
+            return [record for _, record in _stored(db, path, definition)]
     except sqlite3.Error as error:
         raise damaged(path, _first_line(error)) from None
-    return [_record(path, data, model, params, seed, metrics, error, seconds, cpu_seconds)
-            for data, model, params, seed, metrics, error, seconds, cpu_seconds in rows]
 
 
 def read_definition(folder: Path) -> dict[str, Any]:
@@ -202,7 +201,7 @@ def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> RunFo
             write_json(described, {"format": FORMAT, "tickercast": __version__, "definition": definition})
     except OSError as error:
         raise DataError(f"cannot write to {folder}: {error.strerror or error}") from None
-    return RunFolder(folder)
+    return RunFolder(folder, definition)
 
 
 def _differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -215,28 +214,51 @@ def _differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return names + (changed or (["the order of --data"] if list(old_data) != list(new_data) else []))
 
 
-def _check_database(db: sqlite3.Connection, path: Path) -> None:
-    """Refuse a damaged results.sqlite before a sweep adds to it: pages that do not read back (SQLite's quick
-    check), or tables that are not a sweep's. A file without any table (a sweep killed as it began) is fine."""
+def _check_database(db: sqlite3.Connection, path: Path) -> bool:
+    """Refuse a damaged results.sqlite: pages that do not read back (SQLite's quick check), or tables that are
+    not a sweep's. False for a file without any table (a sweep killed as it began: nothing to lose)."""
     problems = [row[0] for row in db.execute("PRAGMA quick_check")]
     if problems != ["ok"]:
         raise damaged(path, str(problems[0]).splitlines()[0][:120])
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if not tables:
-        return
+        return False
     for table, columns in _COLUMNS.items():
         if table not in tables:
             raise damaged(path, f"it has no {table} table")
         if tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})")) != columns:
             raise damaged(path, f"its {table} table has other columns than a sweep's")
+    return True
+
+
+def _stored(db: sqlite3.Connection, path: Path, definition: dict[str, Any]) -> list[tuple[str, Record]]:
+    """Every stored result with its unit's key, in the order the units finished, each cell checked for its shape
+    and for naming a dataset, model and settings that `definition` lists."""
+    query = ("SELECT key, data, model, params, seed, metrics, error, seconds, cpu_seconds FROM results "
+             "JOIN units USING (key) ORDER BY units.rowid, data")
+    try:
+        rows = db.execute(query).fetchall()
+    except sqlite3.DatabaseError as error:
+        raise damaged(path, _first_line(error)) from None
+    data, grid = definition["data"], definition["grid"]
+    models = {model for name in definition["models"] for model in (name, name + GLOBAL_SUFFIX)}
+    stored = []
+    for key, *cells in rows:
+        record = _record(path, *cells)
+        if (record.data not in data or record.model not in models
+                or any(value not in grid.get(name, ()) for name, value in record.params.items())):
+            raise damaged(path, f"the result of {_short(record.model)} on {_short(record.data)} is not "
+                                "of the sweep in sweep.json")
+        stored.append((key, record))
+    return stored
 
 
 def _record(path: Path, data: Any, model: Any, params: Any, seed: Any, metrics: Any, error: Any, seconds: Any,
             cpu_seconds: Any) -> Record:
-    """A Record from one row of results.sqlite, every cell checked (`params` is a dict when the plan gave it)."""
+    """A Record from the cells of one row of results.sqlite, every cell checked."""
     where = f"the result of {_short(model)} on {_short(data)}"
     try:
-        params = _cell(params) if isinstance(params, (str, bytes)) else params
+        params = _cell(params)
         metrics = None if metrics is None else _cell(metrics)
     except (TypeError, ValueError, RecursionError):
         raise damaged(path, f"{where} holds a cell that is not JSON") from None
