@@ -1,4 +1,7 @@
+import socket
 import sys
+import threading
+import time
 
 import pytest
 
@@ -62,8 +65,51 @@ def test_an_unreachable_ray_cluster_is_one_clear_error_before_anything_runs(monk
         make_engine("ray", address="auto")
 
 
+def test_an_address_where_nothing_listens_is_refused_in_seconds_without_asking_ray(monkeypatch):
+    class NeverAsked:
+        @staticmethod
+        def is_initialized():
+            return False
+
+        @staticmethod
+        def init(**_):
+            raise AssertionError("ray.init was called")
+
+    monkeypatch.setitem(sys.modules, "ray", NeverAsked)
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=rf"^cannot reach Ray at 127.0.0.1:{port}: Connection refused; check"):
+        make_engine("ray", address=f"127.0.0.1:{port}")
+    assert time.monotonic() - started < 5
+
+
+def test_a_cluster_that_never_answers_is_given_up_after_the_timeout(monkeypatch):
+    class Silent:  # what Ray does at an address that accepts connections but never answers: retry for minutes
+        @staticmethod
+        def is_initialized():
+            return False
+
+        @staticmethod
+        def init(**_):
+            threading.Event().wait(60)
+
+    monkeypatch.setitem(sys.modules, "ray", Silent)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = f"127.0.0.1:{listener.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(ConfigError, match=r"no cluster answered within 0.5 s; .* --ray-timeout$"):
+            make_engine("ray", address=address, timeout=0.5)
+    assert time.monotonic() - started < 5
+
+
 @pytest.mark.parametrize(("engine", "options", "message"), [
     ("local", {"address": "auto"}, "--ray-address is for --engine ray"),
+    ("local", {"timeout": 5}, "--ray-timeout is for --engine ray"),
+    ("ray", {"timeout": 0}, "--ray-timeout must be above 0"),
     ("ray", {"workers": 2}, "--workers is for --engine local"),
     ("local", {"workers": -1}, "--workers must be 0 \\(one per core\\) or more"),
     ("spark", {}, "unknown engine 'spark'"),

@@ -27,6 +27,7 @@ from tickercast.errors import ConfigError, TickercastError
 from tickercast.lifeline import attach
 from tickercast.parallel import cores
 from tickercast.sweep.plan import SplitOptions, Unit
+from tickercast.sweep.reach import TIMEOUT, join
 from tickercast.sweep.unit import Outcome, work
 
 ENGINES = ("local", "ray")
@@ -96,15 +97,17 @@ class RayEngine:
     """Tasks on a Ray cluster: `address` as `ray.init` takes it (None: the RAY_ADDRESS variable, else a Ray
     started on this machine for the sweep). A Ray already initialised in this process is used as it is.
 
-    It connects when created, so that an unreachable cluster is reported before any data is read or any run
-    folder is written. Each dataset is put in Ray's object store once and shared by all its units. Ray runs a
-    task again when its node is lost (up to 3 times); a unit it still cannot run is recorded as failed.
+    It connects when created, within `timeout` seconds (`reach.join`), so that an unreachable cluster is
+    reported before any data is read or any run folder is written. Each dataset is put in Ray's object store
+    once and shared by all its units. Ray runs a task again when its node is lost (up to 3 times); a unit it
+    still cannot run is recorded as failed.
     """
 
     name = "ray"
 
-    def __init__(self, address: str | None = None) -> None:
+    def __init__(self, address: str | None = None, timeout: float = TIMEOUT) -> None:
         self.address = address
+        self.timeout = timeout
         self.ray = import_ray()
         self.started_here = False
         self._connect()
@@ -147,25 +150,22 @@ class RayEngine:
     def _connect(self) -> None:
         if self.ray.is_initialized():
             return
-        try:
-            self.ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
-                          logging_level="warning")
-        except (ConnectionError, ValueError) as error:  # no cluster there, or a ray:// address without ray[client]
-            raise ConfigError(f"cannot reach Ray at {self.address or 'RAY_ADDRESS'}: "
-                              f"{str(error).strip().splitlines()[0]}") from None
+        join(self.ray, self.address, self.timeout)
         self.started_here = True
 
 
-def make_engine(name: str, *, workers: int = 0, address: str | None = None) -> Engine:
+def make_engine(name: str, *, workers: int = 0, address: str | None = None, timeout: float | None = None) -> Engine:
     """An engine by name; the options of the other engine are refused rather than silently ignored."""
     if name == "local":
-        if address is not None:
-            raise ConfigError("--ray-address is for --engine ray")
+        if address is not None or timeout is not None:
+            raise ConfigError(f"{'--ray-address' if address is not None else '--ray-timeout'} is for --engine ray")
         return LocalEngine(workers)
     if name == "ray":
         if workers:
             raise ConfigError("--workers is for --engine local; Ray runs one unit per CPU of its cluster")
-        return RayEngine(address)
+        if timeout is not None and not 0 < timeout <= 3600:
+            raise ConfigError("--ray-timeout must be above 0 and at most 3600 seconds")
+        return RayEngine(address, TIMEOUT if timeout is None else timeout)
     raise ConfigError(f"unknown engine {name!r}; use one of: {', '.join(ENGINES)}")
 
 
