@@ -92,3 +92,30 @@ def test_one_worker_or_two_give_identical_numbers_for_blas_heavy_fits():
     alone = tc.compare(nasdaq, "ar,naive", lookback=60, workers=1)
     side_by_side = tc.compare(nasdaq, "ar,naive", lookback=60, workers=2)
     assert [r.metrics for r in alone] == [r.metrics for r in side_by_side]
+
+
+def test_a_dataset_name_that_looks_like_a_formula_is_text_in_the_csv_tables(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    from tests.conftest import price_frame
+    from tickercast.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("=HYPERLINK(1)", "-b"):
+        price_frame(150, seed=3).to_csv(tmp_path / f"{name}.csv")
+    assert main(["compare", "--data", "=HYPERLINK(1).csv,-b.csv", "--models", "naive,drift", "--out", "run"]) == 0
+    results = pd.read_csv(tmp_path / "run" / "results.csv")
+    assert sorted(set(results["data"])) == ["'-b.csv", "'=HYPERLINK(1).csv"]
+    assert results["rmse"].dtype == float  # numbers stay numbers
+
+
+@pytest.mark.parametrize("data", [",,", " , ", ""])
+def test_data_that_names_no_dataset_is_one_line(data, tmp_path, capsys):
+    from tickercast.cli import main
+
+    code = main(["compare", "--data", data, "--models", "naive", "--json", "--out", str(tmp_path / "run")])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert "names no dataset" in err
+    assert not (tmp_path / "run").exists()
