@@ -1,3 +1,10 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 import tickercast as tc
@@ -119,3 +126,41 @@ def test_data_that_names_no_dataset_is_one_line(data, tmp_path, capsys):
     assert err.count("\n") == 1
     assert "names no dataset" in err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads processes from /proc")
+def test_compare_workers_die_with_a_command_killed_with_sigkill(tmp_path):
+    from tests.sweep.test_kill import REPO, alive, children
+
+    command = [sys.executable, "-m", "tickercast", "compare", "--data", "sp500", "--models", "lstm,gru", "--seeds", "2",
+               "--epochs", "200", "--workers", "2"]
+    driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len([pid for pid in workers if lifeline_running(pid)]) < 2:  # both workers hold their lifeline
+            assert driver.poll() is None, driver.communicate()[1].decode()[-2000:]
+            assert time.monotonic() < deadline, "the workers did not start in 120 s"
+            time.sleep(0.1)
+            workers = children(driver.pid)
+        driver.kill()
+        deadline = time.monotonic() + 5
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in workers if alive(pid)] == []
+        driver.communicate(timeout=5)  # nothing holds the output pipes open
+    finally:
+        for pid in [driver.pid, *workers]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def lifeline_running(pid):
+    """Whether the process `pid` runs the lifeline's watchdog thread (by the name it gives itself)."""
+    from tickercast.lifeline import THREAD_NAME
+
+    try:
+        return any((task / "comm").read_text().strip() == THREAD_NAME for task in Path(f"/proc/{pid}/task").iterdir())
+    except (FileNotFoundError, ProcessLookupError):
+        return False

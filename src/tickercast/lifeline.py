@@ -29,7 +29,9 @@ import time
 
 #: Seconds between two looks at the parent's pid: a worker outlives a killed driver by at most this much.
 POLL_SECONDS = 0.5
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+#: The watchdog thread's name as the system shows it.
+THREAD_NAME = "tc-lifeline"
+_PR_SET_PDEATHSIG, _PR_SET_NAME = 1, 15  # from <linux/prctl.h>
 _attached = False
 
 
@@ -43,19 +45,23 @@ def attach() -> None:
     _die_with_parent_linux()
     if os.getppid() != parent.pid:  # the parent went before the kernel could be told to kill us
         os._exit(1)
-    threading.Thread(target=_watch, args=(parent.pid,), name="tickercast-lifeline", daemon=True).start()
+    threading.Thread(target=_watch, args=(parent.pid,), name=THREAD_NAME, daemon=True).start()
 
 
 def _die_with_parent_linux() -> None:
     """Ask the Linux kernel to SIGKILL this process when its parent exits; elsewhere the watchdog alone acts."""
-    if not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if sys.platform.startswith("linux"):
+        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _watch(parent: int) -> None:
     """Poll until this process is re-parented (its parent exited), then end it at once, with no clean-up."""
+    if sys.platform.startswith("linux"):  # named for `ps -T` and /proc/PID/task/*/comm (15 characters at most)
+        _libc().prctl(_PR_SET_NAME, THREAD_NAME.encode(), 0, 0, 0)
     while os.getppid() == parent:
         time.sleep(POLL_SECONDS)
     os._exit(1)
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
