@@ -19,13 +19,13 @@ False
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tickercast.errors import DataError
 from tickercast.evaluate.metrics import METRIC_KEYS
+from tickercast.jsonio import parse_json, read_limited
 
 NUMBER = "number"  # an int or a float, not a bool
 ANY = "any"
@@ -110,19 +110,10 @@ MAX_JSON_BYTES = 256 * 2**20
 
 
 def load_json(path: Path, fix: str = RESTORE) -> Any:
-    """A sweep folder's JSON file; `damaged` if it is not a regular file, too large, or not strict JSON."""
+    """A sweep folder's JSON file (`jsonio`: a regular file of bounded size, strict JSON), `damaged` if it is
+    not JSON; DataError naming it if it cannot be read at all."""
+    content = read_limited(path, MAX_JSON_BYTES)
     try:
-        if not path.is_file():
-            raise damaged(path, "not a regular file", fix)
-        if path.stat().st_size > MAX_JSON_BYTES:
-            raise damaged(path, f"larger than {MAX_JSON_BYTES // 2**20} MB", fix)
-        return json.loads(path.read_bytes(), parse_constant=not_strict)
-    except OSError as error:
-        raise DataError(f"cannot read {path}: {error.strerror or error}") from None
-    except (ValueError, RecursionError):  # not JSON, not UTF-8 text, or nested beyond reason
+        return parse_json(content, str(path))
+    except DataError:
         raise damaged(path, "not JSON", fix) from None
-
-
-def not_strict(name: str) -> Any:
-    """What a sweep writes is strict JSON (NaN is stored as null): NaN or Infinity in a file is damage."""
-    raise ValueError(f"{name} is not strict JSON")

@@ -25,9 +25,9 @@ from typing import Any
 
 from tickercast._version import __version__
 from tickercast.errors import ConfigError, DataError
-from tickercast.jsonio import json_safe, write_json
+from tickercast.jsonio import json_safe, parse_json, write_json
 from tickercast.sweep.plan import GLOBAL_SUFFIX, Unit, parse_search
-from tickercast.sweep.schema import DEFINITION, METRICS, NUMBER, PARAMS, Keys, check, damaged, load_json, not_strict
+from tickercast.sweep.schema import DEFINITION, METRICS, NUMBER, PARAMS, Keys, check, damaged, load_json
 from tickercast.sweep.unit import Outcome
 
 FORMAT = 1
@@ -258,19 +258,14 @@ def _record(path: Path, data: Any, model: Any, params: Any, seed: Any, metrics: 
     """A Record from the cells of one row of results.sqlite, every cell checked."""
     where = f"the result of {_short(model)} on {_short(data)}"
     try:
-        params = _cell(params)
-        metrics = None if metrics is None else _cell(metrics)
-    except (TypeError, ValueError, RecursionError):
+        params = parse_json(params, where)
+        metrics = None if metrics is None else parse_json(metrics, where)
+    except (TypeError, DataError):  # TypeError: a number where JSON text was stored
         raise damaged(path, f"{where} holds a cell that is not JSON") from None
     cells = {"data": data, "model": model, "params": params, "seed": seed, "metrics": metrics, "error": error,
              "seconds": seconds, "cpu_seconds": cpu_seconds}
     check(cells, _ROW, path, f"{where} has a cell of the wrong shape")
     return Record(**cells)
-
-
-def _cell(text: str | bytes) -> Any:
-    """A JSON cell as the sweep wrote it: strict JSON (NaN was stored as null), so NaN here is damage."""
-    return json.loads(text, parse_constant=not_strict)
 
 
 def _short(value: Any) -> str:
