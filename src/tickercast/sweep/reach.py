@@ -1,9 +1,11 @@
 """Joining a Ray cluster within a time limit, quietly: an address where no cluster answers is one line, in seconds.
 
 Why: `ray.init(address=...)` retries a cluster that is not there for minutes, printing a warning from Ray's C++
-core every few seconds (measured: `--ray-address 127.0.0.1:1` ran past 120 s). So before Ray is asked, a plain
-TCP connection checks that something listens at HOST:PORT (refused or silent: the error at once); then Ray
-itself gets `timeout` seconds to join, and its C++ core logs only errors while it tries.
+core every few seconds (measured: `--ray-address 127.0.0.1:1` ran past 120 s). So before Ray is asked, a
+plain TCP connection checks that something listens at HOST:PORT (refused: the error at once; no answer: after
+`timeout`); then Ray itself gets `timeout` seconds to join (in a thread, abandoned if it does not return), with
+its Python logs at error level. Ray's C++ core still writes its own warnings to stderr while it retries: at an
+address that accepts connections but is not a Ray cluster, one such line may follow ours before the command exits.
 
     join(ray, "10.0.0.5:6379", timeout=10.0)
 """
@@ -26,7 +28,6 @@ def join(ray: ModuleType, address: str | None, timeout: float = TIMEOUT) -> None
     """`ray.init` on `address` (None: RAY_ADDRESS, else a Ray started here), or ConfigError within about
     `timeout` seconds when no cluster answers there. Starting a local Ray is not limited: it takes what it takes."""
     where = address or os.environ.get("RAY_ADDRESS")
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # Ray's C++ core: no warning every 5 s while it retries
     if where and where not in ("auto", "local"):
         _listening(where, timeout)
     outcome: dict[str, Any] = {}
