@@ -113,9 +113,8 @@ def report(args: argparse.Namespace, spec: SweepSpec, datasets: dict[str, Any], 
                if busy else f"It stayed at or below {cores()}, so the CPUs were mostly ours while it ran; still, "
                "other engineers share this machine.")
     difference = largest_difference(one["records"], two["records"])
-    same = ("are identical, although the single worker ran with {threads} threads and each of the two with 1"
-            if difference == 0 else f"differ by at most {difference:.1e} (relative): the single worker ran with "
-            "{threads} threads, each of the two with 1, and a different split of a sum rounds differently")
+    same = ("are identical: every unit runs on one thread, whatever the number of workers" if difference == 0
+            else f"differ by at most {difference:.1e} (relative), although every unit runs on one thread")
     data = ", ".join(f"{name} ({len(frame):,} days)" for name, frame in datasets.items())
     seeds = ", ".join(str(spec.base.seed + k) for k in range(spec.seeds))
     units = len(one["records"])
@@ -150,8 +149,8 @@ early stopping after {spec.base.patience}), seeds {seeds}, on {data}: bundled re
 - **Cost per unit: {one['unit_cpu']:.1f} s of CPU alone, {two['unit_cpu']:.1f} s with both CPUs busy** (by model, busy:
   {', '.join(f'{m} {statistics.fmean(v):.1f} s' for m, v in by_model.items())}). Early stopping makes it vary by
   series: a network that cannot beat the untrained one on validation stops after {spec.base.patience} epochs.
-- The two runs' metrics {same.format(threads=cores())}. Runs with the same threads per unit (the local engine
-  at one worker per core, and Ray) give identical numbers; the test suite checks that.
+- The two runs' metrics {same}. Every sweep unit runs on one thread, so one worker, two workers and Ray give
+  identical numbers; the test suite checks that.
 
 ## On paper: the 150,000-training sweep on a Ray cluster
 

@@ -124,7 +124,7 @@ def test_data_that_names_no_dataset_is_one_line(data, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
     assert err.count("\n") == 1
-    assert "names no dataset" in err
+    assert "no data named; give --data a comma-separated list" in err
     assert not (tmp_path / "run").exists()
 
 

@@ -16,6 +16,8 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tickercast.lifeline import attach
+
 T = TypeVar("T")
 
 
@@ -75,7 +77,9 @@ def run_all(function: Callable[..., T], tasks: Sequence[tuple[Any, ...]], worker
 
 
 def _share_cores(threads: int) -> None:
-    """Worker start-up: its share of the cores; Ctrl-C is the parent's to handle."""
+    """Worker start-up: die with the parent (even one killed with -9), its share of the cores; Ctrl-C is the
+    parent's to handle."""
+    attach()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     pin_threads(threads)
 

@@ -37,20 +37,15 @@ def register_demo(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tickercast.comparison import compare, leaderboard, network_verdicts, summarize
-    from tickercast.data.load import load
-    from tickercast.errors import ConfigError
+    from tickercast.data.load import dataset_names
     from tickercast.progress import progress_bars
     from tickercast.report.run import Stopwatch, prepare_folder, write_run
 
     stopwatch = Stopwatch()
-    names = [name.strip() for name in args.data.split(",") if name.strip()]
-    if not names:
-        raise ConfigError(f"--data {args.data[:40]!r} names no dataset; give one or more, separated by commas "
-                          "(e.g. --data sp500,msft)")
+    names = dataset_names(args.data)  # store:* stands for every stored ticker; an empty list is one line
     out = prepare_folder(args.out) if args.out else None
     # every dataset is read (and checked) before any training starts
-    prices = {name: load(name, source=args.source, price_column=args.price_column, fill=args.fill,
-                         api_key=args.api_key) for name in names}
+    prices = {name: options.load_prices(args, name) for name in names}
     results = {}
     with progress_bars(False if args.json else None) as reporter:
         for name, frame in prices.items():

@@ -58,6 +58,7 @@ def _explain_weights(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _explain_model(args: argparse.Namespace) -> dict[str, Any]:
+    from tickercast.bundle import saved_data
     from tickercast.data.load import load
     from tickercast.explain import GATES, explain_model
     from tickercast.forecaster import Forecaster
@@ -67,7 +68,8 @@ def _explain_model(args: argparse.Namespace) -> dict[str, Any]:
     if args.cell and args.cell != forecaster.model:
         raise ConfigError(f"{args.model_dir} holds a {forecaster.model} model, not {args.cell}")
     data = forecaster.data_
-    prices = load(args.data or data["origin"], price_column=data["price_column"])
+    # A bundle is data from elsewhere: it may name a sample or a stored ticker, never a path or a download.
+    prices = load(args.data if args.data else saved_data(args.model_dir, data), price_column=data["price_column"])
     result = explain_model(forecaster, prices, args.days)
     out = Path(args.out or args.model_dir)
     title = f"{forecaster.model} gates on {data['ticker']}, {result['dates'][0]} .. {result['dates'][-1]}"

@@ -119,14 +119,20 @@ def fit_options(args: argparse.Namespace) -> dict[str, Any]:
             "val_start": args.val_start, "fill": args.fill}
 
 
-def load_prices(args: argparse.Namespace) -> Any:
-    from tickercast.calendar import check_exchange
+def load_prices(args: argparse.Namespace, name: str | None = None) -> Any:
+    """The prices `--data` names (or `name`, one of several), read with the data options given."""
     from tickercast.data.load import load
 
-    explicit = check_exchange(args.exchange) if args.exchange else None
-    prices = load(args.data, source=args.source, price_column=args.price_column, fill=args.fill,
-                  api_key=args.api_key, exchange=explicit)
+    prices = load(name or args.data, **load_options(args))
     return with_exchange(prices, args.exchange)
+
+
+def load_options(args: argparse.Namespace) -> dict[str, Any]:
+    """`data.load.load`'s options from the command line; `--exchange` is checked before anything is read."""
+    from tickercast.calendar import check_exchange
+
+    return {"source": args.source, "price_column": args.price_column, "fill": args.fill, "api_key": args.api_key,
+            "exchange": check_exchange(args.exchange) if args.exchange else None}
 
 
 def with_exchange(prices: Any, explicit: str | None) -> Any:

@@ -71,8 +71,7 @@ def run(args: argparse.Namespace) -> int:
                      split=SplitOptions(args.test_size, args.val_size, args.test_start, args.val_start))
     engine = make_engine(args.engine, workers=args.workers, address=args.ray_address,
                          timeout=args.ray_timeout)  # no Ray, or no cluster there: fail now
-    datasets = load_datasets(dataset_names(args.data), source=args.source, price_column=args.price_column,
-                             fill=args.fill, api_key=args.api_key)
+    datasets = load_datasets(dataset_names(args.data), **options.load_options(args))
     for frame in datasets.values():
         if isinstance(frame, str):
             warnings.warn(f"{frame} (its units are recorded as failed)", TickercastWarning, stacklevel=1)
