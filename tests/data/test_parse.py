@@ -21,6 +21,11 @@ def series(values, first_line=2):
         ["Jan 31, 2024", "Feb 01, 2024"],  # Investing.com
         ["2024-01-31 00:00:00-05:00", "2024-02-01 00:00:00-05:00"],  # Yahoo with a timezone
         ["2024-01-31 00:00:00+09:00", "2024-02-01 00:00:00+09:00"],  # offset dropped, not converted
+        ["01-31-2024", "02-01-2024"],  # US with dashes: "-2024" is a year, not a time-zone offset
+        ["31-01-2024", "01-02-2024"],  # day first with dashes
+        ["31-Jan-2024", "01-Feb-2024"],
+        ["2024-01-31T00:00:00Z", "2024-02-01T00:00:00Z"],
+        ["2024-01-31 09:30:00.5+0100", "2024-02-01 09:30:00.5+0100"],
     ],
 )
 def test_dates_in_common_formats(texts):
@@ -70,3 +75,30 @@ def test_infinite_is_not_a_price():
 
 def test_is_missing():
     assert is_missing(series(["", "null", "NaN", "-", "0", None])).tolist() == [True, True, True, True, False, True]
+
+
+def test_a_quoted_number_broken_by_a_newline_is_unreadable_not_another_number():
+    with pytest.raises(DataError, match=r"line 3: cannot read close '10\\n1'; expected a number"):
+        parse_numbers(series(["10", "10\n1"]), "close", "f.csv")
+
+
+def test_spaces_that_group_thousands_still_read():
+    assert parse_numbers(series(["1 234,5", "12\u00a0345,0"]), "close", "f.csv", decimal_comma=True).tolist() == [
+        1234.5, 12345.0]
+
+
+def test_a_typed_date_column_outside_1700_to_2200_is_refused():
+    dates = pd.Series(pd.to_datetime(["1500-01-03", "2024-01-02"]).as_unit("s"), index=[1, 2])
+    with pytest.raises(DataError, match=r"row 1: cannot read date .*expected a date between 1700 and 2200"):
+        parse_dates(dates, "f.parquet", rows="row")
+
+
+def test_a_long_column_is_read_in_a_few_passes(monkeypatch):
+    import tickercast.data.parse as parse
+
+    calls = []
+    real = parse._dates
+    monkeypatch.setattr(parse, "_dates", lambda text, fmt, iso: calls.append(len(text)) or real(text, fmt, iso))
+    texts = [f"{day:%m/%d/%Y}" for day in pd.bdate_range("1990-01-01", periods=50_000)]
+    assert parse_dates(series(texts), "f.csv").iloc[-1] == pd.Timestamp(texts[-1])
+    assert sum(1 for n in calls if n == 50_000) == 1  # the sample chose the format; one pass over the column
