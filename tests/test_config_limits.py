@@ -17,8 +17,8 @@ import pytest
 import tickercast as tc
 from tests.conftest import price_frame
 from tickercast.cli import main
-from tickercast.config import LIMITS, ModelConfig, shown
-from tickercast.errors import ConfigError
+from tickercast.config import LIMITS, ModelConfig
+from tickercast.errors import ConfigError, shown
 from tickercast.parallel import cores
 
 

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from tickercast._version import __version__
-from tickercast.config import ModelConfig, shown
-from tickercast.errors import ConfigError, DataError
+from tickercast.config import ModelConfig
+from tickercast.errors import ConfigError, DataError, shown
 from tickercast.jsonio import parse_json, read_limited, write_atomic, write_json
 
 FORMAT_VERSION = 1

@@ -24,8 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from tickercast.config import shown
-from tickercast.errors import ConfigError, TickercastWarning
+from tickercast.errors import ConfigError, TickercastWarning, shown
 
 DEFAULT_EXCHANGE = "XNYS"
 #: Yahoo Finance's ticker suffixes (its "exchanges and data providers" list) and the exchange each one means.

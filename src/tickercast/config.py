@@ -7,7 +7,7 @@ import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from tickercast.errors import ConfigError
+from tickercast.errors import ConfigError, shown
 
 CELLS = ("lstm", "gru", "rnn")
 TARGETS = ("log_return", "price")
@@ -97,18 +97,6 @@ class ModelConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def shown(value: Any) -> str:
-    """A value for an error message, kept short: a 10**30 from a tampered file must not fill the line.
-
-    >>> shown(10**30), shown("x" * 100)[-5:]
-    ('about 1e+30', 'xx...')
-    """
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
-        return f"about {'-' if value < 0 else ''}1e+{int(value.bit_length() * math.log10(2))}"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @dataclass(frozen=True)

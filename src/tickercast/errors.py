@@ -5,6 +5,8 @@ Everything a user can get wrong (a bad file, a bad option, a series too short fo
 its traceback.
 """
 
+import math
+
 
 class TickercastError(Exception):
     """Base class of every error the user can fix; the message says what is wrong and what to do."""
@@ -39,16 +41,17 @@ class DataQualityWarning(TickercastWarning):
     missing trading days); nothing was changed, and the user decides."""
 
 
-def quoted(value: object, limit: int = 40) -> str:
-    """`value` as a short quoted text for a one-line message: repr'd (so newlines stay visible) and cut.
+def shown(value: object) -> str:
+    """A value for a one-line message, kept short: a 10**30 from a tampered file or a 10,000-character name
+    typed by a user must not fill the line (repr'd, so a newline stays visible).
 
-    Messages quote what users typed or what a file holds; a 10,000-character name must not make them long.
-
-    >>> quoted("IBM"), quoted("x" * 100, limit=8)
-    ("'IBM'", "'xxxxxxx…'")
+    >>> shown(10**30), shown("IBM"), shown("x" * 100)[-5:]
+    ('about 1e+30', "'IBM'", 'xx...')
     """
-    text = repr(str(value))
-    return text if len(text) <= limit else f"{text[:limit - 2]}…'"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"about {'-' if value < 0 else ''}1e+{int(value.bit_length() * math.log10(2))}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def shown_path(path: object, limit: int = 80) -> str:

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from tickercast.bundle import damaged, read_bundle, write_bundle
-from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig, shown
+from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill, validate
-from tickercast.errors import ConfigError, DataError, NotFittedError, TickercastWarning, TrainingError
+from tickercast.errors import ConfigError, DataError, NotFittedError, TickercastWarning, TrainingError, shown
 from tickercast.evaluate.scorecard import scorecard
 from tickercast.models import MODELS, make_model, restore_model
 from tickercast.prepare.split import Split, check_long_enough, make_split

@@ -9,8 +9,8 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
-from tickercast.config import DEVICES, FILLS, SCALERS, TARGETS, TEST_SIZE, VAL_SIZE, ModelConfig, shown
-from tickercast.errors import ConfigError
+from tickercast.config import DEVICES, FILLS, SCALERS, TARGETS, TEST_SIZE, VAL_SIZE, ModelConfig
+from tickercast.errors import ConfigError, shown
 
 _DEFAULTS = {field.name: field.default for field in fields(ModelConfig)}
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from tickercast.data.layout import PRICE_COLUMNS, canonical_name
-from tickercast.errors import DataError, quoted
+from tickercast.errors import DataError, shown
 
 _LOOKED_AT = 6  # a header never stacks deeper; the first data row comes before this
 _NUMBER = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d*)?(?:[eE][-+]?\d+)?")
@@ -94,7 +94,7 @@ def _chosen(tickers: list[str], ticker: str | None, origin: str) -> str | None:
     match = [name for name in tickers if ticker is not None and name.upper() == ticker.strip().upper()]
     if match:
         return match[0]
-    shown = ", ".join(tickers[:5]) + (f" and {len(tickers) - 5} more" if len(tickers) > 5 else "")
-    asked = f"not {quoted(ticker)}; " if ticker is not None else ""
-    raise DataError(f"{origin}: columns for {len(tickers)} tickers ({shown}); {asked}pick one with "
+    listed = ", ".join(tickers[:5]) + (f" and {len(tickers) - 5} more" if len(tickers) > 5 else "")
+    asked = f"not {shown(ticker)}; " if ticker is not None else ""
+    raise DataError(f"{origin}: columns for {len(tickers)} tickers ({listed}); {asked}pick one with "
                     f"`tickercast data import FILE --ticker {tickers[0]}` (or read_csv(..., ticker=...))")

@@ -9,7 +9,7 @@ import pandas as pd
 from tickercast.data.files import FILE_SUFFIXES, read_file
 from tickercast.data.samples import SAMPLES, load_sample
 from tickercast.data.validate import Fill
-from tickercast.errors import DataError, quoted
+from tickercast.errors import DataError, shown
 
 SOURCES = ("sample", "file", "store", "alphavantage", "yahoo")
 
@@ -41,7 +41,7 @@ def load(data: str | Path, *, source: str | None = None, price_column: str | Non
     path = Path(name).expanduser()
     if source == "file" or _exists(path) or path.suffix.lower() in FILE_SUFFIXES:
         return read_file(path, price_column=price_column, fill=fill, exchange=exchange)
-    raise DataError(f"unknown data {quoted(name)}: not a bundled sample ({', '.join(SAMPLES)}) and no such file; "
+    raise DataError(f"unknown data {shown(name)}: not a bundled sample ({', '.join(SAMPLES)}) and no such file; "
                     "for a ticker add --source store, alphavantage or yahoo")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from tickercast.errors import DataError, quoted
+from tickercast.errors import DataError, shown
 
 #: Cell texts that mean "no value" in the files we meet (Yahoo writes "null", Excel "#N/A").
 MISSING = frozenset({"", "null", "nan", "na", "n/a", "#n/a", "none", "-", "--", "."})
@@ -129,4 +129,4 @@ def _where_found(text: pd.Series, mark: str, change: Callable[[pd.Series], pd.Se
 def _bad_cells(origin: str, rows: str, column: str, bad: pd.Series, expected: str) -> str:
     first_row, first_value = bad.index[0], bad.iloc[0]
     more = f" (and {len(bad) - 1} more rows)" if len(bad) > 1 else ""
-    return f"{origin}, {rows} {first_row}: cannot read {column} {quoted(first_value)}{more}; expected {expected}"
+    return f"{origin}, {rows} {first_row}: cannot read {column} {shown(str(first_value))}{more}; expected {expected}"

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tickercast.data.layout import PRICE_COLUMNS
-from tickercast.errors import ConfigError, DataError, quoted
+from tickercast.errors import ConfigError, DataError, shown
 
 if TYPE_CHECKING:  # pandas is imported where rows become frames: `tickercast data list` needs neither
     import pandas as pd
@@ -126,7 +126,7 @@ def ticker_key(ticker: str) -> str:
         raise ConfigError("the ticker is empty; give a symbol such as IBM")
     key = text.upper() if text.isascii() else ""
     if not _SYMBOL.fullmatch(key):
-        raise ConfigError(f"{quoted(ticker)} is not a ticker symbol; use letters, digits and . - ^ = _ "
+        raise ConfigError(f"{shown(ticker)} is not a ticker symbol; use letters, digits and . - ^ = _ "
                           "(e.g. BRK-B, ^GSPC)")
     return key
 

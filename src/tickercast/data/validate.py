@@ -23,7 +23,7 @@ from tickercast.config import FILLS
 from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
 from tickercast.data.parse import is_missing, parse_dates, parse_numbers
 from tickercast.data.quality import quality_flags
-from tickercast.errors import DataError, DataQualityWarning, TickercastWarning, quoted
+from tickercast.errors import DataError, DataQualityWarning, TickercastWarning, shown
 
 Fill = Literal["ffill"] | None
 MAX_PRICE = 1e12  # far above any traded price, far below where squares of errors overflow
@@ -141,9 +141,9 @@ def _one_ticker(table: pd.DataFrame, origin: str, wanted: str | None) -> tuple[p
     match = [name for name in held if wanted is not None and name.upper() == wanted.strip().upper()]
     if match:
         return table[names == match[0]], match[0]
-    shown = ", ".join(map(str, held[:5])) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
-    asked = f"none is {quoted(wanted)}; " if wanted is not None else ""
-    raise DataError(f"{origin}: holds {len(held)} tickers ({shown}); {asked}pick one with `tickercast data import "
+    listed = ", ".join(map(str, held[:5])) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+    asked = f"none is {shown(wanted)}; " if wanted is not None else ""
+    raise DataError(f"{origin}: holds {len(held)} tickers ({listed}); {asked}pick one with `tickercast data import "
                     f"FILE --ticker {held[0]}` (or read_csv(..., ticker=...))")
 
 
@@ -180,8 +180,8 @@ def _deduplicated(frame: pd.DataFrame, stamps: pd.Series, origin: str, rows: str
     if conflicting.any():
         date = frame.loc[conflicting, "date"].iloc[0]
         labels = list(frame.index[frame["date"] == date])
-        shown = ", ".join(map(str, labels[:3])) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
-        raise DataError(f"{origin}, {rows}s {shown}: date {date:%Y-%m-%d} appears {len(labels)} times with "
+        listed = ", ".join(map(str, labels[:3])) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        raise DataError(f"{origin}, {rows}s {listed}: date {date:%Y-%m-%d} appears {len(labels)} times with "
                         "different values; keep one row per day")
     warnings.warn(f"{origin}: dropped {int(identical.sum())} exact duplicate rows "
                   f"(first at {rows} {identical.idxmax()})", TickercastWarning, stacklevel=3)
@@ -201,8 +201,8 @@ def _without_priceless_days(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
     if not empty.any():
         return frame
     days = frame.loc[empty, "date"]
-    shown = ", ".join(f"{day:%Y-%m-%d}" for day in days.iloc[:3]) + (", ..." if len(days) > 3 else "")
-    warnings.warn(f"{origin}: dropped {len(days)} rows with a date but no prices (days without trading: {shown})",
+    listed = ", ".join(f"{day:%Y-%m-%d}" for day in days.iloc[:3]) + (", ..." if len(days) > 3 else "")
+    warnings.warn(f"{origin}: dropped {len(days)} rows with a date but no prices (days without trading: {listed})",
                   TickercastWarning, stacklevel=3)
     return frame[~empty]
 

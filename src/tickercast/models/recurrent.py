@@ -12,8 +12,8 @@ from typing import Any, Self
 import numpy as np
 import torch
 
-from tickercast.config import ModelConfig, shown
-from tickercast.errors import ConfigError, NotFittedError
+from tickercast.config import ModelConfig
+from tickercast.errors import ConfigError, NotFittedError, shown
 from tickercast.models import EXECUTION_SETTINGS
 from tickercast.nets import RecurrentForecaster, check_memory, resolve_device, weight_shapes
 from tickercast.prepare.scaling import Scaler, fit_scaler
