@@ -3,14 +3,14 @@
 Everything is inside the file: the tables as markup (readable even without JavaScript), the charts as Plotly
 specs (`report.figures`), Plotly.js itself compressed (`report.library`), the style and the script
 (`assets/`). A Content-Security-Policy forbids every request, so the page works, and stays private, when
-emailed.
+emailed, and runs no script or style but its own (`report.policy`). Every text from the folder is escaped
+(`report.literal.for_html`).
 
-    page = render_page(read_run("runs/demo"), library=packed_plotly())
+    page = render_page(read_run("runs/demo"), library=plotly_library())
 """
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import statistics
@@ -25,13 +25,13 @@ from tickercast._version import __version__
 from tickercast.report import figures as fig
 from tickercast.report.folder import BacktestRun, Comparison, RunFolder, SweepRun
 from tickercast.report.leaderboard import COLUMNS, Chosen, Row, selection_rows, table_rows, verdict
+from tickercast.report.library import Library
+from tickercast.report.literal import for_html as _e
+from tickercast.report.policy import allow, content_policy
 from tickercast.sweep.plan import params_text, parse_search
 from tickercast.sweep.select import eligible
 from tickercast.sweep.store import Record
 
-#: No request of any kind: scripts and styles inline only, images only from data: and blob: (chart downloads).
-POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-          "img-src data: blob:; font-src data:")
 _VERDICT_ORDER = {"better": 0, "same": 1, "untested": 2, "benchmark": 3, "worse": 4}
 _TRADING = (("cagr", "CAGR", "{:.2%}"), ("annual_volatility", "volatility", "{:.2%}"), ("sharpe", "Sharpe", "{:.2f}"),
             ("max_drawdown", "max drawdown", "{:.1%}"), ("turnover", "turnover", "{:.0f}"),
@@ -63,8 +63,8 @@ class Page:
         self.sections.append((anchor, title, f'<section id="{anchor}"><h2>{_e(title)}</h2>{text}{body}</section>'))
 
 
-def render_page(run: RunFolder, *, library: str, generated: str = "", plotly_version: str = "") -> str:
-    """The whole report as one HTML string; `library` is Plotly.js as `report.library.packed_plotly` gives it."""
+def render_page(run: RunFolder, *, library: Library, generated: str = "") -> str:
+    """The whole report as one HTML string; `library` is Plotly.js as `report.library.plotly_library` gives it."""
     prices = [m.predictions["actual"].to_numpy() for c in run.comparisons for m in c.models]
     page = Page(fig.Columns(fig.price_decimals(np.concatenate(prices)) if prices else 6))
     page.section("run", "The run", _facts(run))
@@ -97,7 +97,7 @@ def render_page(run: RunFolder, *, library: str, generated: str = "", plotly_ver
                      "how strongly the output still depends on an input k steps back (dashed: after training), "
                      "and an RNN whose gradient explodes, with and without clipping")
     page.section("how-to-read", "How to read this", _reading(run))
-    return _document(page, run, library, generated, plotly_version)
+    return _document(page, run, library, generated)
 
 
 def _comparison(page: Page, comparison: Comparison, number: int, *, several: bool) -> None:
@@ -456,19 +456,21 @@ def _title(run: RunFolder) -> str:
     return run.path.name
 
 
-def _document(page: Page, run: RunFolder, library: str, generated: str, plotly_version: str) -> str:
+def _document(page: Page, run: RunFolder, library: Library, generated: str) -> str:
     assets = files("tickercast.report") / "assets"
+    code, style = (assets / "report.js").read_text(), (assets / "report.css").read_text()
+    policy = content_policy(scripts=[allow(code), *library.scripts], styles=[allow(style), *library.styles])
     data = json.dumps({"columns": page.columns.values, "figures": page.figures}, separators=(",", ":"),
                       allow_nan=False).replace("<", "\\u003c")  # no '</script>' inside the script element
     nav = "".join(f'<a href="#{anchor}">{_e(title)}</a>' for anchor, title, _ in page.sections)
     made = f"report written {generated}" if generated else "report"
-    plotly = f", charts by Plotly.js {plotly_version}" if plotly_version else ""
+    plotly = f", charts by Plotly.js {_e(library.version)}" if library.version else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{POLICY}">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tickercast: {_e(_title(run))}</title>
-<style>{(assets / "report.css").read_text()}</style></head>
+<style>{style}</style></head>
 <body>
 <header><h1>tickercast: {_e(_title(run))}</h1><p>{_e(str(run.path))} · {made} by tickercast {__version__}{plotly}</p>
 </header>
@@ -479,11 +481,8 @@ def _document(page: Page, run: RunFolder, library: str, generated: str, plotly_v
 {"".join(markup for _, _, markup in page.sections)}
 </main>
 <script type="application/json" id="report-data">{data}</script>
-<script type="text/plain" id="plotly-gz">{library}</script>
-<script>{(assets / "report.js").read_text()}</script>
+<script type="text/plain" id="plotly-gz">{library.packed}</script>
+<script>{code}</script>
 </body></html>
 """
 
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
