@@ -4,7 +4,7 @@ The close-up matters: over twenty years any forecast hugs the price, and only th
 the "prediction" is yesterday's price moved one day to the right.
 
 Titles and labels hold names from files (tickers, model and dataset names): each is drawn as itself, never as
-math (`report.literal.for_matplotlib`).
+math (`report.literal.for_matplotlib`), and cut to LONGEST characters.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import pandas as pd
 from tickercast.report.literal import for_matplotlib
 
 ZOOM_DAYS = 60
+#: The longest text a plot draws whole; a longer name is cut short with "…" (tables and files hold it whole).
+LONGEST = 100
 _SPLIT_COLOURS = {"train": "#f2f2f2", "val": "#fff4d6", "test": "#e3f0ff"}
 
 
@@ -44,7 +46,7 @@ def plot_predictions(predictions: Mapping[str, pd.DataFrame], path: str | Path, 
     whole.plot(first["date"], first["actual"], color="black", linewidth=0.8, label="actual")
     for label, table in predictions.items():
         whole.plot(table["date"], table["predicted"], linewidth=0.8, alpha=0.8, label=_legend(label))
-    whole.set_title(for_matplotlib(title))
+    whole.set_title(_text(title))
     whole.set_ylabel("price")
     whole.legend(loc="upper left", fontsize=8)
 
@@ -84,7 +86,7 @@ def plot_losses(histories: Mapping[str, pd.DataFrame], path: str | Path, title: 
             axes.legend(fontsize=8)
         else:
             axes.text(0.5, 0.5, "no validation split", ha="center", va="center", transform=axes.transAxes)
-    figure.suptitle(for_matplotlib(title))
+    figure.suptitle(_text(title))
     return _save(figure, path)
 
 
@@ -104,9 +106,9 @@ def plot_gates(explanation: Mapping[str, Any], path: str | Path, gates: Mapping[
             axes[row, column].set_title(f"layer {layer['layer'] + 1}: {label} ({name})", fontsize=9)
             axes[row, column].set_ylabel("unit")
             ticks = np.linspace(0, len(dates) - 1, min(4, len(dates))).astype(int)
-            axes[row, column].set_xticks(ticks, [for_matplotlib(str(dates[t])[5:]) for t in ticks], fontsize=7)
+            axes[row, column].set_xticks(ticks, [_text(str(dates[t])[5:]) for t in ticks], fontsize=7)
             figure.colorbar(image, ax=axes[row, column], fraction=0.046)
-    figure.suptitle(for_matplotlib(title))
+    figure.suptitle(_text(title))
     return _save(figure, path)
 
 
@@ -145,7 +147,7 @@ def plot_equity(dates: pd.Series, report: Mapping[str, Any], path: str | Path, t
                   label=f"{name.replace('_', ' ')} (Sharpe {report[name]['sharpe'] or 0:.2f})")
     axes.set_yscale("log")
     axes.set_ylabel("equity (start = 1)")
-    axes.set_title(for_matplotlib(f"{title}: trading after {report['cost_bps']:g} bps per side"))
+    axes.set_title(_text(f"{title}: trading after {report['cost_bps']:g} bps per side"))
     axes.legend(fontsize=8)
     return _save(figure, path)
 
@@ -161,7 +163,7 @@ def plot_forecast(history: pd.Series, table: pd.DataFrame, path: str | Path, tit
         axes.fill_between(dates, [start, *table[f"lower_{level}"]], [start, *table[f"upper_{level}"]],
                           color="C0", alpha=alpha, linewidth=0, label=f"{level}% interval")
     axes.plot(dates, [start, *table["forecast"]], color="C0", marker=".", label="forecast")
-    axes.set_title(for_matplotlib(title))
+    axes.set_title(_text(title))
     axes.set_ylabel("price")
     axes.legend(loc="upper left", fontsize=8)
     figure.autofmt_xdate()
@@ -174,10 +176,14 @@ def _shade_splits(axes, table: pd.DataFrame) -> None:
                      zorder=0, label=_legend(f"{part} ({len(rows)} days)"))
 
 
+def _text(text: str) -> str:
+    return for_matplotlib(text if len(text) <= LONGEST else f"{text[:LONGEST - 1]}…")
+
+
 def _legend(label: str) -> str:
     """A legend label drawn as itself: matplotlib leaves labels that start with '_' out of legends, so such a
     name gets a zero-width space in front."""
-    text = for_matplotlib(label)
+    text = _text(label)
     return f"\u200b{text}" if text.startswith("_") else text
 
 
