@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tickercast.report.leaderboard import number
 from tickercast.report.literal import for_plotly
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22")
@@ -162,8 +163,8 @@ def up_share(actual: np.ndarray, previous: np.ndarray) -> float:
 def direction_figure(labels: Sequence[str], metrics: Sequence[Mapping[str, Any]], colour: Mapping[str, str],
                      up: float | None) -> dict[str, Any]:
     """Directional accuracy as bars up or down from the coin (50%), and, if given, the 'up every day' line."""
-    accuracy = [m.get("directional_accuracy") for m in metrics]
-    p_values = [m.get("direction_p_value") for m in metrics]
+    accuracy = [number(m.get("directional_accuracy")) for m in metrics]
+    p_values = [number(m.get("direction_p_value")) for m in metrics]
     trace = {"type": "bar", "x": [for_plotly(label) for label in labels], "base": 0.5,
              "y": [None if a is None else a - 0.5 for a in accuracy],
              "marker": {"color": [colour.get(label, PALETTE[0]) for label in labels]},
@@ -232,8 +233,8 @@ def horizon_figure(metrics: Mapping[str, Mapping[str, Any]], verdicts: Mapping[s
     """Per horizon: RMSE / naive (left, coloured by the significance verdict) and directional accuracy (right)."""
     horizons = list(metrics)
     shown = [for_plotly(h) for h in horizons]
-    ratio = [metrics[h].get("rmse_ratio_vs_naive") for h in horizons]
-    accuracy = [metrics[h].get("directional_accuracy") for h in horizons]
+    ratio = [number(metrics[h].get("rmse_ratio_vs_naive")) for h in horizons]
+    accuracy = [number(metrics[h].get("directional_accuracy")) for h in horizons]
     hue = {"better": "#2ca02c", "worse": "#d62728"}
     traces = [
         {"type": "bar", "x": shown, "y": ratio, "xaxis": "x", "yaxis": "y", "name": "RMSE / naive",
@@ -263,7 +264,7 @@ def equity_figure(equity: pd.DataFrame, trading: Mapping[str, Any]) -> dict[str,
     dates = [f"{day:%Y-%m-%d}" for day in equity["date"]]
     traces = []
     for name, line in (("buy_and_hold", ACTUAL_COLOUR), ("long_flat", PALETTE[0]), ("long_short", PALETTE[1])):
-        sharpe = (trading.get(name) or {}).get("sharpe")
+        sharpe = number((trading.get(name) or {}).get("sharpe"))
         label = name.replace("_", " ") + (f" (Sharpe {sharpe:.2f})" if sharpe is not None else "")
         traces.append({"type": "scatter", "mode": "lines", "name": label, "x": dates, "y": _rounded(equity[name]),
                        "line": {"color": line, "width": 1.4}, "hovertemplate": "%{y:.4f}"})

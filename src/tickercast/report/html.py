@@ -23,8 +23,17 @@ import numpy as np
 
 from tickercast._version import __version__
 from tickercast.report import figures as fig
+from tickercast.report import leaderboard
 from tickercast.report.folder import BacktestRun, Comparison, RunFolder, SweepRun
-from tickercast.report.leaderboard import COLUMNS, Chosen, Row, selection_rows, table_rows, verdict
+from tickercast.report.leaderboard import (
+    COLUMNS,
+    Chosen,
+    Row,
+    number_text,
+    selection_rows,
+    table_rows,
+    verdict,
+)
 from tickercast.report.library import Library
 from tickercast.report.literal import for_html as _e
 from tickercast.report.policy import allow, content_policy
@@ -218,7 +227,8 @@ def _backtest(page: Page, backtest: BacktestRun) -> None:
         if backtest.equity is not None:
             body += page.chart("fig-equity", fig.equity_figure(backtest.equity, trading))
         page.section("trading", "Trading on the forecasts", body,
-                     f"long/flat and long/short on the sign of the one-day forecast, {trading['cost_bps']:g} bps "
+                     "long/flat and long/short on the sign of the one-day forecast, "
+                     f"{number_text(trading.get('cost_bps'), '{:g}')} bps "
                      "per side, next to buy-and-hold over the same days")
 
 
@@ -248,10 +258,13 @@ def _table(rows: Sequence[Row], first: str, name: str, lead: Sequence[tuple[str,
 
 
 def _overall(board: Sequence[Mapping[str, Any]]) -> str:
-    rows = "".join(f'<tr><td>{_e(str(row["model"]))}</td><td data-value="{row["mean_rank"]!r}">'
-                   f'{row["mean_rank"]:.2f}</td><td data-value="{row["datasets"]}">{row["datasets"]}</td>'
-                   f'<td data-value="{row["beats_naive_significantly"]}">{row["beats_naive_significantly"]} of '
-                   f'{row["runs"]}</td></tr>' for row in board)
+    def cell(row: Mapping[str, Any], key: str, fmt: str = "{:.0f}", tail: str = "") -> str:
+        found = leaderboard.number(row.get(key))
+        return f'<td data-value="{"" if found is None else repr(found)}">{number_text(found, fmt)}{tail}</td>'
+
+    rows = "".join(f'<tr><td>{_e(str(row.get("model")))}</td>{cell(row, "mean_rank", "{:.2f}")}{cell(row, "datasets")}'
+                   + cell(row, "beats_naive_significantly", tail=f' of {number_text(row.get("runs"), "{:.0f}")}')
+                   + "</tr>" for row in board)
     heads = ('<th data-sort="text">model</th><th data-sort="number">mean rank</th><th data-sort="number">datasets'
              '</th><th data-sort="number">runs beating naive significantly</th>')
     return (f'<div class="table-wrap"><table class="sortable" data-table="overall"><thead><tr>{heads}</tr></thead>'
@@ -263,8 +276,7 @@ def _trading_table(trading: Mapping[str, Any]) -> str:
     rows = []
     for name in ("long_flat", "long_short", "buy_and_hold"):
         values = trading.get(name) or {}
-        cells = "".join(f"<td>{'—' if values.get(key) is None else fmt.format(values[key])}</td>"
-                        for key, _, fmt in _TRADING)
+        cells = "".join(f"<td>{number_text(values.get(key), fmt)}</td>" for key, _, fmt in _TRADING)
         rows.append(f"<tr><td>{name.replace('_', ' ')}</td>{cells}</tr>")
     return (f'<div class="table-wrap"><table data-table="trading"><thead><tr><th>strategy</th>{heads}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
@@ -327,7 +339,8 @@ def _sweep_facts(sweep: SweepRun, record: Mapping[str, Any]) -> list[tuple[str, 
 def _fingerprint(data: Mapping[str, Any]) -> str:
     if "error" in data:
         return f"could not be read: {data['error']}"
-    return f"{data['price_column']}, {data['first']} .. {data['last']}, {data['rows']:,} days"
+    return (f"{data.get('price_column')}, {data.get('first')} .. {data.get('last')}, "
+            f"{number_text(data.get('rows'), '{:,.0f}')} days")
 
 
 def _engine(options: Mapping[str, Any]) -> str:
@@ -350,15 +363,15 @@ def _sweep_split(split: Mapping[str, Any]) -> str:
 
 
 def _data(data: Mapping[str, Any]) -> str:
-    rows = f", {data['rows']:,} days" if data.get("rows") else ""
+    rows = f", {number_text(data['rows'], '{:,.0f}')} days" if data.get("rows") else ""
     return (f"{data.get('ticker') or data.get('origin')} {data.get('price_column', '')} from "
             f"{data.get('source', '?')} {data.get('origin', '')}: {data.get('first')} .. {data.get('last')}{rows}")
 
 
 def _split(split: Mapping[str, Mapping[str, Any]]) -> str:
     names = {"train": "train", "val": "validation", "test": "test"}
-    return " · ".join(f"{names.get(part, part)} {dates['start']} .. {dates['end']} ({dates['days']:,} days)"
-                      for part, dates in split.items())
+    return " · ".join(f"{names.get(part, part)} {dates.get('start')} .. {dates.get('end')} "
+                      f"({number_text(dates.get('days'), '{:,.0f}')} days)" for part, dates in split.items())
 
 
 def _seeds(record: Mapping[str, Any], models: Sequence[Any], sweep: SweepRun | None) -> str:
@@ -371,10 +384,10 @@ def _seeds(record: Mapping[str, Any], models: Sequence[Any], sweep: SweepRun | N
 def _when(record: Mapping[str, Any], models: Sequence[Any]) -> str:
     if record:
         return (f"tickercast {record.get('command', '')}, started {record.get('started', '?')}, took "
-                f"{record.get('seconds', 0):.1f} s")
+                f"{number_text(record.get('seconds', 0), '{:.1f}')} s")
     if not models:
         return "the folder does not say when it was made"
-    fitting = sum(m.config.get("fit_seconds") or 0 for m in models)
+    fitting = sum(leaderboard.number(m.config.get("fit_seconds")) or 0 for m in models)
     return f"fitting took {fitting:.1f} s in all (the folder does not say when it was made)"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tickercast.report.leaderboard import number_text
 from tickercast.report.literal import for_matplotlib
 
 ZOOM_DAYS = 60
@@ -144,10 +145,10 @@ def plot_equity(dates: pd.Series, report: Mapping[str, Any], path: str | Path, t
     figure, axes = plt.subplots(figsize=(11, 5))
     for name, colour in (("buy_and_hold", "black"), ("long_flat", "C0"), ("long_short", "C3")):
         axes.plot(list(dates), report[name]["equity"], color=colour, linewidth=1,
-                  label=f"{name.replace('_', ' ')} (Sharpe {report[name]['sharpe'] or 0:.2f})")
+                  label=f"{name.replace('_', ' ')} (Sharpe {number_text(report[name].get('sharpe'), '{:.2f}')})")
     axes.set_yscale("log")
     axes.set_ylabel("equity (start = 1)")
-    axes.set_title(_text(f"{title}: trading after {report['cost_bps']:g} bps per side"))
+    axes.set_title(_text(f"{title}: trading after {number_text(report.get('cost_bps'), '{:g}')} bps per side"))
     axes.legend(fontsize=8)
     return _save(figure, path)
 
