@@ -12,6 +12,7 @@ HOSTILE = {
     "math, unclosed": "$\\frac{",
     "math, closed": "$x$",
     "math, fraction": "$\\frac{1}{2}$",
+    "math, broken": "$\\frac{$",
     "escaped dollar": "a\\$b$c$",
     "backslash": "\\",
     "format strings": "%s %d {0} %{y}",

@@ -53,8 +53,11 @@ def _pixels(text: str, **options) -> np.ndarray:
     return np.asarray(figure.canvas.buffer_rgba())
 
 
-@pytest.mark.parametrize("name", [HOSTILE[key] for key in ("math, unclosed", "math, closed", "math, fraction",
-                                                          "escaped dollar", "backslash", "format strings")])
+MATH = ("math, unclosed", "math, closed", "math, fraction", "math, broken", "escaped dollar", "backslash",
+        "format strings")
+
+
+@pytest.mark.parametrize("name", [HOSTILE[key] for key in MATH], ids=MATH)
 def test_matplotlib_draws_the_escaped_text_exactly_as_the_name_with_math_off(name):
     drawn = _pixels(for_matplotlib(name))
     assert np.array_equal(drawn, _pixels(name, parse_math=False))  # the name, character for character
