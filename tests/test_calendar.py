@@ -1,6 +1,18 @@
-import pandas as pd
+"""Trading days of every exchange (exchange-calendars), chosen by the data, the user, or the ticker's suffix."""
 
-from tickercast.calendar import next_trading_days
+import json
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tickercast as tc
+from tickercast.calendar import check_exchange, exchange_for, next_trading_days, resolve_exchange, trading_days
+from tickercast.cli import main
+from tickercast.errors import ConfigError, TickercastWarning
 
 
 def test_weekends_and_nyse_holidays_are_skipped():
@@ -18,3 +30,123 @@ def test_many_days_cross_years():
     assert len(days) == 300
     assert days.is_monotonic_increasing
     assert (days.day_of_week < 5).all()
+
+
+
+
+
+
+def nse_prices(ticker: str = "RELIANCE.NS", last: str = "2024-03-22") -> pd.DataFrame:
+    """400 business days ending on Friday 22 March 2024; Holi (25 March) and Good Friday (29 March) follow."""
+    days = pd.bdate_range(end=last, periods=400, name="date")
+    close = 2500 * np.exp(np.cumsum(np.random.default_rng(3).normal(0, 0.01, len(days))))
+    return tc.validate(pd.DataFrame({"close": close}, index=days), origin=f"{ticker}.csv", ticker=ticker)
+
+
+def test_a_forecast_of_an_nse_ticker_skips_indian_holidays():
+    table = tc.Forecaster("naive").fit(nse_prices()).forecast(nse_prices(), horizon=4)
+    assert list(table["date"].dt.strftime("%Y-%m-%d")) == ["2024-03-26", "2024-03-27", "2024-03-28", "2024-04-01"]
+
+
+def test_the_same_days_on_the_nyse_calendar_skip_only_good_friday():
+    table = tc.Forecaster("naive").fit(nse_prices("IBM")).forecast(nse_prices("IBM"), horizon=4)
+    assert list(table["date"].dt.strftime("%Y-%m-%d")) == ["2024-03-25", "2024-03-26", "2024-03-27", "2024-03-28"]
+
+
+@pytest.mark.parametrize(("ticker", "exchange"), [
+    ("RELIANCE.NS", "XNSE"), ("reliance.bo", "XBOM"), ("VOD.L", "XLON"), ("SAP.DE", "XETR"), ("PKO.WA", "XWAR"),
+    ("MC.PA", "XPAR"), ("RY.TO", "XTSE"), ("7203.T", "XTKS"), ("0700.HK", "XHKG"), ("BHP.AX", "XASX"),
+    ("IBM", "XNYS"), ("BRK.B", "XNYS"), ("^GSPC", "XNYS"), ("", "XNYS"), (None, "XNYS"),
+])
+def test_the_exchange_follows_yahoos_ticker_suffixes(ticker, exchange):
+    assert exchange_for(ticker) == exchange
+
+
+def test_every_suffix_names_an_exchange_the_library_knows():
+    from tickercast.calendar import SUFFIXES
+
+    for exchange in set(SUFFIXES.values()):
+        assert check_exchange(exchange) == exchange
+
+
+def test_codes_are_case_insensitive_and_aliases_resolve():
+    assert (check_exchange("xlon"), check_exchange("LSE"), check_exchange(" xnse ")) == ("XLON", "XLON", "XNSE")
+
+
+def test_an_unknown_exchange_is_one_line_saying_how_to_list_them():
+    with pytest.raises(ConfigError) as refused:
+        check_exchange("NSE")
+    message = str(refused.value)
+    assert "did you mean XNSE?" in message
+    assert "get_calendar_names()" in message
+    assert "\n" not in message
+    assert len(message) < 300
+
+
+def test_the_data_says_first_then_the_user_then_the_ticker():
+    assert resolve_exchange("XLON", None, ticker="INFY.NS") == "XLON"
+    assert resolve_exchange(None, "XETR", ticker="INFY.NS") == "XETR"
+    assert resolve_exchange(None, None, ticker="INFY.NS", default="XWAR") == "XWAR"
+    assert resolve_exchange(None, None, ticker="INFY.NS") == "XNSE"
+    with pytest.warns(TickercastWarning, match="the data says it trades on XLON; --exchange XETR is not used"):
+        assert resolve_exchange("XLON", "XETR") == "XLON"
+
+
+def test_trading_days_include_both_ends_and_skip_each_exchanges_holidays():
+    london = trading_days("XLON", "2024-12-20", "2025-01-03")  # Boxing Day is a London holiday, not a New York one
+    new_york = trading_days("XNYS", "2024-12-20", "2025-01-03")
+    assert pd.Timestamp("2024-12-26") not in london
+    assert pd.Timestamp("2024-12-26") in new_york
+    assert (london[0], london[-1]) == (pd.Timestamp("2024-12-20"), pd.Timestamp("2025-01-03"))
+    assert london.name == "date"
+    assert len(trading_days("XNYS", "2024-01-05", "2024-01-01")) == 0
+
+
+def test_days_beyond_the_librarys_holidays_are_weekdays_with_a_warning():
+    with pytest.warns(TickercastWarning, match="knows the holidays of XNSE from 1997-01-01 to 2026-12-31"):
+        days = trading_days("XNSE", "2026-12-30", "2027-01-05")
+    assert list(days.strftime("%m-%d")) == ["12-30", "12-31", "01-01", "01-04", "01-05"]
+
+
+def test_no_warning_inside_the_range():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(trading_days("XNSE", "2024-03-20", "2024-04-02")) == 8
+
+
+def test_train_stores_the_exchange_and_forecast_uses_it(tmp_path, capsys):
+    prices = nse_prices("ACME")  # no suffix: only --exchange says it is Indian
+    prices.to_csv(tmp_path / "acme.csv")
+    assert main(["train", "--data", str(tmp_path / "acme.csv"), "--model", "naive", "--exchange", "xnse",
+                 "--out", str(tmp_path / "model"), "--json"]) == 0
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["data"]["exchange"] == "XNSE"
+    capsys.readouterr()
+    assert main(["forecast", "--model-dir", str(tmp_path / "model"), "--data", str(tmp_path / "acme.csv"),
+                 "--horizon", "2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["exchange"] == "XNSE"
+    assert [row["date"] for row in result["forecast"]] == ["2024-03-26", "2024-03-27"]
+
+
+def test_forecast_exchange_option_overrides_the_models(tmp_path, capsys):
+    folder = tc.Forecaster("naive").fit(nse_prices("RELIANCE.NS")).save(tmp_path / "m")
+    nse_prices("RELIANCE.NS").to_csv(tmp_path / "p.csv")
+    assert main(["forecast", "--model-dir", str(folder), "--data", str(tmp_path / "p.csv"), "--horizon", "1",
+                 "--exchange", "XNYS", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["forecast"][0]["date"] == "2024-03-25"
+
+
+def test_an_unknown_exchange_option_exits_2_with_one_line(tmp_path, capsys):
+    nse_prices().to_csv(tmp_path / "p.csv")
+    assert main(["train", "--data", str(tmp_path / "p.csv"), "--model", "naive", "--exchange", "NOPE"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown exchange 'NOPE'")
+    assert err.count("\n") == 1
+
+
+def test_help_does_not_import_the_calendar_library():
+    code = ("import sys; from tickercast.cli import build_parser; build_parser(); "
+            "print('exchange_calendars' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -83,5 +83,12 @@ def test_monte_carlo_dropout_needs_dropout_between_layers(fitted):
 
     with pytest.raises(ConfigError, match="needs dropout between layers"):
         fitted.forecast(PRICES, horizon=2, mc_dropout=10)
-    with pytest.raises(ConfigError, match="0 \\(off\\) or more"):
+    with pytest.raises(ConfigError, match="0 \\(off\\) to 10,000"):
         fitted.forecast(PRICES, horizon=2, mc_dropout=-1)
+
+
+def test_backtest_shows_the_simulators_default_cost_without_importing_numpy():
+    from tickercast.cli.backtest import SHOWN_COST_BPS
+    from tickercast.evaluate.trading import DEFAULT_COST_BPS
+
+    assert SHOWN_COST_BPS == DEFAULT_COST_BPS

@@ -34,3 +34,41 @@ def test_devices():
     if not torch.cuda.is_available():
         with pytest.raises(ConfigError, match="device 'cuda' is not available"):
             resolve_device("cuda")
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize(("hidden", "layers", "outputs"), [(1, 1, 1), (5, 3, 4)])
+def test_weight_shapes_are_those_of_the_real_network(cell, hidden, layers, outputs):
+    from tickercast.nets import weight_shapes
+
+    net = RecurrentForecaster(cell, hidden=hidden, layers=layers, outputs=outputs)
+    assert weight_shapes(cell, hidden=hidden, layers=layers, outputs=outputs) == \
+        {name: tuple(tensor.shape) for name, tensor in net.state_dict().items()}
+
+
+def test_memory_estimate_counts_the_weights_and_grows_with_the_batch():
+    from tickercast.config import ModelConfig
+    from tickercast.nets import memory_estimate
+
+    config = ModelConfig(hidden=8, layers=2)
+    net = RecurrentForecaster("gru", hidden=8, layers=2)
+    weights, load_bytes = memory_estimate("gru", config, training=False)
+    assert weights == sum(p.numel() for p in net.parameters())
+    assert load_bytes == 3 * 4 * weights
+    small = memory_estimate("gru", config, training=True)[1]
+    assert memory_estimate("gru", ModelConfig(hidden=8, layers=2, batch_size=128), training=True)[1] > small
+
+
+def test_a_network_too_large_for_the_machine_is_refused_with_the_estimate_before_it_is_built():
+    import re
+
+    from tickercast.config import LIMITS, ModelConfig
+    from tickercast.nets import check_memory
+
+    largest = ModelConfig(**{name: LIMITS[name] for name in ("hidden", "layers", "lookback", "batch_size")})
+    with pytest.raises(ConfigError) as refused:  # about 10**18 bytes: more than any machine has
+        check_memory("lstm", largest, training=True)
+    message = str(refused.value)
+    assert re.fullmatch(r"the lstm network of 32 layer\(s\) x 4096 units has 4,228,927,489 weights and needs about "
+                        r"[\d.]+ GiB to train, but [\d.]+ GiB is available; use a smaller .*", message)
+    assert len(message) < 300

@@ -9,10 +9,20 @@
 
 Loading never unpickles anything, so a bundle from a stranger cannot run code. Every file is written to a
 temporary name and renamed into place, so an interrupted save never leaves a half-written file.
+
+A bundle is data from elsewhere, so reading one checks the whole folder against its schema before anything is
+built from it: each file is read only if it is a regular file of bounded size (a FIFO, a device or a directory in
+its place is refused, never read), every JSON file has the shape this module writes, every setting is within
+`config.LIMITS`, every number is finite and the scaler's scale is a usable one. What fails is one line,
+"damaged model bundle: <folder>: <file>: <what>", never a traceback, a hang or a NaN forecast later.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +30,31 @@ import numpy as np
 import pandas as pd
 
 from tickercast._version import __version__
-from tickercast.errors import DataError
-from tickercast.jsonio import read_json, write_atomic, write_json
+from tickercast.config import ModelConfig, shown
+from tickercast.errors import ConfigError, DataError
+from tickercast.jsonio import parse_json, read_limited, write_atomic, write_json
 
 FORMAT_VERSION = 1
+#: Largest size of each bundle file; weights.safetensors is bounded by its settings instead (see `_weights`).
+LIMITS = {"config.json": 2**20, "scaler.json": 2**16, "metrics.json": 2**20, "history.json": 32 * 2**20,
+          "predictions.csv": 64 * 2**20}
+PARTS = ("train", "val", "test")
+PREDICTION_COLUMNS = ("date", "actual", "predicted", "naive", "split")
+PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+_HEADER_BYTES = 2**20  # room for the safetensors header beside the numbers
+
+
+class DamagedBundleError(DataError):
+    """A model folder whose files are not what tickercast writes (edited, truncated, or made to attack)."""
+
+
+def damaged(folder: str | Path, detail: str) -> DamagedBundleError:
+    """The one-line error for a bundle that fails its schema: the folder, then what is wrong where."""
+    where = str(folder)
+    where = where if len(where) <= 80 else "..." + where[-77:]
+    detail = " ".join(detail.split())  # one line, whatever a file or an error message held
+    detail = detail if len(detail) <= 180 else detail[:177] + "..."
+    return DamagedBundleError(f"damaged model bundle: {where}: {detail}")
 
 
 def write_bundle(folder: str | Path, *, config: dict[str, Any], state: dict[str, Any],
@@ -48,35 +79,199 @@ def write_bundle(folder: str | Path, *, config: dict[str, Any], state: dict[str,
 
 
 def read_bundle(folder: str | Path) -> dict[str, Any]:
-    """Read a bundle back: config, metrics, and the model state that `restore_model` takes."""
-    from safetensors.numpy import load_file
+    """Read and check a bundle: config, metrics, predictions, and the model state that `restore_model` takes.
 
+    Raises DamagedBundleError (one line) for anything but what `write_bundle` writes, before building anything.
+    """
     folder = Path(folder)
-    config_path = folder / "config.json"
-    if not config_path.exists():
+    if not os.path.lexists(folder / "config.json"):
         raise DataError(f"{folder}: not a tickercast model folder (no config.json); save one with --out DIR")
-    config = read_json(config_path)
-    if config.get("format_version", 0) > FORMAT_VERSION:
-        raise DataError(f"{folder}: saved by a newer tickercast ({config.get('tickercast_version')}); "
-                        "upgrade tickercast to load it")
-    weights_path = folder / "weights.safetensors"
+    config = check_config(folder, _json(folder, "config.json"))
     try:
-        weights = load_file(weights_path) if weights_path.exists() else {}
-    except Exception as error:  # safetensors raises its own error types for damaged files
-        raise DataError(f"{weights_path}: damaged weights file ({error})") from None
-    state = {
-        "weights": weights,
-        "scaler": read_json(folder / "scaler.json") if (folder / "scaler.json").exists() else None,
-        "history": read_json(folder / "history.json") if (folder / "history.json").exists() else None,
-    }
-    metrics = read_json(folder / "metrics.json") if (folder / "metrics.json").exists() else {}
+        settings = ModelConfig.from_settings(**config["settings"])
+    except ConfigError as error:
+        raise damaged(folder, f"config.json: settings: {error}") from None
+    state = {"weights": _weights(folder, config["model"], settings),
+             "scaler": _optional(folder, "scaler.json", _check_scaler),
+             "history": _optional(folder, "history.json", _check_history)}
+    metrics = _optional(folder, "metrics.json", _check_metrics) or {}
     return {"config": config, "state": state, "metrics": metrics, "predictions": _read_predictions(folder)}
 
 
-def _read_predictions(folder: Path) -> pd.DataFrame | None:
-    path = folder / "predictions.csv"
-    if not path.exists():
+def saved_data(folder: str | Path, data: dict[str, Any]) -> str:
+    """The `--data` name that reads a bundle's training data again: a bundled sample or a stored ticker.
+
+    Never a path or a download: a bundle is data from elsewhere, and what it names is not what the user named
+    (a tampered one could name /etc/shadow, a FIFO or a web source). Anything else asks for --data.
+
+    >>> saved_data("runs/gru", {"origin": "sp500", "source": "sample", "ticker": "^GSPC"})
+    'sample:sp500'
+    """
+    from tickercast.data.samples import SAMPLES
+
+    origin, ticker = data["origin"], data["ticker"]
+    if data["source"] == "sample" and origin in SAMPLES:
+        return f"sample:{origin}"
+    if origin == f"store {ticker}" and 0 < len(ticker) <= 40:  # the store checks the symbol itself
+        return f"store:{ticker}"
+    raise DataError(f"{folder} was trained on {shown(origin)}, not a bundled sample or a stored ticker, which is "
+                    "all a model folder may name to be read; pass the prices with --data")
+
+
+def check_config(folder: Path, config: Any) -> dict[str, Any]:
+    """config.json's schema: an object with a known format and model, settings, data and split (the settings'
+    values are ModelConfig's to check)."""
+    from tickercast.models import MODELS
+
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise damaged(folder, f"config.json: {what}")
+
+    need(isinstance(config, dict), f"holds {_kind(config)}, not an object")
+    version = config.get("format_version")
+    need(_whole(version) and version >= 1, f"format_version must be a whole number from 1, not {shown(version)}")
+    if version > FORMAT_VERSION:
+        raise DataError(f"{folder}: saved by a newer tickercast ({shown(config.get('tickercast_version'))}); "
+                        "upgrade tickercast to load it")
+    for key, kind in (("model", str), ("settings", dict), ("data", dict), ("split", dict)):
+        need(isinstance(config.get(key), kind), f"{key} is missing or not {_kind(kind())}")
+    need(config["model"] in MODELS, f"unknown model {shown(config['model'])}")
+    data = config["data"]
+    for key in ("origin", "ticker", "source", "price_column"):
+        need(isinstance(data.get(key), str) and len(data[key]) <= 4096, f"data.{key} is missing or not text")
+    need(data["price_column"] in PRICE_COLUMNS, f"data.price_column {shown(data['price_column'])} is not one "
+                                                f"of {', '.join(PRICE_COLUMNS)}")
+    exchange = data.get("exchange")
+    need(exchange is None or (isinstance(exchange, str) and 0 < len(exchange) <= 16),
+         f"data.exchange {shown(exchange)} is not an exchange code")
+    need(set(config["split"]) <= set(PARTS) and "test" in config["split"], "split must name test and only "
+                                                                           "train, val, test")
+    for part, dates in config["split"].items():
+        need(isinstance(dates, dict) and _iso_date(dates.get("start")) and _iso_date(dates.get("end"))
+             and _whole(dates.get("days")) and dates["days"] >= 1,
+             f"split.{part} needs start and end dates (YYYY-MM-DD) and a number of days")
+    seconds = config.get("fit_seconds")
+    need(seconds is None or (_number(seconds) and seconds >= 0), "fit_seconds must be a number of seconds")
+    return config
+
+
+def _weights(folder: Path, model: str, settings: ModelConfig) -> dict[str, np.ndarray]:
+    """weights.safetensors, read only if no larger than the settings allow, every array finite."""
+    from safetensors.numpy import load
+
+    path = folder / "weights.safetensors"
+    if not os.path.lexists(path):
+        return {}
+    if model in ("lstm", "gru", "rnn"):
+        from tickercast.nets import check_memory, memory_estimate
+
+        try:
+            check_memory(model, settings, training=False)
+        except ConfigError as error:
+            raise damaged(folder, f"config.json: settings: {error}") from None
+        limit = 4 * memory_estimate(model, settings, training=False)[0] + _HEADER_BYTES
+    else:
+        limit = 8 * (settings.lookback + 16) + _HEADER_BYTES
+    try:
+        weights = load(read_limited(path, limit, path.name))
+    except DataError as error:
+        raise damaged(folder, str(error)) from None
+    except Exception as error:  # safetensors raises its own error types for damaged files
+        raise damaged(folder, f"weights.safetensors: damaged weights file ({str(error)[:80]})") from None
+    for name, array in weights.items():
+        if array.dtype.kind not in "fiu":
+            raise damaged(folder, f"weights.safetensors: {shown(name)} holds {array.dtype}, not numbers")
+        if not np.isfinite(array).all():
+            raise damaged(folder, f"weights.safetensors: {shown(name)} holds NaN or infinite values")
+    return weights
+
+
+def _optional(folder: Path, name: str, check: Any) -> Any:
+    """A JSON file of the bundle, checked by `check(content) -> problem or None`; None when absent."""
+    if not os.path.lexists(folder / name):
         return None
-    table = pd.read_csv(path, parse_dates=["date"])
-    table["split"] = pd.Categorical(table["split"], categories=("train", "val", "test"))
-    return table
+    content = _json(folder, name)
+    problem = check(content)
+    if problem:
+        raise damaged(folder, f"{name}: {problem}")
+    return content
+
+
+def _json(folder: Path, name: str) -> Any:
+    try:
+        return parse_json(read_limited(folder / name, LIMITS[name], name), name)
+    except DataError as error:
+        raise damaged(folder, str(error)) from None
+
+
+def _check_scaler(content: Any) -> str | None:
+    from tickercast.prepare.scaling import Scaler
+
+    try:
+        Scaler.from_dict(content)
+    except DataError as error:
+        return str(error)
+    return None
+
+
+def _check_history(content: Any) -> str | None:
+    if not isinstance(content, dict) or not isinstance(content.get("epochs"), list):
+        return "must be an object with a list of epochs"
+    for epoch in content["epochs"]:
+        losses = ("train_loss", "val_loss", "seconds")
+        if not (isinstance(epoch, dict) and _whole(epoch.get("epoch"))
+                and all(epoch.get(key) is None or _number(epoch[key]) for key in losses)):
+            return "every epoch needs its number and losses (numbers or null)"
+    if not (_whole(content.get("best_epoch", 0)) and isinstance(content.get("stopped_early", False), bool)):
+        return "best_epoch must be a whole number and stopped_early true or false"
+    return None
+
+
+def _check_metrics(content: Any) -> str | None:
+    if not (isinstance(content, dict) and set(content) <= set(PARTS) and all(
+            isinstance(card, dict) and all(value is None or isinstance(value, (str, bool, int, float))
+                                           for value in card.values()) for card in content.values())):
+        return "must map train, val and test to their metrics (numbers, text or null)"
+    return None
+
+
+def _read_predictions(folder: Path) -> pd.DataFrame | None:
+    """predictions.csv: the exact header, ISO dates, finite numbers, known parts; None when absent."""
+    path = folder / "predictions.csv"
+    if not os.path.lexists(path):
+        return None
+    try:
+        content = read_limited(path, LIMITS["predictions.csv"], path.name)
+    except DataError as error:
+        raise damaged(folder, str(error)) from None
+    header = ",".join(PREDICTION_COLUMNS).encode()
+    if content.split(b"\n", 1)[0].rstrip(b"\r") != header:
+        raise damaged(folder, f"predictions.csv: the first line must be {header.decode()}")
+    try:
+        table = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding_errors="strict")
+        dates = pd.to_datetime(table["date"], format="%Y-%m-%d")
+        numbers = table[["actual", "predicted", "naive"]].apply(pd.to_numeric)
+    except (ValueError, UnicodeDecodeError, OverflowError, pd.errors.ParserError) as error:
+        raise damaged(folder, f"predictions.csv: unreadable rows ({str(error)[:80]})") from None
+    if not (np.isfinite(numbers.to_numpy(dtype=np.float64)).all() and table["split"].isin(PARTS).all()):
+        raise damaged(folder, "predictions.csv: every row needs finite numbers and a part (train, val or test)")
+    return pd.DataFrame({"date": dates, **numbers, "split": pd.Categorical(table["split"], categories=PARTS)})
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _iso_date(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and len(value) == 10 and bool(dt.date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", type(None): "null"}.get(type(value), type(value).__name__)

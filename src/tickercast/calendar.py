@@ -1,19 +1,164 @@
-"""The next trading days of the US stock market: weekdays that are not NYSE holidays or special closures."""
+"""The trading days of any stock exchange, from the maintained `exchange_calendars` library.
+
+Exchanges are named by their ISO 10383 market identifier (MIC): XNYS (New York, the default), XLON, XETR, XWAR,
+XNSE, XTKS, ... `exchange_calendars` keeps each one's holidays and special closures (50+ exchanges), so nothing
+here is a hand-kept holiday list. It is imported only when a date is needed: it costs most of a second, and
+`tickercast --help` must stay instant.
+
+Which exchange a series trades on: what the data says (a PriceFrame's `attrs["exchange"]`), else what the user
+says (`--exchange`), else the ticker's Yahoo suffix (`exchange_for`: `.NS` -> XNSE, `.L` -> XLON, ...), else XNYS.
+
+The library records some exchanges' holidays only for a range of years (XBOM: 1997 to 2026). Days outside that
+range are counted as weekdays, with a warning: a forecast dated there may land on a holiday.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import difflib
+import functools
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
 import pandas as pd
 
+from tickercast.config import shown
+from tickercast.errors import ConfigError, TickercastWarning
 
-def next_trading_days(last: pd.Timestamp, count: int) -> pd.DatetimeIndex:
-    """The `count` NYSE trading days after `last` (holidays from the `holidays` package's NYSE calendar).
+DEFAULT_EXCHANGE = "XNYS"
+#: Yahoo Finance's ticker suffixes (its "exchanges and data providers" list) and the exchange each one means.
+SUFFIXES = {
+    "NS": "XNSE", "BO": "XBOM", "L": "XLON", "IL": "XLON", "DE": "XETR", "F": "XFRA", "DU": "XDUS", "HM": "XHAM",
+    "SG": "XSTU", "WA": "XWAR", "PA": "XPAR", "AS": "XAMS", "BR": "XBRU", "LS": "XLIS", "MC": "XMAD", "MI": "XMIL",
+    "SW": "XSWX", "VI": "XWBO", "CO": "XCSE", "ST": "XSTO", "HE": "XHEL", "OL": "XOSL", "IR": "XDUB", "AT": "ASEX",
+    "IS": "XIST", "PR": "XPRA", "BD": "XBUD", "TL": "XTAL", "RG": "XRIS", "VS": "XLIT", "IC": "XICE", "ME": "XMOS",
+    "TO": "XTSE", "V": "XTSE", "SA": "BVMF", "MX": "XMEX", "BA": "XBUE", "SN": "XSGO", "T": "XTKS", "HK": "XHKG",
+    "SS": "XSHG", "SZ": "XSHG", "KS": "XKRX", "KQ": "XKRX", "TW": "XTAI", "TWO": "XTAI", "SI": "XSES", "KL": "XKLS",
+    "BK": "XBKK", "JK": "XIDX", "AX": "XASX", "NZ": "XNZE", "JO": "XJSE", "TA": "XTAE", "SR": "XSAU",
+}
+#: Exchanges the library has no calendar of, and the one whose trading days they share: the National Stock
+#: Exchange of India closes on the same days as the Bombay Stock Exchange (one holiday list for both markets);
+#: Shenzhen is open on Shanghai's days (SZ above).
+SAME_DAYS = {"XNSE": "XBOM"}
+_HOW_TO_LIST = "list them with: python -c \"import exchange_calendars as x; print(x.get_calendar_names())\""
+
+
+def exchange_for(ticker: str | None) -> str:
+    """The exchange a ticker trades on, by Yahoo's suffix convention; XNYS when it has no known suffix.
+
+    >>> exchange_for("RELIANCE.NS"), exchange_for("VOD.L"), exchange_for("BRK.B"), exchange_for("^GSPC")
+    ('XNSE', 'XLON', 'XNYS', 'XNYS')
+    """
+    _, dot, suffix = (ticker or "").strip().upper().rpartition(".")
+    return SUFFIXES.get(suffix, DEFAULT_EXCHANGE) if dot else DEFAULT_EXCHANGE
+
+
+def check_exchange(code: str) -> str:
+    """`code` as a known exchange's MIC (upper case; the library's aliases such as LSE resolved), or ConfigError."""
+    import exchange_calendars
+
+    name = str(code).strip().upper()
+    if name in SAME_DAYS:
+        return name
+    known = exchange_calendars.get_calendar_names(include_aliases=True)
+    if name in known:
+        return exchange_calendars.resolve_alias(name)
+    close = difflib.get_close_matches(name, [*known, *SAME_DAYS], n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    raise ConfigError(f"unknown exchange {shown(code)}; {hint}use an ISO MIC code such as XNYS, XLON, XETR, XNSE or "
+                      f"XWAR ({_HOW_TO_LIST})")
+
+
+def resolve_exchange(own: str | None, explicit: str | None = None, *, ticker: str | None = None,
+                     default: str | None = None) -> str:
+    """The exchange of a series: the data's `own` (a PriceFrame's `attrs["exchange"]`), else `explicit` (the
+    user's `--exchange`), else `default` (e.g. a saved model's), else what the ticker's suffix names.
+
+    An `explicit` code that conflicts with the data's own is named in a warning, not silently dropped.
+
+    >>> resolve_exchange(None, ticker="INFY.NS"), resolve_exchange(None, "xlon", ticker="INFY.NS")
+    ('XNSE', 'XLON')
+    """
+    chosen = check_exchange(explicit) if explicit else None
+    if own:
+        own = check_exchange(own)
+        if chosen and chosen != own:
+            warnings.warn(f"the data says it trades on {own}; --exchange {chosen} is not used", TickercastWarning,
+                          stacklevel=2)
+        return own
+    return chosen or (check_exchange(default) if default else exchange_for(ticker))
+
+
+def trading_days(exchange: str, start: Any, end: Any) -> pd.DatetimeIndex:
+    """The trading days of `exchange` from `start` to `end`, both included (tz-naive dates, named `date`).
+
+    >>> list(trading_days("XNYS", "2018-12-21", "2018-12-27").strftime("%m-%d"))   # Christmas is skipped
+    ['12-21', '12-24', '12-26', '12-27']
+    """
+    first, last = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    exchange = check_exchange(exchange)
+    if last < first:
+        return pd.DatetimeIndex([], name="date", dtype="datetime64[ns]")
+    low, high = _bounds(SAME_DAYS.get(exchange, exchange))
+    known_first, known_last = max(first, low), min(last, high)
+    parts = []
+    if known_first <= known_last:
+        calendar = _calendar(SAME_DAYS.get(exchange, exchange), known_first.year, known_last.year)
+        with _quietly():  # a range may start or end on a closed day, outside the calendar's own first session
+            parts.append(calendar.sessions_in_range(max(known_first, calendar.first_session),
+                                                    min(known_last, calendar.last_session)))
+    if first < low or last > high:
+        warnings.warn(f"exchange_calendars knows the holidays of {exchange} from {low:%Y-%m-%d} to {high:%Y-%m-%d}; "
+                      "days outside that range count as weekdays, holidays or not", TickercastWarning, stacklevel=2)
+        parts += [pd.bdate_range(first, min(last, low - pd.Timedelta(days=1))),
+                  pd.bdate_range(max(first, high + pd.Timedelta(days=1)), last)]
+    days = pd.DatetimeIndex(sorted(day for part in parts for day in part)).as_unit("ns")
+    return pd.DatetimeIndex(days, name="date")
+
+
+def next_trading_days(last: pd.Timestamp, count: int, exchange: str = DEFAULT_EXCHANGE) -> pd.DatetimeIndex:
+    """The `count` trading days of `exchange` after `last`.
 
     >>> list(next_trading_days(pd.Timestamp("2018-12-21"), 3).strftime("%Y-%m-%d"))   # Christmas is skipped
     ['2018-12-24', '2018-12-26', '2018-12-27']
     """
-    import holidays
+    span = 2 * count + 30  # calendar days: weekends, and the longest closures (a lunar new year's week)
+    while True:
+        days = trading_days(exchange, last + pd.Timedelta(days=1), last + pd.Timedelta(days=span))
+        if len(days) >= count:
+            return days[:count]
+        span *= 2
 
-    years = range(last.year, last.year + 2 + count // 200)
-    closed = holidays.financial_holidays("NYSE", years=years)
-    days = pd.bdate_range(last + pd.Timedelta(days=1), periods=count * 2 + 10)
-    return pd.DatetimeIndex([day for day in days if day.date() not in closed][:count], name="date")
+
+@functools.cache
+def _bounds(name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day whose holidays the library records for this calendar (or no limit)."""
+    import exchange_calendars
+
+    with _quietly():
+        calendar = exchange_calendars.get_calendar(name)
+    low, high = calendar.bound_min(), calendar.bound_max()
+    return (pd.Timestamp(low) if low is not None else pd.Timestamp.min.ceil("D"),
+            pd.Timestamp(high) if high is not None else pd.Timestamp.max.floor("D"))
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar(name: str, first_year: int, last_year: int) -> Any:
+    """The library's calendar for whole years (so that nearby requests share one), within its bounds."""
+    import exchange_calendars
+
+    low, high = _bounds(name)
+    start = max(pd.Timestamp(year=first_year, month=1, day=1), low)
+    end = min(pd.Timestamp(year=last_year, month=12, day=31), high)
+    with _quietly():
+        return exchange_calendars.get_calendar(name, start=start, end=end)
+
+
+@contextlib.contextmanager
+def _quietly() -> Iterator[None]:
+    """The library's own deprecation notices (about pandas' future) are for its authors, not our users."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        yield

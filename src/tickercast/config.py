@@ -17,6 +17,13 @@ FILLS = ("ffill",)
 TEST_SIZE, VAL_SIZE = 0.2, 0.1
 _KINDS = {int: (numbers.Integral, "a whole number"), float: (numbers.Real, "a number"), str: (str, "a name")}
 DEVICES = ("cpu", "auto", "cuda", "mps")
+#: Largest accepted value of each size setting. They are far beyond any useful daily-price model and exist so
+#: that a typo or a tampered bundle is one clear line, not a 16 GB allocation, an hour-long loop or a crash in
+#: C++: 10,000 days of lookback is 40 years, 4,096 units and 32 layers make a network of billions of weights.
+#: A network within these caps can still be too large for the machine: `nets.check_memory` refuses that, with
+#: its estimate, before anything is built.
+LIMITS = {"lookback": 10_000, "hidden": 4_096, "layers": 32, "epochs": 100_000, "batch_size": 65_536,
+          "patience": 100_000, "horizons": 1_000, "threads": 256}
 
 
 @dataclass(frozen=True)
@@ -58,24 +65,21 @@ class ModelConfig:
         for field in fields(self):
             value, kind = getattr(self, field.name), _KINDS[type(field.default)]
             if not isinstance(value, kind[0]) or isinstance(value, bool):
-                raise ConfigError(f"{field.name} must be {kind[1]}, not {value!r}")
+                raise ConfigError(f"{field.name} must be {kind[1]}, not {shown(value)}")
         checks = [
             (self.target in TARGETS, f"target must be one of {', '.join(TARGETS)}"),
-            (self.lookback >= 1, "lookback must be at least 1"),
-            (self.hidden >= 1, "hidden must be at least 1"),
-            (self.layers >= 1, "layers must be at least 1"),
             (0 <= self.dropout < 1, "dropout must be in [0, 1)"),
-            (self.epochs >= 1, "epochs must be at least 1"),
-            (self.batch_size >= 1, "batch size must be at least 1"),
             (math.isfinite(self.lr) and self.lr > 0, "learning rate must be positive"),
-            (self.patience >= 1, "patience must be at least 1"),
             (math.isfinite(self.clip) and self.clip >= 0, "clip must be 0 (off) or positive"),
             (self.scaler in SCALERS, f"scaler must be one of {', '.join(SCALERS)}"),
             (0 <= self.seed < 2**32, "seed must be a whole number from 0 to 2**32 - 1"),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
-            (self.horizons >= 1, "horizons must be at least 1"),
-            (self.threads >= 0, "threads must be 0 (automatic) or positive"),
         ]
+        for name, limit in LIMITS.items():
+            value = getattr(self, name)
+            least = "0 (automatic) or positive" if name == "threads" else "at least 1"
+            checks.append((value >= (name != "threads"), f"{name} must be {least}"))
+            checks.append((value <= limit, f"{name} must be at most {limit:,}, not {shown(value)}"))
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)
@@ -86,11 +90,25 @@ class ModelConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(settings) - known)
         if unknown:
-            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+            raise ConfigError(f"unknown setting(s) {', '.join(name[:40] for name in unknown[:3])}{more}; "
+                              f"known: {', '.join(sorted(known))}")
         return cls(**settings)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def shown(value: Any) -> str:
+    """A value for an error message, kept short: a 10**30 from a tampered file must not fill the line.
+
+    >>> shown(10**30), shown("x" * 100)[-5:]
+    ('about 1e+30', 'xx...')
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"about {'-' if value < 0 else ''}1e+{int(value.bit_length() * math.log10(2))}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @dataclass(frozen=True)

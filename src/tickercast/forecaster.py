@@ -17,8 +17,8 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from tickercast.bundle import read_bundle, write_bundle
-from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
+from tickercast.bundle import damaged, read_bundle, write_bundle
+from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig, shown
 from tickercast.data.validate import Fill, validate
 from tickercast.errors import ConfigError, DataError, NotFittedError, TickercastWarning, TrainingError
 from tickercast.evaluate.scorecard import scorecard
@@ -28,6 +28,8 @@ from tickercast.progress import SILENT, Reporter
 
 PARTS = ("train", "val", "test")
 INTERVAL_LEVELS = (0.8, 0.95)
+#: Largest forecast horizon (four years of trading days) and number of Monte-Carlo dropout paths.
+MAX_HORIZON, MAX_DROPOUT_PATHS = 1_000, 10_000
 
 
 class Forecaster:
@@ -46,13 +48,17 @@ class Forecaster:
 
     def fit(self, prices: pd.DataFrame | pd.Series, *, test_size: float = TEST_SIZE, val_size: float = VAL_SIZE,
             test_start: str | None = None, val_start: str | None = None, price_column: str | None = None,
-            fill: Fill = None, reporter: Reporter = SILENT) -> Self:
+            fill: Fill = None, exchange: str | None = None, reporter: Reporter = SILENT) -> Self:
         """Split chronologically, fit on the training part (validation for early stopping), score every part.
 
         Sizes below 1 are fractions, 1 or more are rows; `test_start`/`val_start` (YYYY-MM-DD) cut by date.
         The model never receives the test part: it is scored there with one-step-ahead forecasts only.
+        `exchange` (a MIC such as XNSE) dates later forecasts when the data does not say (see `calendar`).
         """
+        from tickercast.calendar import resolve_exchange
+
         frame = as_price_frame(prices, price_column, fill)
+        exchange = resolve_exchange(prices.attrs.get("exchange"), exchange, ticker=frame.attrs["ticker"])
         model = make_model(self.model, self.config)
         series, split = split_series(frame, model.min_history, test_size=test_size, val_size=val_size,
                                      test_start=test_start, val_start=val_start,
@@ -61,7 +67,7 @@ class Forecaster:
         model.fit(series[:split.val_end], split.train_end, reporter)
         self.fit_seconds_ = time.perf_counter() - started
         self.model_ = model
-        self.data_ = _describe(frame)
+        self.data_ = {**_describe(frame), "exchange": exchange}
         self.split_ = split_dates(split, frame.index)
         self.predictions_, self.metrics_ = score(model, series, frame.index, split, origin=frame.attrs["origin"])
         return self
@@ -80,12 +86,17 @@ class Forecaster:
                 first = max(int(frame.index.searchsorted(pd.Timestamp(start))), first)
             except ValueError:
                 raise ConfigError(f"cannot read the start date {start!r}; write it as YYYY-MM-DD") from None
-        values = model.predict(series, first) if first < len(series) else np.empty(0)
+        with np.errstate(all="ignore"):  # a damaged model's overflow is refused by _finite, not printed by NumPy
+            values = _finite(model.predict(series, first) if first < len(series) else np.empty(0), self.model)
         return pd.Series(values, index=frame.index[first:], name="predicted")
 
     def forecast(self, prices: pd.DataFrame | pd.Series, horizon: int = 5,
-                 levels: tuple[float, ...] = INTERVAL_LEVELS, mc_dropout: int = 0) -> pd.DataFrame:
+                 levels: tuple[float, ...] = INTERVAL_LEVELS, mc_dropout: int = 0,
+                 exchange: str | None = None) -> pd.DataFrame:
         """The next `horizon` trading days after the last date of `prices`, with prediction intervals.
+
+        Days are those of the exchange the data says it trades on, else `exchange`, else the one saved with the
+        model, else the one its ticker's suffix names (`tickercast.calendar`); `exchange_` says which it was.
 
         Point forecasts are recursive (each day's forecast feeds the next). The intervals are split-conformal
         (`evaluate.intervals`), calibrated per horizon on the model's own walk-forward errors over the test
@@ -94,41 +105,46 @@ class Forecaster:
         `mc_dropout=N` (networks with dropout) adds `dropout_lower_80, dropout_upper_80`: the 10th and 90th
         percentiles of N forecast paths with dropout left on, a spread of the model's uncertainty only.
         """
-        from tickercast.calendar import next_trading_days
+        from tickercast.calendar import next_trading_days, resolve_exchange
         from tickercast.evaluate.backtest import forecasts_from
         from tickercast.evaluate.intervals import conformal_quantile, interval
         from tickercast.models.multistep import recursive_forecast
 
         model = self._fitted()
-        if horizon < 1:
-            raise ConfigError("horizon must be at least 1")
-        if mc_dropout < 0:
-            raise ConfigError("mc_dropout is a number of sampled paths: 0 (off) or more")
+        if not 1 <= horizon <= MAX_HORIZON:
+            raise ConfigError(f"horizon must be from 1 to {MAX_HORIZON:,} trading days, not {shown(horizon)}")
+        if not 0 <= mc_dropout <= MAX_DROPOUT_PATHS:
+            raise ConfigError(f"mc_dropout is a number of sampled paths: 0 (off) to {MAX_DROPOUT_PATHS:,}, "
+                              f"not {shown(mc_dropout)}")
         frame = as_price_frame(prices, self.data_["price_column"], None)
+        self.exchange_ = resolve_exchange(prices.attrs.get("exchange"), exchange, ticker=frame.attrs["ticker"],
+                                          default=self.data_.get("exchange"))
         series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
         test_start = int(frame.index.searchsorted(pd.Timestamp(self.split_["test"]["start"])))
         if len(series) - test_start < 2 * horizon:
             raise DataError(f"{frame.attrs['origin']} does not cover enough of the test part "
                             f"(from {self.split_['test']['start']}) to calibrate {horizon}-day intervals")
-        calibration = forecasts_from(model, series, frame.index, range(max(test_start, model.min_history),
-                                                                       len(series)), horizon)
-        point = recursive_forecast(model, series, horizon)
-        table = pd.DataFrame({"date": next_trading_days(frame.index[-1], horizon),
-                              "horizon": np.arange(1, horizon + 1), "forecast": point})
-        for level in levels:
-            bounds = []
-            for h in range(1, horizon + 1):
-                rows = calibration[calibration["horizon"] == h]
-                q = conformal_quantile(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), level)
-                bounds.append(interval(point[h - 1:h], q))
-            percent = round(level * 100)
-            table[f"lower_{percent}"] = [lower[0] for lower, _ in bounds]
-            table[f"upper_{percent}"] = [upper[0] for _, upper in bounds]
-        if mc_dropout:
-            if not getattr(model, "is_network", False):
-                raise ConfigError(f"Monte-Carlo dropout needs a network, not {self.model}")
-            paths = model.dropout_paths(series, horizon, mc_dropout, seed=self.config.seed)
-            table["dropout_lower_80"], table["dropout_upper_80"] = np.percentile(paths, [10, 90], axis=0)
+        with np.errstate(all="ignore"):  # a damaged model's overflow is refused below, not printed by NumPy
+            calibration = forecasts_from(model, series, frame.index, range(max(test_start, model.min_history),
+                                                                           len(series)), horizon)
+            point = recursive_forecast(model, series, horizon)
+            table = pd.DataFrame({"date": next_trading_days(frame.index[-1], horizon, self.exchange_),
+                                  "horizon": np.arange(1, horizon + 1), "forecast": point})
+            for level in levels:
+                bounds = []
+                for h in range(1, horizon + 1):
+                    rows = calibration[calibration["horizon"] == h]
+                    q = conformal_quantile(rows["actual"].to_numpy(), rows["predicted"].to_numpy(), level)
+                    bounds.append(interval(point[h - 1:h], q))
+                percent = round(level * 100)
+                table[f"lower_{percent}"] = [lower[0] for lower, _ in bounds]
+                table[f"upper_{percent}"] = [upper[0] for _, upper in bounds]
+            if mc_dropout:
+                if not getattr(model, "is_network", False):
+                    raise ConfigError(f"Monte-Carlo dropout needs a network, not {self.model}")
+                paths = model.dropout_paths(series, horizon, mc_dropout, seed=self.config.seed)
+                table["dropout_lower_80"], table["dropout_upper_80"] = np.percentile(paths, [10, 90], axis=0)
+        _finite(table.drop(columns="date").to_numpy(dtype=np.float64), self.model)
         return table
 
     @property
@@ -158,13 +174,14 @@ class Forecaster:
 
         It predicts exactly as it did before saving.
         """
-        bundle = read_bundle(folder)
+        bundle = read_bundle(folder)  # the whole folder checked against its schema, or one line
         config = bundle["config"]
         forecaster = cls(config["model"], **{**config["settings"], "device": device})
         try:
             forecaster.model_ = restore_model(config["model"], forecaster.config, bundle["state"])
-        except (RuntimeError, KeyError, TypeError, ValueError) as error:
-            raise DataError(f"{folder}: the saved weights do not match the saved settings ({error})") from None
+        except (KeyError, ValueError) as error:  # the models' own checks of their state, before building
+            detail = f"lacks {error}" if isinstance(error, KeyError) else str(error)
+            raise damaged(folder, f"weights.safetensors does not match the settings: {detail}") from None
         forecaster.metrics_ = bundle["metrics"]
         forecaster.predictions_ = bundle["predictions"]
         forecaster.data_, forecaster.split_ = config["data"], config["split"]
@@ -224,6 +241,14 @@ def score(model: Any, series: np.ndarray, dates: pd.DatetimeIndex, split: Split,
     return table, metrics
 
 
+def _finite(values: np.ndarray, model: str) -> np.ndarray:
+    """Forecasts, or a DataError: a model (a loaded one too) never hands back a NaN or infinite price."""
+    if not np.isfinite(values).all():
+        raise DataError(f"the {model} model's forecasts are not finite numbers; its saved weights or scaler are "
+                        "damaged, or the prices are far outside what it was trained on")
+    return values
+
+
 def as_price_frame(prices: pd.DataFrame | pd.Series, price_column: str | None, fill: Fill) -> pd.DataFrame:
     """Pass any user input through the validation gate.
 
@@ -238,7 +263,8 @@ def as_price_frame(prices: pd.DataFrame | pd.Series, price_column: str | None, f
         if "price_column" in attrs:
             warnings.simplefilter("ignore", TickercastWarning)
         return validate(prices, origin=attrs.get("origin", "data"), price_column=column, fill=fill,
-                        source=attrs.get("source", "dataframe"), ticker=attrs.get("ticker"))
+                        source=attrs.get("source", "dataframe"), ticker=attrs.get("ticker"),
+                        exchange=attrs.get("exchange"))
 
 
 def _describe(frame: pd.DataFrame) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import functools
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,64 @@ def write_json(path: Path, data: Any) -> None:
     write_atomic(path, (json.dumps(json_safe(data), indent=2) + "\n").encode())
 
 
-def read_json(path: Path) -> Any:
+#: Largest JSON file read by default: far above any file tickercast writes, far below a memory problem.
+MAX_JSON_BYTES = 64 * 2**20
+
+
+def read_json(path: Path, limit: int = MAX_JSON_BYTES, name: str | None = None) -> Any:
+    """Strict JSON from a regular file of at most `limit` bytes (see `read_limited`); DataError if damaged.
+
+    `name` is how messages call the file (default: its path).
+    """
+    name = name or str(path)
+    return parse_json(read_limited(path, limit, name), name)
+
+
+def parse_json(content: bytes, name: str) -> Any:
+    """Strict JSON (no NaN or Infinity), refused in one line however it is damaged: bad syntax or encoding,
+    nesting too deep for the parser, a number too long to convert."""
+    def refuse_constant(constant: str) -> None:
+        raise ValueError(f"{constant} is not a JSON number")
+
     try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: damaged JSON ({error})") from None
+        return json.loads(content, parse_constant=refuse_constant)
+    except RecursionError:
+        raise DataError(f"{name}: damaged JSON (nested too deeply)") from None
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+        raise DataError(f"{name}: damaged JSON ({str(error)[:100]})") from None
+
+
+def read_limited(path: Path, limit: int, name: str | None = None) -> bytes:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes, else DataError.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO, a device such as /dev/zero, a
+    directory or a symlink to one of them is refused at once, and never read, even if swapped in after a check.
+    """
+    name = name or str(path)
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as error:
+        raise DataError(f"{name}: cannot be read ({error.strerror})") from None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError(f"{name}: not a regular file")
+        if info.st_size > limit:
+            raise DataError(f"{name}: {info.st_size:,} bytes, more than the {limit:,} allowed")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(handle, min(limit + 1 - size, 2**20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise DataError(f"{name}: more than the {limit:,} bytes allowed")
+        return b"".join(chunks)
+    except OSError as error:
+        raise DataError(f"{name}: cannot be read ({error.strerror})") from None
+    finally:
+        os.close(handle)
 
 
 def json_safe(data: Any) -> Any:

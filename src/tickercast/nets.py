@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-from tickercast.config import CELLS
+from tickercast.config import CELLS, ModelConfig
 from tickercast.errors import ConfigError
 from tickercast.fused import gru_sequence
 
 _RECURRENT = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+#: Gate blocks per layer: the rows of each weight matrix are `GATES[cell] * hidden`.
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+_FLOAT_BYTES = 4  # networks train and run in float32
 
 
 class RecurrentForecaster(nn.Module):
@@ -58,3 +63,52 @@ def resolve_device(name: str) -> torch.device:
     if not available.get(name, False):
         raise ConfigError(f"device {name!r} is not available on this machine; use --device cpu or auto")
     return torch.device(name)
+
+
+def weight_shapes(cell: str, *, hidden: int, layers: int, outputs: int = 1,
+                  input_size: int = 1) -> dict[str, tuple[int, ...]]:
+    """The name and shape of every weight of `RecurrentForecaster(cell, ...)`, computed without building it.
+
+    Loading checks a bundle's weights against these before any tensor is made, and `check_memory` counts them.
+
+    >>> weight_shapes("gru", hidden=8, layers=1)["recurrent.weight_hh_l0"]
+    (24, 8)
+    """
+    rows = GATES[cell] * hidden
+    shapes: dict[str, tuple[int, ...]] = {}
+    for layer in range(layers):
+        shapes[f"recurrent.weight_ih_l{layer}"] = (rows, input_size if layer == 0 else hidden)
+        shapes[f"recurrent.weight_hh_l{layer}"] = (rows, hidden)
+        shapes[f"recurrent.bias_ih_l{layer}"] = (rows,)
+        shapes[f"recurrent.bias_hh_l{layer}"] = (rows,)
+    shapes["head.weight"], shapes["head.bias"] = (outputs, hidden), (outputs,)
+    return shapes
+
+
+def memory_estimate(cell: str, config: ModelConfig, *, training: bool) -> tuple[int, int]:
+    """`(weights, bytes)`: the network's weight count and about how many bytes it needs, to train or to load.
+
+    Loading holds the weights about three times (the file's arrays, the tensors made from them, the network).
+    Training holds them five times (network, gradients, Adam's two running means, the best epoch's copy) plus
+    what autograd keeps of one batch: per window, step and layer the gate outputs and a few hidden-size states.
+    An estimate, not a promise: it is there to refuse sizes that cannot fit, before anything is allocated.
+    """
+    weights = sum(math.prod(shape) for shape in weight_shapes(cell, hidden=config.hidden, layers=config.layers,
+                                                               outputs=config.horizons).values())
+    if not training:
+        return weights, 3 * weights * _FLOAT_BYTES
+    activations = config.batch_size * config.lookback * config.layers * config.hidden * (GATES[cell] + 3)
+    return weights, (5 * weights + activations) * _FLOAT_BYTES
+
+
+def check_memory(cell: str, config: ModelConfig, *, training: bool) -> None:
+    """Refuse, with the estimate, a network that cannot fit in this machine's available memory (ConfigError)."""
+    from tickercast.parallel import available_memory
+
+    weights, needed = memory_estimate(cell, config, training=training)
+    available = available_memory()
+    if available is not None and needed > available:
+        raise ConfigError(f"the {cell} network of {config.layers} layer(s) x {config.hidden} units has {weights:,} "
+                          f"weights and needs about {needed / 2**30:.1f} GiB to {'train' if training else 'load'}, but "
+                          f"{available / 2**30:.1f} GiB is available; use a smaller --hidden or --layers"
+                          f"{', --batch-size or --lookback' if training else ''}")

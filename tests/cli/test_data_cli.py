@@ -1,7 +1,6 @@
 """`tickercast data ...` as users meet it: the store round trip, one JSON object, and exit code 2 with one line
 for every mistake. Alpha Vantage is the local fake from tests/data/fixtures; the store lives in tmp_path."""
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -66,7 +65,11 @@ def one_json_object(out):
 def test_import_stores_the_ibm_file_and_warns_once_about_its_junk_row(ibm_csv, capsys):
     code, out, err = run(capsys, "data", "import", str(ibm_csv), "--ticker", "IBM")
     assert code == 0
-    assert err == f"warning: {ibm_csv}, {JUNK_ROW}\n"
+    lines = err.splitlines()
+    assert lines[0] == f"warning: {ibm_csv}, {JUNK_ROW}"
+    assert [line.split(": ", 2)[2].split(" (")[0] for line in lines[1:]] == [  # the file's real defects, flagged
+        "4 impossible bars", "1 trading day of XNYS missing, in 1 run on 2017-07-31; the model treats the days around "
+        "each gap as consecutive"]
     assert "stored 3019 days of IBM (2006-01-03 .. 2017-12-29)" in " ".join(out.split())
 
 
@@ -167,7 +170,11 @@ def test_train_on_the_stored_ibm_file(imported, capsys):
 def test_fetch_from_alphavantage_then_train_offline(alphavantage, ibm, capsys):
     alphavantage.answer(av_json(ibm))
     code, out, err = run(capsys, "data", "fetch", "IBM", "--source", "alphavantage", "--json")
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert [line.split(" (")[0] for line in err.splitlines()] == [  # the defects of the file it was recorded from
+        "warning: alphavantage IBM: 4 impossible bars",
+        "warning: alphavantage IBM: 1 trading day of XNYS missing, in 1 run on 2017-07-31; the model treats the days "
+        "around each gap as consecutive"]
     (fetched,) = one_json_object(out)["fetched"]
     assert (fetched["ticker"], fetched["added"], fetched["rows"], fetched["source"]) == (
         "IBM", 3019, 3019, "alphavantage")
@@ -206,8 +213,11 @@ MISTAKES = {  # name: (arguments, Alpha Vantage's answers (none: no server), exp
     "no API key": (["data", "fetch", "IBM"], (), r"needs an API key: set ALPHAVANTAGE_API_KEY or pass --api-key"),
     "unknown symbol": (["data", "fetch", "NOPE"], ("av_error_symbol.json",), r"does not know the symbol 'NOPE'"),
     "bad API key": (["data", "fetch", "IBM"], ("av_error_apikey.json",), r"refused the API key"),
-    "rate limit": (["data", "fetch", "IBM"], ("av_information_rate_limit.json",),
-                   r"rate limit stopped the download of IBM .* \(tried 4 times\)"),
+    "daily limit": (["data", "fetch", "IBM"], ("av_information_rate_limit.json",),
+                    r"daily limit \(25 requests a day on a free key\) is used up, so IBM was not downloaded; run it "
+                    r"again tomorrow"),
+    "burst limit": (["data", "fetch", "IBM"], ("av_information_burst.json",),
+                    r"burst limit .* stopped the download of IBM; wait a few seconds .* \(tried 4 times\)"),
     "premium endpoint": (["data", "fetch", "IBM", "--adjusted"], ("av_information_premium.json",),
                          r"premium Alpha Vantage endpoint; drop --adjusted"),
     "server down": (["data", "fetch", "IBM"], (Answer("", status=503),), r"answered HTTP 503"),
@@ -246,8 +256,8 @@ def test_every_mistake_exits_2_with_one_line(mistake, request, capsys):
     assert re.search(message, err), err
 
 
-@pytest.mark.skipif(importlib.util.find_spec("yfinance") is not None, reason="yfinance is installed here")
-def test_yahoo_without_yfinance_exits_2_saying_how_to_install_it(capsys):
+def test_yahoo_without_yfinance_exits_2_saying_how_to_install_it(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "yfinance", None)  # as if it were not installed: import fails
     code, out, err = run(capsys, "data", "fetch", "IBM", "--source", "yahoo")
     assert (code, out) == (2, "")
     assert err == 'error: Yahoo Finance needs the optional yfinance package: pip install "tickercast[yahoo]"\n'

@@ -20,7 +20,7 @@ from tickercast.data.load import load
 from tickercast.data.sources.refresh import OVERLAP, fetch
 from tickercast.data.store import SCHEMA_VERSION, HistoryRevisedError, Store, default_path, revision
 from tickercast.data.validate import validate
-from tickercast.errors import DataError
+from tickercast.errors import ConfigError, DataError
 
 
 def bars(days, *, start="2020-01-01", scale=1.0, source="fake", ticker="IBM"):
@@ -97,13 +97,37 @@ def test_stored_prices_read_back_exactly(store):
     assert (written.received, written.added, written.replaced) == (300, 300, True)
     assert stored_equals(store, prices)
     assert store.read("IBM").attrs == {"origin": "store IBM", "ticker": "IBM", "source": "fake",
-                                       "price_column": "adj_close"}
+                                       "price_column": "adj_close", "exchange": "XNYS", "quality": []}
 
 
 def test_tickers_are_one_whatever_their_case(store):
     store.replace("ibm", bars(10))
     assert [holding.ticker for holding in store.holdings()] == ["IBM"]
     assert len(store.read("Ibm")) == 10
+
+
+@pytest.mark.parametrize(("hostile", "held"), [("ß", "SS"), ("ﬀ", "FF"), ("ﬁ", "FI"), ("İBM", "IBM"),
+                                               ("ＩＢＭ", "IBM"), ("IBM\u200b", "IBM"), ("I\nBM", "IBM")])
+def test_a_text_that_unicode_would_fold_into_another_ticker_is_refused_and_nothing_stored_changes(
+        store, hostile, held):
+    store.replace(held, bars(10))
+    before = store.read(held)
+    with pytest.raises(ConfigError, match="is not a ticker symbol"):
+        store.replace(hostile, bars(20, scale=2.0))
+    pd.testing.assert_frame_equal(store.read(held), before)
+    assert [holding.ticker for holding in store.holdings()] == [held]
+
+
+def test_a_hostile_ticker_on_the_command_line_changes_nothing(store, tmp_path, capsys):
+    from tickercast.cli import main
+
+    store.replace("SS", bars(10))
+    path = tmp_path / "p.csv"
+    path.write_text("Date,Close\n2024-01-02,1\n2024-01-03,2\n")
+    assert main(["data", "import", str(path), "--ticker", "ß"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: 'ß' is not a ticker symbol; use letters, digits and . - ^ = _ (e.g. BRK-B, ^GSPC)\n"
+    assert len(store.read("SS")) == 10
 
 
 def test_a_column_the_source_never_had_stays_absent(store, recwarn):

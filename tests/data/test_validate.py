@@ -24,7 +24,8 @@ def test_clean_table_becomes_a_price_frame():
     assert isinstance(frame.index, pd.DatetimeIndex)
     assert frame.index.tz is None
     assert frame["close"].tolist() == [10.0, 11.0, 12.0]
-    assert frame.attrs == {"origin": "f.csv", "ticker": "f", "source": "file", "price_column": "close"}
+    assert frame.attrs == {"origin": "f.csv", "ticker": "f", "source": "file", "price_column": "close",
+                           "exchange": "XNYS", "quality": []}
 
 
 def test_trailing_junk_row_is_skipped_with_a_warning_naming_it():
@@ -72,21 +73,66 @@ def test_conflicting_duplicate_dates_are_an_error_naming_both_lines():
         validate(raw([GOOD[0], GOOD[1], ["2024-01-03", "99"], GOOD[2]]), origin="f.csv")
 
 
-def test_empty_price_is_an_error_that_suggests_ffill():
+OPEN_CLOSE = ("Date", "Open", "Close")
+GOOD_BARS = [["2024-01-02", "9.5", "10"], ["2024-01-03", "10.5", "11"], ["2024-01-04", "11.5", "12"]]
+
+
+def test_empty_price_on_a_day_with_other_prices_is_an_error_that_suggests_ffill():
     with pytest.raises(DataError, match=r"line 3: close is empty on 2024-01-03; pass --fill ffill"):
-        validate(raw([GOOD[0], ["2024-01-03", "null"], GOOD[2]]), origin="f.csv")
+        validate(raw([GOOD_BARS[0], ["2024-01-03", "10.5", "null"], GOOD_BARS[2]], OPEN_CLOSE), origin="f.csv")
 
 
 def test_ffill_carries_the_last_price_forward():
     with pytest.warns(TickercastWarning, match="forward-filled 1 empty close values"):
-        frame = validate(raw([GOOD[0], ["2024-01-03", "null"], GOOD[2]]), origin="f.csv", fill="ffill")
+        frame = validate(raw([GOOD_BARS[0], ["2024-01-03", "10.5", "null"], GOOD_BARS[2]], OPEN_CLOSE),
+                         origin="f.csv", fill="ffill")
     assert frame["close"].tolist() == [10.0, 10.0, 12.0]
 
 
 def test_ffill_drops_leading_gaps_it_cannot_fill():
     with pytest.warns(TickercastWarning, match="dropped 1 leading rows"):
-        frame = validate(raw([["2024-01-01", ""], *GOOD]), origin="f.csv", fill="ffill")
+        frame = validate(raw([["2024-01-01", "9", ""], *GOOD_BARS], OPEN_CLOSE), origin="f.csv", fill="ffill")
     assert frame.index[0] == pd.Timestamp("2024-01-02")
+
+
+@pytest.mark.parametrize("fill", [None, "ffill"])
+def test_rows_without_any_price_are_days_without_trading_and_are_dropped_not_filled(fill):
+    closed = ["2024-01-07", "null", "null"]  # a Sunday, as old Yahoo downloads write it
+    with pytest.warns(TickercastWarning, match=r"dropped 1 rows with a date but no prices .*2024-01-07"):
+        frame = validate(raw([*GOOD_BARS, closed, ["2024-01-08", "12.5", "13"]], OPEN_CLOSE), origin="f.csv",
+                         fill=fill)
+    assert pd.Timestamp("2024-01-07") not in frame.index
+    assert frame["close"].tolist() == [10.0, 11.0, 12.0, 13.0]
+
+
+def test_several_tickers_in_a_name_column_are_picked_by_ticker_or_listed():
+    rows = [["2024-01-02", "1", "A"], ["2024-01-02", "5", "B"], ["2024-01-03", "2", "A"], ["2024-01-03", "6", "B"]]
+    table = raw(rows, ("Date", "Close", "Name"))
+    with pytest.raises(DataError, match=r"holds 2 tickers \(A, B\); pick one with .*--ticker A"):
+        validate(table, origin="f.csv")
+    frame = validate(table, origin="f.csv", ticker="b")
+    assert frame["close"].tolist() == [5.0, 6.0]
+    assert frame.attrs["ticker"] == "B"
+
+
+def test_intraday_bars_are_named_as_such_in_one_short_line():
+    times = pd.date_range("2024-01-02 09:30", periods=390 * 2, freq="1min")
+    rows = [[f"{t:%Y-%m-%d %H:%M:%S}", str(100 + i % 7)] for i, t in enumerate(times)]
+    with pytest.raises(DataError, match="intraday data; tickercast models daily bars") as caught:
+        validate(raw(rows), origin="f.csv")
+    assert len(str(caught.value)) < 300
+
+
+def test_a_conflicting_duplicate_lists_a_few_rows_and_a_count():
+    rows = [GOOD[0], *[["2024-01-03", str(10 + k)] for k in range(50)]]
+    with pytest.raises(DataError, match=r"lines 3, 4, 5 and 47 more: date 2024-01-03 appears 50 times") as caught:
+        validate(raw(rows), origin="f.csv")
+    assert len(str(caught.value)) < 300
+
+
+def test_an_absurd_price_is_an_error_not_an_overflow():
+    with pytest.raises(DataError, match=r"line 3: close is 1e\+308 on 2024-01-03; prices above 1e\+12"):
+        validate(raw([GOOD[0], ["2024-01-03", "1e308"], GOOD[2]]), origin="f.csv")
 
 
 @pytest.mark.parametrize("price", ["0", "-3.5"])

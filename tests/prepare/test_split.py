@@ -75,3 +75,34 @@ def test_impossible_sizes_are_refused_at_once(test_size, val_size, message):
         make_split(DATES, test_size=test_size, val_size=val_size)
     with pytest.raises(ConfigError, match=message):
         rows_needed(21, test_size, val_size)
+
+
+def _smallest_by_counting(first_day: int, test_size: float, val_size: float) -> int:
+    """The definition of rows_needed, counted up one row at a time (what it did before: a loop over the lookback)."""
+    from tickercast.prepare.split import _rows
+
+    n = first_day + MIN_TRAIN_WINDOWS + 1
+    while True:
+        test, val = _rows(test_size, n), _rows(val_size, n)
+        if n - test - val - first_day >= MIN_TRAIN_WINDOWS and test >= 1 and (val >= 1 or val_size == 0):
+            return n
+        n += 1
+
+
+@pytest.mark.parametrize("first_day", [1, 6, 21, 101, 2500])
+@pytest.mark.parametrize(("test_size", "val_size"), [(0.2, 0.1), (0.5, 0), (0.01, 0.49), (5, 0.3), (100, 10),
+                                                     (0.333, 0.333), (0.9, 0.05)])
+def test_rows_needed_equals_counting_up_row_by_row(first_day, test_size, val_size):
+    assert rows_needed(first_day, test_size, val_size) == _smallest_by_counting(first_day, test_size, val_size)
+
+
+def test_rows_needed_takes_no_time_for_a_huge_lookback():
+    import time
+
+    from tickercast.prepare.split import _rows
+
+    started = time.perf_counter()
+    needed = rows_needed(10**9, 0.2, 0.1)
+    assert time.perf_counter() - started < 0.1  # it counted up a billion rows before (issue 13: a hang)
+    for n, enough in ((needed, True), (needed - 1, False)):
+        assert (n - _rows(0.2, n) - _rows(0.1, n) - 10**9 >= MIN_TRAIN_WINDOWS) == enough

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -69,6 +71,9 @@ def register(commands: Any) -> None:
     imported.add_argument("--ticker", required=True, help="the symbol to store it under")
     imported.add_argument("--fill", choices=("ffill",), default=None,
                           help="forward-fill empty prices instead of stopping with an error")
+    imported.add_argument("--exchange", default=None, metavar="MIC",
+                          help="the exchange it trades on, e.g. XNSE, XLON (default: from the ticker's suffix, "
+                               "such as .NS or .L, else XNYS); its calendar dates forecasts and finds gaps")
 
     export = _action(actions, "export", run_export, "write a stored ticker to a CSV (or .parquet) file",
                      "Write a stored ticker to a file that `--data FILE` and `data import` read back unchanged.",
@@ -121,9 +126,10 @@ def run_list(args: argparse.Namespace) -> int:
         _show(f"the store ({store.path}) is empty; fetch prices with `tickercast data fetch IBM --source yahoo` "
               "or import a file with `tickercast data import FILE --ticker IBM`")
     else:
-        rows = [(h["ticker"], h["first"], h["last"], str(h["rows"]), h["source"], h["fetched_at"] or "")
-                for h in held]
-        _show(_table(str(store.path), ("ticker", "first", "last", "rows", "source", "last fetched"), rows))
+        rows = [(h["ticker"], h["exchange"] or "", h["first"], h["last"], str(h["rows"]), h["source"],
+                 h["fetched_at"] or "") for h in held]
+        _show(_table(str(store.path), ("ticker", "exchange", "first", "last", "rows", "source", "last fetched"),
+                     rows))
     return 0
 
 
@@ -133,31 +139,37 @@ def run_show(args: argparse.Namespace) -> int:
 
     if args.tail < 1:
         raise ConfigError(f"--tail must be at least 1, not {args.tail}")
-    with Store() as store:
-        prices = store.read(args.ticker).tail(args.tail)
+    with Store() as store, _quality_unwarned():
+        stored = store.read(args.ticker)
         holding = store.holding(args.ticker)
         fetches = store.fetches(args.ticker, limit=5)
     assert holding is not None  # read() found it
+    prices, quality = stored.tail(args.tail), stored.attrs["quality"]
     if args.json:
         table = prices.reset_index()
         table["date"] = table["date"].dt.strftime("%Y-%m-%d")
-        _print_json({**asdict(holding), "prices": table.to_dict(orient="records"), "fetches": fetches})
+        _print_json({**asdict(holding), "prices": table.to_dict(orient="records"), "fetches": fetches,
+                     "quality": quality})
         return 0
     rows = [(f"{date:%Y-%m-%d}", *(_cell(value) for value in values)) for date, values in prices.iterrows()]
     lines: list[Any] = [_table(f"{holding.ticker}: {holding.rows} days {holding.first} .. {holding.last} from "
-                               f"{holding.source}", ("date", *prices.columns), rows)]
+                               f"{holding.source}, {stored.attrs['exchange']}", ("date", *prices.columns), rows)]
     lines += [f"{f['fetched_at']}  {f['source']}: {f['received']} rows, {f['added']:+d} days"
               + (f", history replaced ({f['note']})" if f["replaced"] else "") for f in fetches]
+    lines += [f"quality: {flag['detail']} on {', '.join(flag['dates'][:5])}{', ...' if flag['count'] > 5 else ''}"
+              for flag in quality] or ["quality: no split-like moves, impossible bars, bad prints or missing days"]
     _show(*lines)
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from tickercast.calendar import check_exchange, exchange_for
     from tickercast.data.files import read_file
     from tickercast.data.store import Store, ticker_key
 
-    ticker_key(args.ticker)  # a bad symbol fails before the file is read
-    prices = read_file(args.file, fill=args.fill, ticker=args.ticker)
+    ticker_key(args.ticker)  # a bad symbol or exchange fails before the file is read
+    exchange = check_exchange(args.exchange) if args.exchange else exchange_for(args.ticker)
+    prices = read_file(args.file, fill=args.fill, ticker=args.ticker, exchange=exchange)
     with Store() as store:
         written = _written(store.replace(args.ticker, prices, note=f"imported {args.file}"))
     if args.json:
@@ -174,7 +186,7 @@ def run_export(args: argparse.Namespace) -> int:
     from tickercast.data.store import Store
     from tickercast.errors import DataError
 
-    with Store() as store:
+    with Store() as store, _quality_unwarned():  # a copy, not a use: `data show` lists the defects
         prices = store.read(args.ticker)
     path = Path(args.file).expanduser()
     table = prices.copy()
@@ -222,6 +234,15 @@ def _action(actions: Any, name: str, run: Callable[[argparse.Namespace], int], s
                         help="print one JSON object on stdout (progress and warnings go to stderr)")
     parser.set_defaults(run=run)
     return parser
+
+
+@contextmanager
+def _quality_unwarned() -> Iterator[None]:
+    from tickercast.errors import DataQualityWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        yield
 
 
 def _date(text: str) -> dt.date:

@@ -13,14 +13,18 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "forecast", help="forecast the next trading days with prediction intervals",
         formatter_class=options.HelpFormatter,
-        description="Forecast the next --horizon NYSE trading days after the last date of the data with a saved "
-                    "model; 80% and 95% intervals are calibrated on the model's own out-of-sample errors.",
+        description="Forecast the next --horizon trading days after the last date of the data with a saved "
+                    "model, on the calendar of the exchange it trades on; 80% and 95% intervals are calibrated on "
+                    "the model's own out-of-sample errors.",
         epilog="example:\n  tickercast train --data sp500 --model gru --out runs/gru\n"
                "  tickercast forecast --model-dir runs/gru --horizon 5 --out runs/gru-forecast")
     parser.add_argument("--model-dir", required=True, metavar="DIR", help="a model saved with --out")
-    parser.add_argument("--data", metavar="D", help="prices to forecast from (default: the data it was trained on)")
+    parser.add_argument("--data", metavar="D",
+                        help="prices to forecast from (default: the data it was trained on, if that was a bundled "
+                             "sample or a stored ticker)")
     parser.add_argument("--source", default=None, help="how to read --data, as for train")
     options.add_api_key(parser)
+    options.add_exchange(parser, "the data's own, else the model's")
     parser.add_argument("--horizon", type=int, default=5, help="trading days to forecast")
     parser.add_argument("--mc-dropout", type=int, default=0, metavar="N",
                         help="also sample N forecast paths with dropout on and report their 10-90%% spread")
@@ -30,30 +34,38 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tickercast.bundle import saved_data
     from tickercast.data.load import load
+    from tickercast.errors import ConfigError
     from tickercast.forecaster import Forecaster
     from tickercast.report.run import prepare_folder, write_forecast
 
     out = prepare_folder(args.out) if args.out else None
     forecaster = Forecaster.load(args.model_dir)
     data = forecaster.data_
-    prices = load(args.data or data["origin"], source=args.source, price_column=data["price_column"],
-                  api_key=args.api_key)
-    table = forecaster.forecast(prices, horizon=args.horizon, mc_dropout=args.mc_dropout)
+    if args.data:
+        prices = load(args.data, source=args.source, price_column=data["price_column"], api_key=args.api_key)
+    elif args.source:
+        raise ConfigError("--source says how to read --data; give --data too")
+    else:  # only what a model folder may name: never a path or a download (see bundle.saved_data)
+        prices = load(saved_data(args.model_dir, data), price_column=data["price_column"])
+    table = forecaster.forecast(prices, horizon=args.horizon, mc_dropout=args.mc_dropout, exchange=args.exchange)
     if out:
         write_forecast(Path(out), table, prices, forecaster)
     if args.json:
         from tickercast.cli.render import print_json
 
         rows = [{**row, "date": f"{row['date']:%Y-%m-%d}"} for row in table.to_dict("records")]
-        print_json({"model": forecaster.model, "last_date": f"{prices.index[-1]:%Y-%m-%d}",
+        print_json({"model": forecaster.model, "exchange": forecaster.exchange_,
+                    "last_date": f"{prices.index[-1]:%Y-%m-%d}",
                     "last_price": float(prices[data["price_column"]].iloc[-1]), "forecast": rows,
                     "out": str(out) if out else None})
         return 0
     from tickercast.cli.render import forecast_table, show
 
     title = (f"{forecaster.model} forecast of {data['ticker']} {data['price_column']} after "
-             f"{prices.index[-1]:%Y-%m-%d} (last price {prices[data['price_column']].iloc[-1]:.4g})")
+             f"{prices.index[-1]:%Y-%m-%d} (last price {prices[data['price_column']].iloc[-1]:.4g}, "
+             f"{forecaster.exchange_} trading days)")
     show(forecast_table(table, title), f"wrote forecast.csv and forecast.png to {out}" if out else
          "add --out DIR to save forecast.csv and forecast.png")
     return 0

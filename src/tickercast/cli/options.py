@@ -9,7 +9,8 @@ import argparse
 from dataclasses import fields
 from typing import Any
 
-from tickercast.config import DEVICES, FILLS, SCALERS, TARGETS, TEST_SIZE, VAL_SIZE, ModelConfig
+from tickercast.config import DEVICES, FILLS, SCALERS, TARGETS, TEST_SIZE, VAL_SIZE, ModelConfig, shown
+from tickercast.errors import ConfigError
 
 _DEFAULTS = {field.name: field.default for field in fields(ModelConfig)}
 
@@ -39,7 +40,14 @@ def data_options(default_data: str | None = None) -> argparse.ArgumentParser:
                             "present, else close)")
     group.add_argument("--fill", choices=FILLS, default=None,
                        help="forward-fill empty prices instead of stopping with an error")
+    add_exchange(group, "the data's own, else by the ticker's suffix: .NS XNSE, .L XLON, .DE XETR, ...; else XNYS")
     return parser
+
+
+def add_exchange(group: argparse._ActionsContainer, default: str) -> None:
+    group.add_argument("--exchange", default=None, metavar="MIC",
+                       help=f"exchange whose trading days date the forecasts, as an ISO MIC code such as XNYS, "
+                            f"XLON, XETR, XNSE, XWAR (default: {default})")
 
 
 def add_api_key(group: argparse._ActionsContainer) -> None:
@@ -94,8 +102,14 @@ def parents(default_data: str | None = None, default_out: str | None = None) -> 
 
 
 def model_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The ModelConfig settings given on the command line."""
-    return {name: getattr(args, name, default) for name, default in _DEFAULTS.items()}
+    """The ModelConfig settings given on the command line (`--threads` no more than this machine's cores)."""
+    from tickercast.parallel import cores
+
+    settings = {name: getattr(args, name, default) for name, default in _DEFAULTS.items()}
+    if settings["threads"] > cores():
+        raise ConfigError(f"--threads {shown(settings['threads'])} is more than the {cores()} cores this process "
+                          f"may use; give 0 (automatic) or 1 to {cores()}")
+    return settings
 
 
 def fit_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -107,6 +121,17 @@ def fit_options(args: argparse.Namespace) -> dict[str, Any]:
 def load_prices(args: argparse.Namespace) -> Any:
     from tickercast.data.load import load
 
-    return load(args.data, source=args.source, price_column=args.price_column, fill=args.fill,
-                api_key=args.api_key)
+    prices = load(args.data, source=args.source, price_column=args.price_column, fill=args.fill,
+                  api_key=args.api_key)
+    return with_exchange(prices, args.exchange)
+
+
+def with_exchange(prices: Any, explicit: str | None) -> Any:
+    """`prices` with `attrs["exchange"]` resolved (`calendar.resolve_exchange`), so that every model fit on them
+    and saved dates its forecasts on that exchange's trading days."""
+    from tickercast.calendar import resolve_exchange
+
+    prices.attrs["exchange"] = resolve_exchange(prices.attrs.get("exchange"), explicit,
+                                                ticker=prices.attrs.get("ticker"))
+    return prices
 

@@ -9,25 +9,28 @@ and our own lower-case names. Matching ignores case, spaces, dots, underscores, 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 
-from tickercast.errors import DataError
+from tickercast.errors import DataError, TickercastWarning
 
 #: Canonical price columns of a PriceFrame, in display order. Only `close` is required.
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("date", "timestamp", "datetime", "data"),
-    "open": ("open", "otwarcie", "o"),
-    "high": ("high", "najwyzszy", "h"),
-    "low": ("low", "najnizszy", "l"),
-    "close": ("close", "closelast", "last", "zamkniecie", "price", "c"),
+    "open": ("open", "openprice", "otwarcie", "o"),
+    "high": ("high", "highprice", "najwyzszy", "h"),
+    "low": ("low", "lowprice", "najnizszy", "l"),
+    "close": ("close", "closeprice", "closelast", "last", "lastprice", "ltp", "zamkniecie", "price", "c"),
     "adj_close": ("adjclose", "adjustedclose", "adjclosing", "closeadjusted"),
-    "volume": ("volume", "vol", "wolumen", "v"),
+    "volume": ("volume", "vol", "wolumen", "totaltradequantity", "totaltradedquantity", "sharestraded", "v"),
     "ticker": ("ticker", "name", "symbol"),
 }
 
 _LOOKUP = {alias: canonical for canonical, aliases in _ALIASES.items() for alias in aliases}
+#: The names that win when two columns mean the same thing (`Close` over `Last`, `Volume` over `Vol`).
+_PRIMARY = {canonical: {canonical.replace("_", ""), f"{canonical.replace('_', '')}price"} for canonical in _ALIASES}
 
 
 def _key(name: object) -> str:
@@ -55,8 +58,9 @@ def canonical_columns(columns: Iterable[object], origin: str) -> dict[object, st
         if canonical is None:
             continue
         if canonical in mapping.values():
-            raise DataError(f"{origin}: two columns mean '{canonical}' ({_both(mapping, canonical, column)}); "
-                            "remove or rename one of them")
+            first = next(name for name, value in mapping.items() if value == canonical)
+            column = _preferred(first, column, canonical, origin)
+            del mapping[first]
         mapping[column] = canonical
     found = ", ".join(map(str, columns)) or "none"
     if "date" not in mapping.values():
@@ -66,6 +70,15 @@ def canonical_columns(columns: Iterable[object], origin: str) -> dict[object, st
     return mapping
 
 
-def _both(mapping: dict[object, str], canonical: str, column: object) -> str:
-    first = next(name for name, value in mapping.items() if value == canonical)
-    return f"'{first}' and '{column}'"
+def _preferred(first: object, second: object, canonical: str, origin: str) -> object:
+    """Of two columns meaning one thing, the one named exactly for it: NSE exports (and Quandl's NSE sets) carry
+    both `Last` (the last traded price) and `Close` (the official closing price); the close is the close.
+    """
+    exact = [column for column in (first, second) if _key(column) in _PRIMARY[canonical]]
+    if len(exact) != 1:
+        raise DataError(f"{origin}: two columns mean '{canonical}' ('{first}' and '{second}'); remove or rename "
+                        "one of them, or name the one to model with --price-column")
+    other = second if exact[0] is first else first
+    warnings.warn(f"{origin}: uses '{exact[0]}' as the {canonical.replace('_', ' ')} and ignores '{other}'",
+                  TickercastWarning, stacklevel=4)
+    return exact[0]

@@ -9,7 +9,7 @@ import pandas as pd
 from tickercast.data.files import FILE_SUFFIXES, read_file
 from tickercast.data.samples import SAMPLES, load_sample
 from tickercast.data.validate import Fill
-from tickercast.errors import DataError
+from tickercast.errors import DataError, quoted
 
 SOURCES = ("sample", "file", "store", "alphavantage", "yahoo")
 
@@ -37,9 +37,9 @@ def load(data: str | Path, *, source: str | None = None, price_column: str | Non
     if source == "sample" or (source is None and name.lower() in SAMPLES):
         return load_sample(name, price_column=price_column, fill=fill)
     path = Path(name).expanduser()
-    if source == "file" or path.exists() or path.suffix.lower() in FILE_SUFFIXES:
+    if source == "file" or _exists(path) or path.suffix.lower() in FILE_SUFFIXES:
         return read_file(path, price_column=price_column, fill=fill)
-    raise DataError(f"unknown data {name!r}: not a bundled sample ({', '.join(SAMPLES)}) and no such file; "
+    raise DataError(f"unknown data {quoted(name)}: not a bundled sample ({', '.join(SAMPLES)}) and no such file; "
                     "for a ticker add --source store, alphavantage or yahoo")
 
 
@@ -75,3 +75,11 @@ def _stored(ticker: str, source: str, *, price_column: str | None, fill: Fill, a
         if source != "store":
             fetch(ticker, source, store=store, api_key=api_key)
         return store.read(ticker, price_column=price_column, fill=fill)
+
+
+def _exists(path: Path) -> bool:
+    """Whether `path` names something on disk; a name the OS cannot even look up (too long) names nothing."""
+    try:
+        return path.exists()
+    except OSError:
+        return False

@@ -1,6 +1,7 @@
 """The local price store: one SQLite file that prices are fetched into once and read from offline.
 
     prices   (ticker, date) -> open high low close adj_close volume, source, fetched_at
+    tickers  ticker -> exchange (the market's MIC: XNYS, XNSE, ...)
     fetches  one row per write: what was asked, what came, what was added, whether history was replaced
 
 Why it cannot lose data: the file is in WAL mode and every write (`update`, `replace`, `remove`) is ONE
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tickercast.data.layout import PRICE_COLUMNS
-from tickercast.errors import ConfigError, DataError
+from tickercast.errors import ConfigError, DataError, quoted
 
 if TYPE_CHECKING:  # pandas is imported where rows become frames: `tickercast data list` needs neither
     import pandas as pd
@@ -53,6 +54,9 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "fetched_at TEXT NOT NULL, requested_start TEXT, first_date TEXT, last_date TEXT, "
         "received INTEGER NOT NULL, added INTEGER NOT NULL, replaced INTEGER NOT NULL, note TEXT)",
         "CREATE INDEX fetches_by_ticker ON fetches (ticker, id)",
+    ),
+    (  # 3: the exchange each ticker trades on (its calendar dates forecasts and finds gaps)
+        "CREATE TABLE tickers (ticker TEXT PRIMARY KEY, exchange TEXT NOT NULL) WITHOUT ROWID",
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -84,6 +88,7 @@ class Holding:
     rows: int
     source: str
     fetched_at: str | None
+    exchange: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,12 +113,21 @@ def default_path() -> Path:
 
 
 def ticker_key(ticker: str) -> str:
-    """Tickers are stored upper-case, so `ibm` and `IBM` are one ticker."""
-    key = str(ticker).strip().upper()
-    if not key:
+    """Tickers are stored upper-case, so `ibm` and `IBM` are one ticker.
+
+    Only ASCII symbols are keys: Unicode case mapping would merge distinct texts into one stored ticker
+    ('ß'.upper() is 'SS', 'ﬀ'.upper() is 'FF'), so anything else is refused rather than normalised.
+
+    >>> ticker_key(" brk-b ")
+    'BRK-B'
+    """
+    text = str(ticker).strip()
+    if not text:
         raise ConfigError("the ticker is empty; give a symbol such as IBM")
+    key = text.upper() if text.isascii() else ""
     if not _SYMBOL.fullmatch(key):
-        raise ConfigError(f"{ticker!r} is not a ticker symbol; use letters, digits and . - ^ = _ (e.g. BRK-B, ^GSPC)")
+        raise ConfigError(f"{quoted(ticker)} is not a ticker symbol; use letters, digits and . - ^ = _ "
+                          "(e.g. BRK-B, ^GSPC)")
     return key
 
 
@@ -159,8 +173,9 @@ class Store:
         """Every stored ticker (or just `ticker`): first and last day, rows, source, last fetch."""
         where, params = ("WHERE p.ticker = ?", (ticker_key(ticker),)) if ticker is not None else ("", ())
         query = ("SELECT p.ticker, min(p.date), max(p.date), count(*), max(p.source), "
-                 "coalesce(f.at, max(p.fetched_at)) FROM prices AS p LEFT JOIN "
+                 "coalesce(f.at, max(p.fetched_at)), max(t.exchange) FROM prices AS p LEFT JOIN "
                  "(SELECT ticker, max(fetched_at) AS at FROM fetches GROUP BY ticker) AS f ON f.ticker = p.ticker "
+                 "LEFT JOIN tickers AS t ON t.ticker = p.ticker "
                  f"{where} GROUP BY p.ticker ORDER BY p.ticker")
         with self._errors():
             return [Holding(*row) for row in self._db.execute(query, params)]
@@ -180,8 +195,10 @@ class Store:
         table = table.dropna(axis=1, how="all")  # a column this source never had (adj_close from TIME_SERIES_DAILY)
         source = table.pop("source").iloc[-1]
         raw = table.reset_index().set_index(table.index.strftime("%Y-%m-%d"))  # rows named by their day
+        with self._errors():
+            exchange = self._db.execute("SELECT exchange FROM tickers WHERE ticker = ?", (key,)).fetchone()
         return validate(raw, origin=f"store {key}", rows="day", source=source, ticker=key,
-                        price_column=price_column, fill=fill)
+                        price_column=price_column, fill=fill, exchange=exchange[0] if exchange else None)
 
     def overlap_start(self, ticker: str, days: int) -> dt.date | None:
         """The day `days` stored rows before the end: where an incremental fetch starts, to catch revisions."""
@@ -241,6 +258,7 @@ class Store:
         with self._errors(), self._transaction() as db:
             removed = db.execute("DELETE FROM prices WHERE ticker = ?", (key,)).rowcount
             db.execute("DELETE FROM fetches WHERE ticker = ?", (key,))
+            db.execute("DELETE FROM tickers WHERE ticker = ?", (key,))
         if not removed:
             raise self.missing(key)
         return removed
@@ -250,8 +268,12 @@ class Store:
     def _write(self, db: sqlite3.Connection, key: str, prices: pd.DataFrame, *, before: int,
                requested_start: dt.date | None, replace: bool, note: str | None) -> Written:
         """Upsert the rows and log the write; `before` is how many days the ticker had, for `added`."""
+        from tickercast.calendar import exchange_for
+
         source, now = prices.attrs["source"], dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         db.executemany(_UPSERT, _rows(prices, key, source, now))
+        db.execute("INSERT INTO tickers (ticker, exchange) VALUES (?, ?) ON CONFLICT (ticker) DO UPDATE SET "
+                   "exchange = excluded.exchange", (key, prices.attrs.get("exchange") or exchange_for(key)))
         holding = self.holding(key)
         added = (holding.rows if holding else 0) - before
         dates = prices.index.strftime("%Y-%m-%d")

@@ -5,8 +5,9 @@ the row and the problem. Harmless defects (a trailing junk row, newest-first ord
 repaired with a `TickercastWarning` that says what was done.
 
 A PriceFrame is a pandas DataFrame with a tz-naive, sorted, unique `DatetimeIndex` named `date`, float
-columns among `open high low close adj_close volume`, and `.attrs` holding `origin`, `ticker`, `source` and
-`price_column` (the series models use; complete and positive).
+columns among `open high low close adj_close volume`, and `.attrs` holding `origin`, `ticker`, `source`,
+`price_column` (the series models use; complete and positive), `exchange` (the market's MIC, whose calendar dates
+forecasts and finds gaps) and `quality` (the defects found, see `quality.py`; each is also one warning line).
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ from typing import Literal
 
 import pandas as pd
 
+from tickercast.calendar import exchange_for, trading_days
 from tickercast.config import FILLS
 from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
 from tickercast.data.parse import is_missing, parse_dates, parse_numbers
-from tickercast.errors import DataError, TickercastWarning
+from tickercast.data.quality import quality_flags
+from tickercast.errors import DataError, DataQualityWarning, TickercastWarning, quoted
 
 Fill = Literal["ffill"] | None
+MAX_PRICE = 1e12  # far above any traded price, far below where squares of errors overflow
 
 
 def validate(raw: pd.DataFrame, *, origin: str, price_column: str | None = None, fill: Fill = None,
              rows: str = "line", source: str = "file", ticker: str | None = None,
-             decimal_comma: bool = False) -> pd.DataFrame:
+             decimal_comma: bool = False, exchange: str | None = None) -> pd.DataFrame:
     """Turn a raw table (any recognised layout, text or numbers) into a validated PriceFrame.
 
     `raw`'s index holds the row labels quoted in errors (`rows` says what they are: "line" or "row").
@@ -54,7 +58,8 @@ def validate(raw: pd.DataFrame, *, origin: str, price_column: str | None = None,
     table = _drop_trailing_junk(table, origin, rows)
     if table.empty:
         raise DataError(f"{origin}: no data rows with a date and a price")
-    ticker = _ticker(table, origin) or ticker
+    table, named = _one_ticker(table, origin, ticker)
+    ticker = named or ticker
 
     dates = parse_dates(table["date"], origin, rows)
     frame = pd.DataFrame(index=table.index)
@@ -67,15 +72,28 @@ def validate(raw: pd.DataFrame, *, origin: str, price_column: str | None = None,
     frame.insert(0, "date", dates)
 
     frame = _sorted(frame, origin, rows)
-    frame = _deduplicated(frame, origin, rows)
+    frame = _deduplicated(frame, table["date"], origin, rows)
+    frame = _without_priceless_days(frame, origin)
     price_column = _price_column(frame, price_column, origin)
     frame = _gaps_handled(frame, price_column, fill, origin, rows)
     _check_positive(frame, price_column, origin, rows)
 
     prices = frame.set_index("date")
-    prices.attrs = {"origin": origin, "ticker": ticker or _stem(origin), "source": source,
-                    "price_column": price_column}
+    ticker = ticker or _stem(origin)
+    prices.attrs = {"origin": origin, "ticker": ticker, "source": source, "price_column": price_column,
+                    "exchange": exchange or exchange_for(ticker)}
+    prices.attrs["quality"] = _flagged(prices, origin)
     return prices
+
+
+def _flagged(prices: pd.DataFrame, origin: str) -> list[dict[str, object]]:
+    """Find the defects of `quality`, warn one line per kind, and return them for attrs["quality"]."""
+    exchange = prices.attrs["exchange"]
+    expected = trading_days(exchange, prices.index[0], prices.index[-1]) if len(prices) > 1 else None
+    flags = quality_flags(prices, prices.attrs["price_column"], expected, exchange)
+    for flag in flags:
+        warnings.warn(flag.message(origin), DataQualityWarning, stacklevel=4)
+    return [flag.to_dict() for flag in flags]
 
 
 def is_missing_row(table: pd.DataFrame) -> pd.Series:
@@ -108,14 +126,24 @@ def _single_level(raw: pd.DataFrame, origin: str) -> pd.DataFrame:
     return flat
 
 
-def _ticker(table: pd.DataFrame, origin: str) -> str | None:
+def _one_ticker(table: pd.DataFrame, origin: str, wanted: str | None) -> tuple[pd.DataFrame, str | None]:
+    """The rows of one ticker and its name, from a file whose ticker column (Kaggle's `Name`) may hold several.
+
+    With several, `wanted` picks one (case-insensitively); without it the error lists them.
+    """
     if "ticker" not in table:
-        return None
-    names = table["ticker"][~is_missing(table["ticker"])].astype(str).str.strip().unique()
-    if len(names) > 1:
-        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-        raise DataError(f"{origin}: holds {len(names)} tickers ({shown}); keep one ticker per file")
-    return names[0] if len(names) else None
+        return table, None
+    names = table["ticker"].astype("string").str.strip().where(~is_missing(table["ticker"]))
+    held = list(names.dropna().unique())
+    if len(held) <= 1:
+        return table, (held[0] if held else None)
+    match = [name for name in held if wanted is not None and name.upper() == wanted.strip().upper()]
+    if match:
+        return table[names == match[0]], match[0]
+    shown = ", ".join(map(str, held[:5])) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+    asked = f"none is {quoted(wanted)}; " if wanted is not None else ""
+    raise DataError(f"{origin}: holds {len(held)} tickers ({shown}); {asked}pick one with `tickercast data import "
+                    f"FILE --ticker {held[0]}` (or read_csv(..., ticker=...))")
 
 
 def _sorted(frame: pd.DataFrame, origin: str, rows: str) -> pd.DataFrame:
@@ -132,21 +160,50 @@ def _sorted(frame: pd.DataFrame, origin: str, rows: str) -> pd.DataFrame:
     return frame.sort_values("date", kind="stable")
 
 
-def _deduplicated(frame: pd.DataFrame, origin: str, rows: str) -> pd.DataFrame:
+def _deduplicated(frame: pd.DataFrame, stamps: pd.Series, origin: str, rows: str) -> pd.DataFrame:
+    """One row per day: exact repeats are dropped with a warning, different rows for one day are an error.
+
+    `stamps` are the date cells as written (with their time of day), which tell intraday bars from repeats.
+    """
     repeated = frame["date"].duplicated(keep=False)
     if not repeated.any():
         return frame
+    bars = stamps.groupby(frame["date"]).nunique()
+    if (bars > 1).mean() > 0.5:  # most days have bars at several times of day: minutes or hours, not days
+        raise DataError(f"{origin}: {len(frame):,} rows on {len(bars):,} days (up to {bars.max()} bars a day): "
+                        "intraday data; tickercast models daily bars, so resample it first, e.g. "
+                        "frame.resample('1D').agg({'Open': 'first', 'High': 'max', 'Low': 'min', "
+                        "'Close': 'last', 'Volume': 'sum'}).dropna()")
     identical = frame.duplicated(keep="first")
     conflicting = repeated & ~frame.duplicated(keep=False)
     if conflicting.any():
         date = frame.loc[conflicting, "date"].iloc[0]
-        labels = frame.index[frame["date"] == date]
-        raise DataError(f"{origin}, {rows}s {', '.join(map(str, labels))}: date {date:%Y-%m-%d} appears "
-                        f"{len(labels)} times with different values; keep one row per day "
-                        "(intraday data is not supported)")
+        labels = list(frame.index[frame["date"] == date])
+        shown = ", ".join(map(str, labels[:3])) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        raise DataError(f"{origin}, {rows}s {shown}: date {date:%Y-%m-%d} appears {len(labels)} times with "
+                        "different values; keep one row per day")
     warnings.warn(f"{origin}: dropped {int(identical.sum())} exact duplicate rows "
                   f"(first at {rows} {identical.idxmax()})", TickercastWarning, stacklevel=3)
     return frame[~identical]
+
+
+def _without_priceless_days(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """Drop dated rows with no price and no volume: old Yahoo downloads hold `null` rows on days the market was closed.
+
+    Forward-filling them would invent trading days with a copied price; filling is only for a missing value on a
+    day that has others.
+    """
+    prices = [column for column in ("open", "high", "low", "close", "adj_close") if column in frame]
+    empty = frame[prices].isna().all(axis=1)
+    if "volume" in frame:  # shares changed hands: a trading day whose prices are missing, not a closed market
+        empty &= frame["volume"].isna() | (frame["volume"] == 0)
+    if not empty.any():
+        return frame
+    days = frame.loc[empty, "date"]
+    shown = ", ".join(f"{day:%Y-%m-%d}" for day in days.iloc[:3]) + (", ..." if len(days) > 3 else "")
+    warnings.warn(f"{origin}: dropped {len(days)} rows with a date but no prices (days without trading: {shown})",
+                  TickercastWarning, stacklevel=3)
+    return frame[~empty]
 
 
 def _price_column(frame: pd.DataFrame, requested: str | None, origin: str) -> str:
@@ -190,12 +247,15 @@ def _gaps_handled(frame: pd.DataFrame, price_column: str, fill: Fill, origin: st
 
 
 def _check_positive(frame: pd.DataFrame, price_column: str, origin: str, rows: str) -> None:
-    bad = frame[price_column] <= 0
-    if bad.any():
-        first = bad.idxmax()
-        more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
-        raise DataError(f"{origin}, {rows} {first}: {price_column} is {frame.loc[first, price_column]:g} on "
-                        f"{frame.loc[first, 'date']:%Y-%m-%d}{more}; prices must be positive")
+    """The modelled prices must be positive numbers a float can square: 1e308 is a damaged cell, not a price."""
+    values = frame[price_column]
+    for bad, problem in ((values <= 0, "prices must be positive"),
+                         (values > MAX_PRICE, f"prices above {MAX_PRICE:.0e} are damaged cells, not prices")):
+        if bad.any():
+            first = bad.idxmax()
+            more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
+            raise DataError(f"{origin}, {rows} {first}: {price_column} is {values[first]:g} on "
+                            f"{frame.loc[first, 'date']:%Y-%m-%d}{more}; {problem}")
 
 
 def _stem(origin: str) -> str:

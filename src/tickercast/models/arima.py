@@ -125,8 +125,15 @@ class ArimaModel(ReturnBaseline):
 
     def restore(self, state: dict[str, Any]) -> Self:
         weights = state["weights"]
-        p, q = (int(value) for value in np.asarray(weights["arma_order"]).reshape(-1))
-        constant = bool(np.asarray(weights["constant"]).reshape(-1)[0])
+        order, constant = np.asarray(weights["arma_order"]), np.asarray(weights["constant"])
+        if order.shape != (2,) or not ((order >= 0) & (order <= self.max_order)).all():
+            raise ValueError(f"arma_order must be two orders from 0 to {self.max_order}")
+        if constant.shape != (1,) or constant[0] not in (0, 1):
+            raise ValueError("constant must be 0 or 1")
+        if state.get("scaler") is None:
+            raise ValueError("no scaler.json, which arima needs")
+        p, q = (int(value) for value in order)
+        constant = bool(constant[0])
         params = np.asarray(weights["params"], dtype=np.float64)
         if params.shape != (p + q + constant + 1,):
             raise ValueError(f"ARMA({p}, {q}) {'with' if constant else 'without'} constant needs "

@@ -84,6 +84,9 @@ class AutoregressiveModel(ReturnBaseline):
         coefficients = np.asarray(state["weights"]["coefficients"], dtype=np.float64)
         if coefficients.shape != (self.lags,):
             raise ValueError(f"ar weights have {coefficients.shape} coefficients, the lookback is {self.lags}")
+        intercept = np.asarray(state["weights"]["intercept"], dtype=np.float64)
+        if intercept.shape != (1,):
+            raise ValueError(f"the ar intercept is one number, the state has shape {intercept.shape}")
         self.coefficients_ = coefficients
-        self.intercept_ = float(np.asarray(state["weights"]["intercept"]).reshape(-1)[0])
+        self.intercept_ = float(intercept[0])
         return self

@@ -40,5 +40,8 @@ class DriftModel(ReturnBaseline):
         return {"scaler": None, "weights": {"drift": np.array([self.drift_])}, "history": None}
 
     def restore(self, state: dict[str, Any]) -> Self:
-        self.drift_ = float(np.asarray(state["weights"]["drift"]).reshape(-1)[0])
+        drift = np.asarray(state["weights"]["drift"], dtype=np.float64)
+        if drift.shape != (1,):
+            raise ValueError(f"the drift is one number, the state has shape {drift.shape}")
+        self.drift_ = float(drift[0])
         return self

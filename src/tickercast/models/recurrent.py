@@ -12,10 +12,10 @@ from typing import Any, Self
 import numpy as np
 import torch
 
-from tickercast.config import ModelConfig
+from tickercast.config import ModelConfig, shown
 from tickercast.errors import ConfigError, NotFittedError
 from tickercast.models import EXECUTION_SETTINGS
-from tickercast.nets import RecurrentForecaster, resolve_device
+from tickercast.nets import RecurrentForecaster, check_memory, resolve_device, weight_shapes
 from tickercast.prepare.scaling import Scaler, fit_scaler
 from tickercast.prepare.targets import get_target
 from tickercast.prepare.windows import windows_before
@@ -39,6 +39,7 @@ class RecurrentModel:
         return self.config.lookback + self.target.offset
 
     def fit(self, prices: np.ndarray, train_end: int, reporter: Reporter) -> Self:
+        check_memory(self.name, self.config, training=True)
         self.fit_scaler(prices, train_end)
         seed_everything(self.config.seed)
         self.net_ = self.new_net()
@@ -110,6 +111,23 @@ class RecurrentModel:
         return {"scaler": self.scaler_.to_dict(), "weights": weights, "history": self.history_.to_dict()}
 
     def restore(self, state: dict[str, Any]) -> Self:
+        """Rebuild the fitted network; ValueError (before any tensor is made) if the state does not fit the
+        settings: a weight missing, unexpected or of another shape, no scaler, more memory than there is."""
+        if state.get("scaler") is None:
+            raise ValueError("no scaler.json, which a network needs to read its inputs")
+        config = self.config
+        expected = weight_shapes(self.name, hidden=config.hidden, layers=config.layers, outputs=config.horizons)
+        weights = state["weights"]
+        mismatched = sorted(set(expected) ^ set(weights))
+        if mismatched:
+            name = mismatched[0]
+            raise ValueError(f"{'lacks' if name in expected else 'has an unexpected'} weight {shown(name)} for a "
+                             f"{self.name} of {config.layers} layer(s)")
+        for name, shape in expected.items():
+            if tuple(weights[name].shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(weights[name].shape)}, but hidden {config.hidden} and "
+                                 f"horizons {config.horizons} need {shape}")
+        check_memory(self.name, config, training=False)
         self.scaler_ = Scaler.from_dict(state["scaler"])
         self.net_ = self.new_net()
         self.net_.load_state_dict({name: torch.from_numpy(np.array(array))

@@ -7,6 +7,7 @@ zero, so a zero network output stays the naive forecast whichever scaler is chos
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,6 +15,10 @@ import numpy as np
 
 from tickercast.config import SCALERS
 from tickercast.errors import ConfigError, DataError
+
+#: Usable scales: a scale outside this range is not one a price series gives (fit_scaler refuses the low end as
+#: "all values equal"), and dividing by 1e-300 or multiplying by 1e300 turns a network's output into inf or NaN.
+SCALE_RANGE = (1e-12, 1e12)
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,18 @@ class Scaler:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Scaler:
-        return cls(kind=str(data["kind"]), shift=float(data["shift"]), scale=float(data["scale"]))
+    def from_dict(cls, data: Any) -> Scaler:
+        """The scaler `to_dict` wrote, refused (DataError) unless its kind is known and its numbers usable."""
+        if not isinstance(data, dict) or data.get("kind") not in SCALERS:
+            raise DataError(f"a scaler needs a kind ({', '.join(SCALERS)}), a shift and a scale")
+        shift, scale = data.get("shift"), data.get("scale")
+        numbers = all(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                      for value in (shift, scale))
+        low, high = SCALE_RANGE
+        if not (numbers and abs(shift) <= high and low <= scale <= high):
+            raise DataError(f"the scaler's shift must be a finite number within ±{high:g} and its scale between "
+                            f"{low:g} and {high:g}")
+        return cls(kind=data["kind"], shift=float(shift), scale=float(scale))
 
 
 def fit_scaler(train: np.ndarray, kind: str = "standard", center: bool = True) -> Scaler:
@@ -62,7 +77,10 @@ def fit_scaler(train: np.ndarray, kind: str = "standard", center: bool = True) -
         shift, scale = 0.0, float(np.abs(values).max())
     else:
         raise ConfigError(f"unknown scaler {kind!r}; use one of: {', '.join(SCALERS)}")
-    if not scale > 0:
+    if not scale >= SCALE_RANGE[0]:
         raise DataError("the training values are all equal, so they carry nothing to learn from; "
                         "check that the price column is the right one")
+    if not (scale <= SCALE_RANGE[1] and abs(shift) <= SCALE_RANGE[1]):
+        raise DataError(f"the training values reach {np.abs(values).max():.3g}, beyond what a model can scale "
+                        f"({SCALE_RANGE[1]:g}); check the prices' units")
     return Scaler(kind=kind, shift=shift, scale=scale)

@@ -89,14 +89,26 @@ def check_sizes(test_size: float, val_size: float) -> None:
 
 
 def rows_needed(first_day: int, test_size: float, val_size: float) -> int:
-    """Smallest series length whose split by these sizes leaves enough training windows and evaluation days."""
+    """Smallest series length whose split by these sizes leaves enough training windows and evaluation days.
+
+    Found in a few steps whatever the lookback: with f the sum of the fractional sizes and r the row counts,
+    the training part of n rows is at most n(1 - f) - r, so no n below (first_day + MIN_TRAIN_WINDOWS + r) / (1 - f)
+    can do; and each fraction's rounding up costs at most one row, so two rows more than that always do.
+
+    >>> rows_needed(20, 0.2, 0.1)
+    73
+    """
     check_sizes(test_size, val_size)
-    n = first_day + MIN_TRAIN_WINDOWS + 1
-    while True:  # ends: the training part grows with n because the fractions sum below 1
+    rows = sum(int(size) for size in (test_size, val_size) if size >= 1)
+    fraction = sum(size for size in (test_size, val_size) if size < 1)
+    floor = first_day + MIN_TRAIN_WINDOWS + rows
+    lowest = max(first_day + MIN_TRAIN_WINDOWS + 1, math.floor(floor / (1 - fraction)))
+    enough = max(lowest, math.ceil((floor + 2) / (1 - fraction)) + 1)
+    for n in range(lowest, min(enough, lowest + 1000)):  # a few steps unless the fractions leave almost nothing
         test, val = _rows(test_size, n), _rows(val_size, n)
         if n - test - val - first_day >= MIN_TRAIN_WINDOWS and test >= 1 and (val >= 1 or val_size == 0):
             return n
-        n += 1
+    return enough
 
 
 def _rows(size: float, n: int) -> int:

@@ -3,11 +3,16 @@
 Alpha Vantage answers most refusals with HTTP 200 and a one-key JSON body, so reading the body is part of
 error handling:
 
-    {"Error Message": "Invalid API call. ..."}           unknown symbol or bad request: fail, never retry
+    {"Error Message": "Invalid API call. ..."}           unknown symbol: fail, never retry
+    {"Error Message": "This API function (X) does not exist."}
+                                                          a malformed request (a bug or a proxy): fail
     {"Error Message": "the parameter apikey is invalid"}  bad or missing key: fail, never retry
-    {"Information": "... rate limit is 25 requests per day ..."} / {"Note": "... call frequency ..."}
-                                                          rate limit: retry with backoff, then fail
+    {"Information": "... (1 request per second) ..."}     burst limit: retry with backoff, then fail
+    {"Note": "... 5 calls per minute ..."}                per-minute limit (older keys): retry, then fail
+    {"Information": "... 25 requests per day ..."}        daily limit: fail at once (tomorrow is too far)
     {"Information": "... This is a premium endpoint ..."} premium only: fail, suggest the free way
+
+An answer holding intraday bars ("Time Series (1min)") is refused: tickercast models daily bars.
 
 The free tier allows 25 requests a day (and about one a second); `outputsize=compact` (the last 100 days) is
 enough to bring a stored ticker up to date, so `outputsize="auto"` asks for `full` only when it must.
@@ -36,7 +41,7 @@ DATATYPES = ("json", "csv")
 SERVICE = "Alpha Vantage"
 _COMPACT_DAYS = 100  # rows in an outputsize=compact answer
 _KEY_PAGE = "https://www.alphavantage.co/support/#api-key"
-_RATE_LIMIT_WORDS = ("rate limit", "call frequency", "requests per day", "per minute", "spreading out")
+_DAILY_SERIES = "Time Series (Daily)"  # the key of both daily functions' bars
 
 
 class AlphaVantage:
@@ -104,24 +109,49 @@ class AlphaVantage:
 def _notice_error(notice: str, is_error: bool, ticker: str, function: str) -> Exception:
     """The exception one of Alpha Vantage's HTTP-200 notices means (TransientError: worth retrying)."""
     text = notice.lower()
-    rate_limited = any(word in text for word in _RATE_LIMIT_WORDS)  # may say "we detected your API key as ..."
-    if ("apikey" in text or "api key" in text) and not rate_limited:
+    limit = _rate_limit(text)  # the daily limit's notice says "we detected your API key as ..."
+    if ("apikey" in text or "api key" in text) and limit is None:
         return ConfigError(f"Alpha Vantage refused the API key; set {KEY_VARIABLE} or --api-key to a valid "
                            f"key (free at {_KEY_PAGE})")
+    if is_error and "does not exist" in text:
+        return DataError(f"Alpha Vantage rejected the request for {ticker} as malformed ({http.brief(notice)}): "
+                         f"a proxy rewrote the URL or tickercast sent a wrong call; check {URL_VARIABLE} and any "
+                         "proxy, or upgrade tickercast")
     if is_error:
         return DataError(f"Alpha Vantage does not know the symbol {ticker!r} ({function}: invalid API call); "
                          "check the symbol (e.g. IBM, or TSCO.LON outside the US) or try --source yahoo")
-    if rate_limited:
-        return http.TransientError(f"Alpha Vantage's rate limit stopped the download of {ticker} (the free tier "
-                                   "allows 25 requests a day); run it again tomorrow, use a premium key, or use "
-                                   "--source yahoo")
+    if limit == "second":
+        return http.TransientError(f"Alpha Vantage's burst limit (about 1 request a second on a free key) stopped "
+                                   f"the download of {ticker}; wait a few seconds and run it again, or fetch "
+                                   "fewer tickers at once")
+    if limit == "minute":
+        return http.TransientError(f"Alpha Vantage's per-minute limit stopped the download of {ticker}; wait a "
+                                   "minute and run it again, or use a premium key")
+    if limit == "day":
+        return DataError(f"Alpha Vantage's daily limit (25 requests a day on a free key) is used up, so {ticker} "
+                         "was not downloaded; run it again tomorrow, use a premium key, or use --source yahoo")
     if "premium" in text and "outputsize" in text:
         return DataError(f"Alpha Vantage serves the full history of {ticker} only to premium keys; add "
                          "--outputsize compact for the last 100 days, or use --source yahoo")
     if "premium" in text:
         return DataError(f"{function} is a premium Alpha Vantage endpoint; drop --adjusted to use the free "
                          "TIME_SERIES_DAILY (close only), or use --source yahoo for adjusted closes")
-    return DataError(f"Alpha Vantage sent no prices for {ticker}: {' '.join(notice.split())}")
+    return DataError(f"Alpha Vantage sent no prices for {ticker}: {http.brief(notice, 200)}")
+
+
+def _rate_limit(text: str) -> str | None:
+    """Which of Alpha Vantage's limits a (lower-cased) notice reports: "second", "minute", "day" or None.
+
+    Checked in this order because the burst notice also mentions the daily limit ("... the free key rate limit
+    (25 requests per day) ...") and the old per-minute notice also mentions a daily one.
+    """
+    if "per second" in text or "burst" in text:
+        return "second"
+    if "per minute" in text:
+        return "minute"
+    if "per day" in text:
+        return "day"
+    return None
 
 
 def _json(body: str, ticker: str) -> dict:
@@ -136,8 +166,15 @@ def _json(body: str, ticker: str) -> dict:
 
 
 def _json_table(answer: dict, ticker: str) -> pd.DataFrame:
-    """{"Time Series (Daily)": {"2024-01-05": {"1. open": "160.1", ...}, ...}} -> one row per day."""
-    series = next((value for key, value in answer.items() if key.startswith("Time Series")), None)
+    """{"Time Series (Daily)": {"2024-01-05": {"1. open": "160.1", ...}, ...}} -> one row per day.
+
+    Intraday bars ("Time Series (1min)", from TIME_SERIES_INTRADAY) are refused rather than read as days.
+    """
+    intraday = [key for key in answer if key.startswith("Time Series (") and key != _DAILY_SERIES]
+    if intraday:
+        raise DataError(f"{SERVICE} sent intraday bars for {ticker} ({intraday[0]!r}), but tickercast models "
+                        f"daily bars; check {URL_VARIABLE} and any proxy, or resample the bars to one a day")
+    series = answer.get(_DAILY_SERIES)
     if not isinstance(series, dict) or not all(isinstance(bar, dict) for bar in series.values()):
         found = ", ".join(map(repr, answer)) or "nothing"
         raise DataError(f"{SERVICE} sent no daily prices for {ticker} (the answer holds {found}); try again "

@@ -98,16 +98,26 @@ def get_text(url: str, params: Mapping[str, str], *, timeout: float, service: st
         answer = f"{service} answered HTTP {error.code} {error.reason}"
         if error.code == 429 or error.code >= 500:
             raise TransientError(f"{answer}; the service is busy or failing, try again later",
-                            wait=_retry_after(error.headers.get("Retry-After"))) from None
+                                 wait=_retry_after(error.headers.get("Retry-After"))) from None
         raise DataError(f"{answer}; check the ticker and options (trying again will not help)") from None
     except (OSError, http.client.HTTPException) as error:  # timeouts, URLError, reset or dropped connections
         reason = getattr(error, "reason", error)  # URLError wraps the cause
         if isinstance(reason, TimeoutError):
             raise TransientError(f"{service} did not answer within {timeout:g} s; check your internet connection or "
-                            "try again later") from None
-        raise TransientError(f"cannot reach {service} ({str(reason) or type(error).__name__}); check your internet "
-                        "connection or try again later") from None
+                                 "try again later") from None
+        raise TransientError(f"cannot reach {service} ({brief(reason) or type(error).__name__}); check your internet "
+                             "connection or try again later") from None
     return body.decode(charset, errors="replace")
+
+
+def brief(detail: object, most: int = 100) -> str:
+    """`detail` (a text or an exception) on one line of at most `most` characters, to quote inside a message.
+
+    >>> brief("Connection reset\\n  by peer")
+    'Connection reset by peer'
+    """
+    text = " ".join(str(detail).split())
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 def _retry_after(value: str | None) -> float | None:
