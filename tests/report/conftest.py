@@ -37,7 +37,8 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  "--json"]) == 0
     for name in FILE_NAMES.values():
         shutil.copytree(run / "naive", run / name)
-    assert main(["forecast", "--model-dir", str(run / "naive"), "--out", str(run / "forecast"), "--json"]) == 0
+    assert main(["forecast", "--model-dir", str(run / "naive"), "--data", str(data), "--out", str(run / "forecast"),
+                 "--json"]) == 0
     assert main(["explain", "--model-dir", str(run / "gru-seed0"), "--days", "6", "--out", str(run / "gates"),
                  "--json"]) == 0
     gates = json.loads((run / "gates" / "gates.json").read_text())
