@@ -1,3 +1,10 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 import tickercast as tc
@@ -83,3 +90,77 @@ def test_tied_models_share_a_rank(prices):
     runs = tc.compare(prices, "naive")
     board = leaderboard({"a": runs, "b": runs})
     assert board == [{"model": "naive", "mean_rank": 1.0, "datasets": 2, "runs": 2, "beats_naive_significantly": 0}]
+
+
+def test_one_worker_or_two_give_identical_numbers_for_blas_heavy_fits():
+    """`ar` on a long series takes a product large enough for BLAS to split over threads: every fit runs on one
+    thread, in this process (which has all the cores) as in a worker, so the last digits agree too."""
+    nasdaq = tc.load("nasdaq")
+    alone = tc.compare(nasdaq, "ar,naive", lookback=60, workers=1)
+    side_by_side = tc.compare(nasdaq, "ar,naive", lookback=60, workers=2)
+    assert [r.metrics for r in alone] == [r.metrics for r in side_by_side]
+
+
+def test_a_dataset_name_that_looks_like_a_formula_is_text_in_the_csv_tables(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    from tests.conftest import price_frame
+    from tickercast.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("=HYPERLINK(1)", "-b"):
+        price_frame(150, seed=3).to_csv(tmp_path / f"{name}.csv")
+    assert main(["compare", "--data", "=HYPERLINK(1).csv,-b.csv", "--models", "naive,drift", "--out", "run"]) == 0
+    results = pd.read_csv(tmp_path / "run" / "results.csv")
+    assert sorted(set(results["data"])) == ["'-b.csv", "'=HYPERLINK(1).csv"]
+    assert results["rmse"].dtype == float  # numbers stay numbers
+
+
+@pytest.mark.parametrize("data", [",,", " , ", ""])
+def test_data_that_names_no_dataset_is_one_line(data, tmp_path, capsys):
+    from tickercast.cli import main
+
+    code = main(["compare", "--data", data, "--models", "naive", "--json", "--out", str(tmp_path / "run")])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert "names no dataset" in err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads processes from /proc")
+def test_compare_workers_die_with_a_command_killed_with_sigkill(tmp_path):
+    from tests.sweep.test_kill import REPO, alive, children
+
+    command = [sys.executable, "-m", "tickercast", "compare", "--data", "sp500", "--models", "lstm,gru", "--seeds", "2",
+               "--epochs", "200", "--workers", "2"]
+    driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len([pid for pid in workers if lifeline_running(pid)]) < 2:  # both workers hold their lifeline
+            assert driver.poll() is None, driver.communicate()[1].decode()[-2000:]
+            assert time.monotonic() < deadline, "the workers did not start in 120 s"
+            time.sleep(0.1)
+            workers = children(driver.pid)
+        driver.kill()
+        deadline = time.monotonic() + 5
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in workers if alive(pid)] == []
+        driver.communicate(timeout=5)  # nothing holds the output pipes open
+    finally:
+        for pid in [driver.pid, *workers]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def lifeline_running(pid):
+    """Whether the process `pid` runs the lifeline's watchdog thread (by the name it gives itself)."""
+    from tickercast.lifeline import THREAD_NAME
+
+    try:
+        return any((task / "comm").read_text().strip() == THREAD_NAME for task in Path(f"/proc/{pid}/task").iterdir())
+    except (FileNotFoundError, ProcessLookupError):
+        return False

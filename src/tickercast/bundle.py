@@ -249,12 +249,14 @@ def _read_predictions(folder: Path) -> pd.DataFrame | None:
         raise damaged(folder, f"predictions.csv: the first line must be {header.decode()}")
     try:
         table = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding_errors="strict")
-        dates = pd.to_datetime(table["date"], format="%Y-%m-%d")
+        dates = pd.to_datetime(table["date"], format="ISO8601")
         numbers = table[["actual", "predicted", "naive"]].apply(pd.to_numeric)
     except (ValueError, UnicodeDecodeError, OverflowError, pd.errors.ParserError) as error:
         raise damaged(folder, f"predictions.csv: unreadable rows ({str(error)[:80]})") from None
-    if not (np.isfinite(numbers.to_numpy(dtype=np.float64)).all() and table["split"].isin(PARTS).all()):
-        raise damaged(folder, "predictions.csv: every row needs finite numbers and a part (train, val or test)")
+    if not (np.isfinite(numbers.to_numpy(dtype=np.float64)).all() and table["split"].isin(PARTS).all()
+            and dates.notna().all()):
+        raise damaged(folder, "predictions.csv: every row needs a date, finite numbers and a part (train, val or "
+                              "test)")
     return pd.DataFrame({"date": dates, **numbers, "split": pd.Categorical(table["split"], categories=PARTS)})
 
 

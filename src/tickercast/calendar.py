@@ -5,8 +5,9 @@ XNSE, XTKS, ... `exchange_calendars` keeps each one's holidays and special closu
 here is a hand-kept holiday list. It is imported only when a date is needed: it costs most of a second, and
 `tickercast --help` must stay instant.
 
-Which exchange a series trades on: what the data says (a PriceFrame's `attrs["exchange"]`), else what the user
-says (`--exchange`), else the ticker's Yahoo suffix (`exchange_for`: `.NS` -> XNSE, `.L` -> XLON, ...), else XNYS.
+Which exchange a series trades on: what the user says (`--exchange`), else what the data says (a PriceFrame's
+`attrs["exchange"]`, from the store or the ticker's Yahoo suffix: `exchange_for`, `.NS` -> XNSE, `.L` -> XLON, ...),
+else XNYS.
 
 The library records some exchanges' holidays only for a range of years (XBOM: 1997 to 2026). Days outside that
 range are counted as weekdays, with a warning: a forecast dated there may land on a holiday.
@@ -56,11 +57,11 @@ def exchange_for(ticker: str | None) -> str:
 
 def check_exchange(code: str) -> str:
     """`code` as a known exchange's MIC (upper case; the library's aliases such as LSE resolved), or ConfigError."""
+    name = str(code).strip().upper()
+    if name == DEFAULT_EXCHANGE or name in SUFFIXES.values() or name in SAME_DAYS:
+        return name  # known without importing the library (a test checks that it knows each of them)
     import exchange_calendars
 
-    name = str(code).strip().upper()
-    if name in SAME_DAYS:
-        return name
     known = exchange_calendars.get_calendar_names(include_aliases=True)
     if name in known:
         return exchange_calendars.resolve_alias(name)
@@ -72,22 +73,19 @@ def check_exchange(code: str) -> str:
 
 def resolve_exchange(own: str | None, explicit: str | None = None, *, ticker: str | None = None,
                      default: str | None = None) -> str:
-    """The exchange of a series: the data's `own` (a PriceFrame's `attrs["exchange"]`), else `explicit` (the
-    user's `--exchange`), else `default` (e.g. a saved model's), else what the ticker's suffix names.
+    """The exchange of a series: the user's `explicit` code (`--exchange`), else `default` (what a saved model
+    knows of this ticker), else the data's `own` (a PriceFrame's `attrs["exchange"]`: the store's record, or
+    one the loader was given), else what the ticker's suffix names.
 
-    An `explicit` code that conflicts with the data's own is named in a warning, not silently dropped.
+    The user's word comes first: it is the one thing here that was said about this very run.
 
-    >>> resolve_exchange(None, ticker="INFY.NS"), resolve_exchange(None, "xlon", ticker="INFY.NS")
-    ('XNSE', 'XLON')
+    >>> resolve_exchange("XNYS", ticker="INFY"), resolve_exchange("XNYS", "xnse", ticker="INFY")
+    ('XNYS', 'XNSE')
     """
-    chosen = check_exchange(explicit) if explicit else None
-    if own:
-        own = check_exchange(own)
-        if chosen and chosen != own:
-            warnings.warn(f"the data says it trades on {own}; --exchange {chosen} is not used", TickercastWarning,
-                          stacklevel=2)
-        return own
-    return chosen or (check_exchange(default) if default else exchange_for(ticker))
+    for code in (explicit, default, own):
+        if code:
+            return check_exchange(code)
+    return exchange_for(ticker)
 
 
 def trading_days(exchange: str, start: Any, end: Any) -> pd.DatetimeIndex:
@@ -98,23 +96,22 @@ def trading_days(exchange: str, start: Any, end: Any) -> pd.DatetimeIndex:
     """
     first, last = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     exchange = check_exchange(exchange)
+    name = SAME_DAYS.get(exchange, exchange)
     if last < first:
         return pd.DatetimeIndex([], name="date", dtype="datetime64[ns]")
-    low, high = _bounds(SAME_DAYS.get(exchange, exchange))
-    known_first, known_last = max(first, low), min(last, high)
-    parts = []
-    if known_first <= known_last:
-        calendar = _calendar(SAME_DAYS.get(exchange, exchange), known_first.year, known_last.year)
-        with _quietly():  # a range may start or end on a closed day, outside the calendar's own first session
-            parts.append(calendar.sessions_in_range(max(known_first, calendar.first_session),
-                                                    min(known_last, calendar.last_session)))
+    bounds = _bounds(name)
+    sessions = _sessions(name, max(first, bounds[0]), min(last, bounds[1])) if bounds else None
+    if sessions is None:
+        warnings.warn(f"exchange_calendars cannot build the {exchange} calendar here; its days count as weekdays, "
+                      "holidays or not", TickercastWarning, stacklevel=2)
+        return pd.DatetimeIndex(pd.bdate_range(first, last).as_unit("ns"), name="date")
+    low, high = bounds
     if first < low or last > high:
         warnings.warn(f"exchange_calendars knows the holidays of {exchange} from {low:%Y-%m-%d} to {high:%Y-%m-%d}; "
                       "days outside that range count as weekdays, holidays or not", TickercastWarning, stacklevel=2)
-        parts += [pd.bdate_range(first, min(last, low - pd.Timedelta(days=1))),
-                  pd.bdate_range(max(first, high + pd.Timedelta(days=1)), last)]
-    days = pd.DatetimeIndex(sorted(day for part in parts for day in part)).as_unit("ns")
-    return pd.DatetimeIndex(days, name="date")
+        before = pd.bdate_range(first, min(last, low - pd.Timedelta(days=1)))
+        sessions = before.append([sessions, pd.bdate_range(max(first, high + pd.Timedelta(days=1)), last)])
+    return pd.DatetimeIndex(sessions.as_unit("ns"), name="date", freq=None)
 
 
 def next_trading_days(last: pd.Timestamp, count: int, exchange: str = DEFAULT_EXCHANGE) -> pd.DatetimeIndex:
@@ -132,15 +129,30 @@ def next_trading_days(last: pd.Timestamp, count: int, exchange: str = DEFAULT_EX
 
 
 @functools.cache
-def _bounds(name: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The first and last day whose holidays the library records for this calendar (or no limit)."""
+def _bounds(name: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last day whose holidays the library records for this calendar (or no limit); None if the
+    library cannot build it at all (in exchange_calendars 4.13.2 with pandas 3: ASEX and XTAE)."""
     import exchange_calendars
 
-    with _quietly():
-        calendar = exchange_calendars.get_calendar(name)
+    try:
+        with _quietly():
+            calendar = exchange_calendars.get_calendar(name)
+    except Exception:  # any failure of the library's own construction is its bug, not the user's
+        return None
     low, high = calendar.bound_min(), calendar.bound_max()
     return (pd.Timestamp(low) if low is not None else pd.Timestamp.min.ceil("D"),
             pd.Timestamp(high) if high is not None else pd.Timestamp.max.floor("D"))
+
+
+def _sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex | None:
+    """The library's sessions from `first` to `last` (none if last < first); None if it cannot build them."""
+    try:
+        with _quietly():
+            calendar = _calendar(name, first.year, last.year)
+    except Exception:  # the library's bug (e.g. XTAE's Sunday sessions under pandas 3), not the user's
+        return None
+    sessions = calendar.sessions  # the whole years: a holiday at either end of the range is no error
+    return sessions[(sessions >= first) & (sessions <= last)]
 
 
 @functools.lru_cache(maxsize=32)

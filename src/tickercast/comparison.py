@@ -14,9 +14,11 @@ from tickercast.data.validate import Fill
 from tickercast.errors import ConfigError
 from tickercast.evaluate.metrics import METRIC_KEYS
 from tickercast.forecaster import Forecaster
+from tickercast.lifeline import attach
 from tickercast.models import make_model, model_names
 from tickercast.parallel import cores, run_all
 from tickercast.progress import SILENT, Reporter
+from tickercast.reproducible import one_thread
 
 
 @dataclass
@@ -85,7 +87,11 @@ _WORKER_WORK = 300_000
 
 def _fit(name: str, settings: dict[str, Any], prices: pd.DataFrame, options: dict[str, Any],
          reporter: Reporter) -> Forecaster:
-    return Forecaster(name, **settings).fit(prices, **options, reporter=reporter)
+    """One fit on one thread, so its numbers are the same with any number of workers; a worker running it dies
+    with this command's process, even one killed with `kill -9`."""
+    attach()
+    with one_thread():
+        return Forecaster(name, **settings).fit(prices, **options, reporter=reporter)
 
 
 def summarize(results: list[Result], part: str = "test") -> list[dict[str, Any]]:

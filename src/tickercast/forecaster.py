@@ -53,7 +53,7 @@ class Forecaster:
 
         Sizes below 1 are fractions, 1 or more are rows; `test_start`/`val_start` (YYYY-MM-DD) cut by date.
         The model never receives the test part: it is scored there with one-step-ahead forecasts only.
-        `exchange` (a MIC such as XNSE) dates later forecasts when the data does not say (see `calendar`).
+        `exchange` (a MIC such as XNSE), else the data's own, is saved and dates later forecasts (see `calendar`).
         """
         from tickercast.calendar import resolve_exchange
 
@@ -95,8 +95,8 @@ class Forecaster:
                  exchange: str | None = None) -> pd.DataFrame:
         """The next `horizon` trading days after the last date of `prices`, with prediction intervals.
 
-        Days are those of the exchange the data says it trades on, else `exchange`, else the one saved with the
-        model, else the one its ticker's suffix names (`tickercast.calendar`); `exchange_` says which it was.
+        Days are those of `exchange` if given, else of the one saved with the model when `prices` are of the
+        ticker it was trained on, else of the data's own (`tickercast.calendar`); `exchange_` says which it was.
 
         Point forecasts are recursive (each day's forecast feeds the next). The intervals are split-conformal
         (`evaluate.intervals`), calibrated per horizon on the model's own walk-forward errors over the test
@@ -117,8 +117,9 @@ class Forecaster:
             raise ConfigError(f"mc_dropout is a number of sampled paths: 0 (off) to {MAX_DROPOUT_PATHS:,}, "
                               f"not {shown(mc_dropout)}")
         frame = as_price_frame(prices, self.data_["price_column"], None)
-        self.exchange_ = resolve_exchange(prices.attrs.get("exchange"), exchange, ticker=frame.attrs["ticker"],
-                                          default=self.data_.get("exchange"))
+        ticker = frame.attrs["ticker"]
+        saved = self.data_.get("exchange") if ticker == self.data_.get("ticker") else None  # it knows this ticker
+        self.exchange_ = resolve_exchange(prices.attrs.get("exchange"), exchange, ticker=ticker, default=saved)
         series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
         test_start = int(frame.index.searchsorted(pd.Timestamp(self.split_["test"]["start"])))
         if len(series) - test_start < 2 * horizon:

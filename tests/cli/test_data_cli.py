@@ -121,7 +121,7 @@ def test_list_json_names_each_ticker(imported, home, capsys):
 def test_list_shows_a_table(imported, capsys):
     code, out, _ = run(capsys, "data", "list")
     assert code == 0
-    assert re.search(r"IBM\s+│\s+2006-01-03\s+│\s+2017-12-29\s+│\s+3019\s+│\s+file", out)
+    assert re.search(r"IBM\s+│\s+XNYS\s+│\s+2006-01-03\s+│\s+2017-12-29\s+│\s+3019\s+│\s+file", out)
 
 
 def test_show_json_gives_the_last_days_and_the_fetch_log(imported, capsys):

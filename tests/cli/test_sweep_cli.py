@@ -62,6 +62,7 @@ def test_the_text_says_the_settings_were_chosen_on_validation_only(data, tmp_pat
     (["--search", "random:0"], "--search 'random:0'"),
     (["--models", "naive", "--global"], "--global trains one network"),
     (["--engine", "ray", "--workers", "2"], "--workers is for --engine local"),
+    (["--ray-timeout", "5"], "--ray-timeout is for --engine ray"),
     (["--val-size", "0"], "needs one: --val-size must be above 0"),
     (["--resume"], "nothing to resume"),
     (["--models", "lstm", "--lookback", "500"], "every unit failed .* the first: .* the series has 200 rows"),
@@ -125,3 +126,17 @@ def test_a_sweep_ends_with_its_report(data, tmp_path, capsys):
                           "--resume", "--json")
     assert code == 0
     assert json.loads(text)["report"] == str(out / "report.html")
+
+
+def test_a_ray_address_where_nothing_listens_is_one_line_in_seconds(data, tmp_path, capsys):
+    import time
+
+    pytest.importorskip("ray")
+    started = time.monotonic()
+    code, out, err = sweep(capsys, "--data", data, "--engine", "ray", "--ray-address", "127.0.0.1:1",
+                           "--out", str(tmp_path / "run"), workers=())
+    assert (code, out) == (2, "")
+    assert err == ("error: cannot reach Ray at 127.0.0.1:1: Connection refused; check the address of the cluster's "
+                   "head (HEAD:6379, or ray://HEAD:10001)\n")
+    assert time.monotonic() - started < 30
+    assert not (tmp_path / "run").exists()

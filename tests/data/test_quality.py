@@ -113,12 +113,11 @@ def test_gaps_count_only_inside_the_history():
     assert [(flag.kind, flag.detail) for flag in flags] == [("gap", "3 trading days of XNYS missing, in 2 runs")]
 
 
-def test_forecast_dates_and_gaps_use_the_exchange_of_an_indian_ticker():
+def test_gaps_use_the_calendar_of_the_exchange_the_suffix_or_the_caller_names():
     nse = pd.bdate_range("2018-09-17", "2018-09-28")  # 2018-09-20 (Muharram) is an NSE holiday
     frame = pd.DataFrame({"close": np.linspace(230, 235, len(nse))}, index=nse.rename("date"))
     frame = frame.drop(pd.Timestamp("2018-09-20"))
-    checked = tc.validate(frame, origin="TATAGLOBAL.NS", ticker="TATAGLOBAL.NS")
-    assert checked.attrs["exchange"] == "XNSE"
-    assert checked.attrs["quality"] == []
+    assert tc.validate(frame, origin="TATAGLOBAL.NS", ticker="TATAGLOBAL.NS").attrs["quality"] == []
+    assert tc.validate(frame, origin="TATAGLOBAL", exchange="XNSE").attrs["quality"] == []
     with pytest.warns(DataQualityWarning, match="1 trading day of XNYS missing"):
         tc.validate(frame, origin="TATAGLOBAL", ticker="TATAGLOBAL")

@@ -48,7 +48,7 @@ def test_daily_answer_becomes_a_price_frame_oldest_first(alphavantage, datatype)
     assert (prices.index[0], prices.index[-1], len(prices)) == (FIRST, LAST, 8)
     assert prices.loc["2024-01-11"].tolist() == [162.07, 163.41, 160.90, 162.16, 4319800.0]
     assert prices.attrs == {"origin": "alphavantage IBM", "ticker": "IBM", "source": "alphavantage",
-                            "price_column": "close", "exchange": "XNYS", "quality": []}
+                            "price_column": "close", "quality": []}
 
 
 @pytest.mark.parametrize("datatype", ["json", "csv"])
@@ -268,7 +268,7 @@ def test_yahoo_chart_becomes_a_price_frame_with_both_closes(fake_yahoo):
     assert prices["close"].tolist() == expected[("Close", "IBM")].tolist()
     assert prices["adj_close"].tolist() == expected[("Adj Close", "IBM")].tolist()
     assert prices.attrs == {"origin": "yahoo IBM", "ticker": "IBM", "source": "yahoo", "price_column": "adj_close",
-                            "exchange": "XNYS", "quality": []}
+                            "quality": []}
 
 
 def test_yahoo_is_asked_for_the_whole_daily_history_with_dividends(fake_yahoo):

@@ -25,7 +25,7 @@ def test_clean_table_becomes_a_price_frame():
     assert frame.index.tz is None
     assert frame["close"].tolist() == [10.0, 11.0, 12.0]
     assert frame.attrs == {"origin": "f.csv", "ticker": "f", "source": "file", "price_column": "close",
-                           "exchange": "XNYS", "quality": []}
+                           "quality": []}
 
 
 def test_trailing_junk_row_is_skipped_with_a_warning_naming_it():

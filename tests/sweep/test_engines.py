@@ -1,4 +1,7 @@
+import socket
 import sys
+import threading
+import time
 
 import pytest
 
@@ -34,7 +37,7 @@ def test_local_processes_and_ray_give_identical_results(tmp_path, ray):
     datasets = {"a": price_frame(260, phi=0.3, seed=7), "b": price_frame(240, seed=8)}
     sweep = SweepSpec(models=("gru", "ar"), grid=parse_grid(["hidden=3,4", "lookback=5,8"], BASE),
                       global_models=True, base=BASE)
-    local = run_sweep(sweep, datasets, tmp_path / "local", LocalEngine(2, threads=1))
+    local = run_sweep(sweep, datasets, tmp_path / "local", LocalEngine(2))
     on_ray = run_sweep(sweep, datasets, tmp_path / "ray", RayEngine())
     assert local.units["ran"] == on_ray.units["ran"] == 4 * 2 + 4 + 2 * 2  # gru, gru-global, ar
     assert without_timings(local) == without_timings(on_ray)
@@ -62,8 +65,51 @@ def test_an_unreachable_ray_cluster_is_one_clear_error_before_anything_runs(monk
         make_engine("ray", address="auto")
 
 
+def test_an_address_where_nothing_listens_is_refused_in_seconds_without_asking_ray(monkeypatch):
+    class NeverAsked:
+        @staticmethod
+        def is_initialized():
+            return False
+
+        @staticmethod
+        def init(**_):
+            raise AssertionError("ray.init was called")
+
+    monkeypatch.setitem(sys.modules, "ray", NeverAsked)
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=rf"^cannot reach Ray at 127.0.0.1:{port}: Connection refused; check"):
+        make_engine("ray", address=f"127.0.0.1:{port}")
+    assert time.monotonic() - started < 5
+
+
+def test_a_cluster_that_never_answers_is_given_up_after_the_timeout(monkeypatch):
+    class Silent:  # what Ray does at an address that accepts connections but never answers: retry for minutes
+        @staticmethod
+        def is_initialized():
+            return False
+
+        @staticmethod
+        def init(**_):
+            threading.Event().wait(60)
+
+    monkeypatch.setitem(sys.modules, "ray", Silent)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = f"127.0.0.1:{listener.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(ConfigError, match=r"no cluster answered within 0.5 s; .* --ray-timeout$"):
+            make_engine("ray", address=address, timeout=0.5)
+    assert time.monotonic() - started < 5
+
+
 @pytest.mark.parametrize(("engine", "options", "message"), [
     ("local", {"address": "auto"}, "--ray-address is for --engine ray"),
+    ("local", {"timeout": 5}, "--ray-timeout is for --engine ray"),
+    ("ray", {"timeout": 0}, "--ray-timeout must be above 0"),
     ("ray", {"workers": 2}, "--workers is for --engine local"),
     ("local", {"workers": -1}, "--workers must be 0 \\(one per core\\) or more"),
     ("spark", {}, "unknown engine 'spark'"),
@@ -73,8 +119,17 @@ def test_options_that_do_not_fit_the_engine_are_refused(engine, options, message
         make_engine(engine, **options)
 
 
-def test_local_workers_share_the_cores_without_oversubscribing_them():
+def test_zero_local_workers_means_one_per_core():
     assert LocalEngine(0).workers == cores()
-    assert LocalEngine(1).threads == cores()
-    assert LocalEngine(cores()).threads == 1
-    assert LocalEngine(4 * cores()).threads == 1
+
+
+def test_one_worker_or_two_give_identical_numbers(tmp_path):
+    """`ar` fits on a long series take a BLAS product large enough to be split over threads; every unit runs on
+    one thread, so this process (all the cores) and two workers (one core each) add in the same order."""
+    import tickercast as tc
+
+    datasets = {"nasdaq": tc.load("nasdaq")}
+    sweep = SweepSpec(models=("ar",), grid=parse_grid(["lookback=60,120"], BASE), base=BASE)
+    alone = run_sweep(sweep, datasets, tmp_path / "alone", LocalEngine(1))
+    side_by_side = run_sweep(sweep, datasets, tmp_path / "side", LocalEngine(2))
+    assert without_timings(alone) == without_timings(side_by_side)

@@ -4,14 +4,18 @@ import sqlite3
 import pytest
 
 from tickercast.errors import ConfigError
-from tickercast.sweep.plan import Unit
+from tickercast.evaluate.metrics import METRIC_KEYS
+from tickercast.sweep.plan import SweepSpec, Unit
 from tickercast.sweep.store import open_run
 from tickercast.sweep.unit import Outcome
 
-DEFINITION = {"models": ["lstm"], "grid": {"hidden": [4, 8]}, "data": {"a": {"sha256": "1"}, "b": {"sha256": "2"}}}
+PRINT = {"ticker": None, "price_column": "close", "rows": 300, "first": "2015-01-02", "last": "2016-02-25"}
+DEFINITION = {**SweepSpec(models=("lstm",), grid=(("hidden", (4, 8)),)).to_dict(),
+              "data": {"a": {**PRINT, "sha256": "1"}, "b": {**PRINT, "sha256": "2"}}}
 LSTM = Unit(("a",), "lstm", (("hidden", 4),), 0)
 GLOBAL = Unit(("a", "b"), "lstm-global", (("hidden", 4),), 0)
-METRICS = {"val": {"rmse": 1.0, "n": 3}, "test": {"rmse": float("nan"), "n": 3}}
+PART = {**dict.fromkeys(METRIC_KEYS, 1.0), "n": 3}
+METRICS = {"val": PART, "test": {**PART, "rmse": float("nan")}}
 
 
 def test_a_saved_unit_reads_back_as_records_in_plan_order(tmp_path):
@@ -55,7 +59,7 @@ def test_resume_needs_a_sweep_to_resume(tmp_path):
 
 def test_resume_refuses_another_sweep_naming_what_differs(tmp_path):
     open_run(tmp_path, DEFINITION, resume=False).close()
-    other = {**DEFINITION, "grid": {"hidden": [4]}, "data": {"a": {"sha256": "1"}, "b": {"sha256": "changed"}}}
+    other = {**DEFINITION, "grid": {"hidden": [4]}, "data": {**DEFINITION["data"], "b": {**PRINT, "sha256": "changed"}}}
     with pytest.raises(ConfigError, match="but the grid and data b differ"):
         open_run(tmp_path, other, resume=True)
 

@@ -38,12 +38,16 @@ def register_demo(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tickercast.comparison import compare, leaderboard, network_verdicts, summarize
     from tickercast.data.load import load
+    from tickercast.errors import ConfigError
     from tickercast.progress import progress_bars
     from tickercast.report.run import Stopwatch, prepare_folder, write_run
 
     stopwatch = Stopwatch()
-    out = prepare_folder(args.out) if args.out else None
     names = [name.strip() for name in args.data.split(",") if name.strip()]
+    if not names:
+        raise ConfigError(f"--data {args.data[:40]!r} names no dataset; give one or more, separated by commas "
+                          "(e.g. --data sp500,msft)")
+    out = prepare_folder(args.out) if args.out else None
     # every dataset is read (and checked) before any training starts
     prices = {name: load(name, source=args.source, price_column=args.price_column, fill=args.fill,
                          api_key=args.api_key) for name in names}
@@ -109,10 +113,14 @@ def _folder(name: str) -> str:
 
 
 def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str, Any]] | None) -> None:
+    """results.csv and leaderboard.csv, their text cells safe to open in a spreadsheet (dataset names are the
+    user's: `csvsafe`)."""
     import pandas as pd
+
+    from tickercast.csvsafe import spreadsheet_safe
 
     rows = [{"data": name, "model": r.model, "seed": r.seed, **r.metrics["test"]}
             for name, runs in results.items() for r in runs]
-    pd.DataFrame(rows).to_csv(out / "results.csv", index=False)
+    spreadsheet_safe(pd.DataFrame(rows)).to_csv(out / "results.csv", index=False)
     if board:
-        pd.DataFrame(board).to_csv(out / "leaderboard.csv", index=False)
+        spreadsheet_safe(pd.DataFrame(board)).to_csv(out / "leaderboard.csv", index=False)

@@ -24,7 +24,7 @@ def register(commands: Any) -> None:
                              "sample or a stored ticker)")
     parser.add_argument("--source", default=None, help="how to read --data, as for train")
     options.add_api_key(parser)
-    options.add_exchange(parser, "the data's own, else the model's")
+    options.add_exchange(parser, "the model's, for the ticker it was trained on; else the data's")
     parser.add_argument("--horizon", type=int, default=5, help="trading days to forecast")
     parser.add_argument("--mc-dropout", type=int, default=0, metavar="N",
                         help="also sample N forecast paths with dropout on and report their 10-90%% spread")

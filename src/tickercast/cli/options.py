@@ -40,7 +40,8 @@ def data_options(default_data: str | None = None) -> argparse.ArgumentParser:
                             "present, else close)")
     group.add_argument("--fill", choices=FILLS, default=None,
                        help="forward-fill empty prices instead of stopping with an error")
-    add_exchange(group, "the data's own, else by the ticker's suffix: .NS XNSE, .L XLON, .DE XETR, ...; else XNYS")
+    add_exchange(group, "the store's for a stored ticker, else by the ticker's suffix: .NS XNSE, .L XLON, .DE "
+                        "XETR, ...; else XNYS")
     return parser
 
 
@@ -119,10 +120,12 @@ def fit_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def load_prices(args: argparse.Namespace) -> Any:
+    from tickercast.calendar import check_exchange
     from tickercast.data.load import load
 
+    explicit = check_exchange(args.exchange) if args.exchange else None
     prices = load(args.data, source=args.source, price_column=args.price_column, fill=args.fill,
-                  api_key=args.api_key)
+                  api_key=args.api_key, exchange=explicit)
     return with_exchange(prices, args.exchange)
 
 

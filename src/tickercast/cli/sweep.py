@@ -46,6 +46,8 @@ def register(commands: Any) -> None:
                         help="the Ray cluster to join: auto (the one this machine belongs to), HEAD:6379, or "
                              "ray://HEAD:10001 with pip install 'ray[client]' (default: RAY_ADDRESS, else a Ray "
                              "started on this machine)")
+    engine.add_argument("--ray-timeout", type=float, default=None, metavar="SECONDS",
+                        help="how long to try to reach the Ray cluster before giving up (default: 10)")
     parser.set_defaults(run=run)
 
 
@@ -67,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     spec = SweepSpec(models=tuple(model_names(args.models)), seeds=args.seeds, grid=parse_grid(args.grid, base),
                      search=args.search, global_models=args.global_models, base=base,
                      split=SplitOptions(args.test_size, args.val_size, args.test_start, args.val_start))
-    engine = make_engine(args.engine, workers=args.workers, address=args.ray_address)  # no Ray: fail now
+    engine = make_engine(args.engine, workers=args.workers, address=args.ray_address,
+                         timeout=args.ray_timeout)  # no Ray, or no cluster there: fail now
     datasets = load_datasets(dataset_names(args.data), source=args.source, price_column=args.price_column,
                              fill=args.fill, api_key=args.api_key)
     for frame in datasets.values():

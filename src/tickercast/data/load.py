@@ -15,12 +15,14 @@ SOURCES = ("sample", "file", "store", "alphavantage", "yahoo")
 
 
 def load(data: str | Path, *, source: str | None = None, price_column: str | None = None,
-         fill: Fill = None, api_key: str | None = None) -> pd.DataFrame:
+         fill: Fill = None, api_key: str | None = None, exchange: str | None = None) -> pd.DataFrame:
     """Load prices by name: a bundled sample (`sp500`, `nasdaq`, `msft`), a CSV/Parquet path, or a ticker.
 
     `source` forces one interpretation; by default a bundled sample name wins over a file of the same name.
     A ticker needs `source="store"` (read the local store) or a web source (`alphavantage`, `yahoo`: bring
-    the store up to date first, then read it); `api_key` is Alpha Vantage's. A name can carry its own source
+    the store up to date first, then read it); `api_key` is Alpha Vantage's. `exchange` (a MIC such as XNSE)
+    says where a sample or file trades, for its calendar; a stored ticker keeps the exchange it was stored with.
+    A name can carry its own source
     as a prefix, `store:IBM`, so that one list of names can mix sources (`--data sp500,store:IBM`).
 
     >>> load("sp500").attrs["ticker"]
@@ -35,10 +37,10 @@ def load(data: str | Path, *, source: str | None = None, price_column: str | Non
     if source in ("store", "alphavantage", "yahoo"):
         return _stored(name, source, price_column=price_column, fill=fill, api_key=api_key)
     if source == "sample" or (source is None and name.lower() in SAMPLES):
-        return load_sample(name, price_column=price_column, fill=fill)
+        return load_sample(name, price_column=price_column, fill=fill, exchange=exchange)
     path = Path(name).expanduser()
     if source == "file" or _exists(path) or path.suffix.lower() in FILE_SUFFIXES:
-        return read_file(path, price_column=price_column, fill=fill)
+        return read_file(path, price_column=price_column, fill=fill, exchange=exchange)
     raise DataError(f"unknown data {quoted(name)}: not a bundled sample ({', '.join(SAMPLES)}) and no such file; "
                     "for a ticker add --source store, alphavantage or yahoo")
 

@@ -6,8 +6,9 @@ repaired with a `TickercastWarning` that says what was done.
 
 A PriceFrame is a pandas DataFrame with a tz-naive, sorted, unique `DatetimeIndex` named `date`, float
 columns among `open high low close adj_close volume`, and `.attrs` holding `origin`, `ticker`, `source`,
-`price_column` (the series models use; complete and positive), `exchange` (the market's MIC, whose calendar dates
-forecasts and finds gaps) and `quality` (the defects found, see `quality.py`; each is also one warning line).
+`price_column` (the series models use; complete and positive), `quality` (the defects found, see `quality.py`;
+each is also one warning line) and, when known (the store's record, or given), `exchange` (the market's MIC,
+whose calendar dates forecasts; without it the ticker's suffix names the calendar that gaps are found on).
 """
 
 from __future__ import annotations
@@ -80,15 +81,15 @@ def validate(raw: pd.DataFrame, *, origin: str, price_column: str | None = None,
 
     prices = frame.set_index("date")
     ticker = ticker or _stem(origin)
-    prices.attrs = {"origin": origin, "ticker": ticker, "source": source, "price_column": price_column,
-                    "exchange": exchange or exchange_for(ticker)}
-    prices.attrs["quality"] = _flagged(prices, origin)
+    prices.attrs = {"origin": origin, "ticker": ticker, "source": source, "price_column": price_column}
+    if exchange is not None:  # known, not guessed: a guess must not outrank a saved model's or the user's
+        prices.attrs["exchange"] = exchange
+    prices.attrs["quality"] = _flagged(prices, origin, exchange or exchange_for(ticker))
     return prices
 
 
-def _flagged(prices: pd.DataFrame, origin: str) -> list[dict[str, object]]:
-    """Find the defects of `quality`, warn one line per kind, and return them for attrs["quality"]."""
-    exchange = prices.attrs["exchange"]
+def _flagged(prices: pd.DataFrame, origin: str, exchange: str) -> list[dict[str, object]]:
+    """Find the defects of `quality` (gaps on `exchange`'s calendar), warn one line per kind, return them."""
     expected = trading_days(exchange, prices.index[0], prices.index[-1]) if len(prices) > 1 else None
     flags = quality_flags(prices, prices.attrs["price_column"], expected, exchange)
     for flag in flags:

@@ -21,8 +21,11 @@ from tickercast.config import CELLS
 from tickercast.errors import DataError
 from tickercast.jsonio import read_json
 from tickercast.sweep.plan import GLOBAL_SUFFIX
-from tickercast.sweep.store import FORMAT, Record, read_records
+from tickercast.sweep.schema import SELECTION, check, damaged, load_json
+from tickercast.sweep.store import Record, read_definition, read_records
 
+#: selection.json is computed from results.sqlite at the end of every sweep, so a resume writes it again.
+REWRITE = "run the sweep's command again with --resume to write it again"
 #: What a command writes beside its results: when and how it ran (see `report.run.write_record`).
 RECORD = "run.json"
 
@@ -202,16 +205,25 @@ def _read_backtest(folder: Path) -> BacktestRun | None:
 
 
 def _read_sweep(folder: Path) -> SweepRun:
-    described = _json(folder / "sweep.json")
-    if described.get("format") != FORMAT:
-        raise DataError(f"{folder / 'sweep.json'} was written by another tickercast version; run the sweep again")
+    """sweep.json, results.sqlite and selection.json, each checked against the others: a damaged or hand-edited
+    file is one line naming it (`sweep.schema`), never a traceback in the report."""
+    described = read_definition(folder)
     definition = described["definition"]
-    records = read_records(folder) if (folder / "results.sqlite").exists() else []
-    sweep = SweepRun(definition, records, _json(folder / "selection.json"), described.get("tickercast"))
+    records = read_records(folder, definition) if (folder / "results.sqlite").exists() else []
+    selection = folder / "selection.json"
+    chosen = None
+    if selection.exists():
+        chosen = check(load_json(selection, REWRITE), SELECTION, selection, "not a sweep's selection", REWRITE)
+    sweep = SweepRun(definition, records, chosen, described.get("tickercast"))
     data, models = list(definition["data"]), definition["models"]
     records.sort(key=lambda r: (data.index(r.data), models.index(r.model.removesuffix(GLOBAL_SUFFIX)),
                                 r.model.endswith(GLOBAL_SUFFIX), sweep.position(r.params),
                                 -1 if r.seed is None else r.seed))
+    for entry in (chosen or {}).get("selected", []):
+        rows = chosen["summary"].get(entry["data"], [])
+        if entry["data"] not in definition["data"] or not any(row["model"] == entry["model"] for row in rows):
+            raise damaged(selection, "a selected model missing from its summary or data missing from sweep.json",
+                          REWRITE)
     return sweep
 
 

@@ -3,6 +3,8 @@
     plan.py          the units of work (pure)          unit.py      what a worker runs: one unit -> metrics
     global_model.py  one network across all tickers    engines.py   local process pool, Ray
     store.py         the run folder (SQLite, JSON)      select.py    settings chosen on validation, leaderboard
+    schema.py        the shapes the run folder's files   reach.py     joining a Ray cluster within a time limit
+                     must have when read back
     run.py           the whole sweep, end to end
 
 Nothing here is imported by `import tickercast`; Ray only when `--engine ray` asks for it.

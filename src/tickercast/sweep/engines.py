@@ -5,7 +5,9 @@ already uses for exactly this, takes over beyond one. Both call the same `unit.w
 so a unit's numbers do not depend on the engine. Both keep only a few units in flight per worker and yield
 each outcome as soon as it is ready, so the caller can store it before anything else can go wrong.
 
-Threads: a local worker gets max(1, cores // workers) threads, a Ray task the one CPU it asks Ray for.
+Threads: every unit runs on one thread (`reproducible.one_thread`), so that its numbers are identical with any
+number of workers and on Ray; the parallelism is the number of units running side by side. A local worker dies
+with the driver, even one killed with `kill -9` (`lifeline.attach`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import pandas as pd
 
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError, TickercastError
+from tickercast.lifeline import attach
 from tickercast.parallel import cores
 from tickercast.sweep.plan import SplitOptions, Unit
+from tickercast.sweep.reach import TIMEOUT, join
 from tickercast.sweep.unit import Outcome, work
 
 ENGINES = ("local", "ray")
@@ -46,32 +50,30 @@ class LocalEngine:
     """`workers` processes on this machine (0: one per core); with one, this process itself (no start-up cost,
     easy to debug).
 
-    Each worker runs with `threads` threads (default: its share of the cores, at least one). Worker processes
-    are spawned, not forked: a fork of a process whose torch thread pool is running can deadlock, and spawning
-    is what macOS and Windows do anyway.
+    Worker processes are spawned, not forked: a fork of a process whose torch thread pool is running can
+    deadlock, and spawning is what macOS and Windows do anyway. They die with this process (`lifeline`).
     """
 
     name = "local"
 
-    def __init__(self, workers: int = 0, threads: int | None = None) -> None:
+    def __init__(self, workers: int = 0) -> None:
         if workers < 0:
             raise ConfigError("--workers must be 0 (one per core) or more")
         self.workers = workers or cores()
-        self.threads = max(1, cores() // self.workers) if threads is None else threads
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
         if self.workers == 1:
             for unit in units:
-                yield unit, work(self.threads, unit, base, split, *(frames[name] for name in unit.data))
+                yield unit, work(unit, base, split, *(frames[name] for name in unit.data))
             return
         queue = iter(units)
         pending: dict[Future[Outcome], Unit] = {}
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=attach)
 
         def submit(batch: Iterable[Unit]) -> None:
             for unit in batch:
-                pending[pool.submit(work, self.threads, unit, base, split, *(frames[n] for n in unit.data))] = unit
+                pending[pool.submit(work, unit, base, split, *(frames[n] for n in unit.data))] = unit
 
         try:
             submit(itertools.islice(queue, self.workers * (1 + _QUEUED_PER_WORKER)))
@@ -95,15 +97,17 @@ class RayEngine:
     """Tasks on a Ray cluster: `address` as `ray.init` takes it (None: the RAY_ADDRESS variable, else a Ray
     started on this machine for the sweep). A Ray already initialised in this process is used as it is.
 
-    It connects when created, so that an unreachable cluster is reported before any data is read or any run
-    folder is written. Each dataset is put in Ray's object store once and shared by all its units. Ray runs a
-    task again when its node is lost (up to 3 times); a unit it still cannot run is recorded as failed.
+    It connects when created, within `timeout` seconds (`reach.join`), so that an unreachable cluster is
+    reported before any data is read or any run folder is written. Each dataset is put in Ray's object store
+    once and shared by all its units. Ray runs a task again when its node is lost (up to 3 times); a unit it
+    still cannot run is recorded as failed.
     """
 
     name = "ray"
 
-    def __init__(self, address: str | None = None) -> None:
+    def __init__(self, address: str | None = None, timeout: float = TIMEOUT) -> None:
         self.address = address
+        self.timeout = timeout
         self.ray = import_ray()
         self.started_here = False
         self._connect()
@@ -121,7 +125,7 @@ class RayEngine:
 
             def submit(batch: Iterable[Unit]) -> None:
                 for unit in batch:
-                    pending[task.remote(1, unit, base, split, *(shared[name] for name in unit.data))] = unit
+                    pending[task.remote(unit, base, split, *(shared[name] for name in unit.data))] = unit
 
             submit(itertools.islice(queue, workers * (1 + _QUEUED_PER_WORKER)))
             while pending:
@@ -146,25 +150,22 @@ class RayEngine:
     def _connect(self) -> None:
         if self.ray.is_initialized():
             return
-        try:
-            self.ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
-                          logging_level="warning")
-        except (ConnectionError, ValueError) as error:  # no cluster there, or a ray:// address without ray[client]
-            raise ConfigError(f"cannot reach Ray at {self.address or 'RAY_ADDRESS'}: "
-                              f"{str(error).strip().splitlines()[0]}") from None
+        join(self.ray, self.address, self.timeout)
         self.started_here = True
 
 
-def make_engine(name: str, *, workers: int = 0, address: str | None = None) -> Engine:
+def make_engine(name: str, *, workers: int = 0, address: str | None = None, timeout: float | None = None) -> Engine:
     """An engine by name; the options of the other engine are refused rather than silently ignored."""
     if name == "local":
-        if address is not None:
-            raise ConfigError("--ray-address is for --engine ray")
+        if address is not None or timeout is not None:
+            raise ConfigError(f"{'--ray-address' if address is not None else '--ray-timeout'} is for --engine ray")
         return LocalEngine(workers)
     if name == "ray":
         if workers:
             raise ConfigError("--workers is for --engine local; Ray runs one unit per CPU of its cluster")
-        return RayEngine(address)
+        if timeout is not None and not 0 < timeout <= 3600:
+            raise ConfigError("--ray-timeout must be above 0 and at most 3600 seconds")
+        return RayEngine(address, TIMEOUT if timeout is None else timeout)
     raise ConfigError(f"unknown engine {name!r}; use one of: {', '.join(ENGINES)}")
 
 

@@ -25,8 +25,9 @@ from typing import Any
 
 from tickercast._version import __version__
 from tickercast.errors import ConfigError, DataError
-from tickercast.jsonio import json_safe, read_json, write_json
-from tickercast.sweep.plan import Unit
+from tickercast.jsonio import json_safe, parse_json, write_json
+from tickercast.sweep.plan import GLOBAL_SUFFIX, Unit, parse_search
+from tickercast.sweep.schema import DEFINITION, METRICS, NUMBER, PARAMS, Keys, check, damaged, load_json
 from tickercast.sweep.unit import Outcome
 
 FORMAT = 1
@@ -37,6 +38,11 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS results (key TEXT NOT NULL REFERENCES units (key), data TEXT NOT NULL, "
     "metrics TEXT, error TEXT, PRIMARY KEY (key, data))",
 )
+_COLUMNS = {"units": ("key", "model", "params", "seed", "done", "seconds", "cpu_seconds", "threads", "finished_at"),
+            "results": ("key", "data", "metrics", "error")}
+#: A row of results joined with its unit, as a Record holds it.
+_ROW = Keys({"data": str, "model": str, "params": PARAMS, "seed": (int, None), "metrics": (METRICS, None),
+             "error": (str, None), "seconds": NUMBER, "cpu_seconds": NUMBER})
 
 
 @dataclass(frozen=True)
@@ -58,19 +64,34 @@ class Record:
 
 
 class RunFolder:
-    """The run folder of one sweep; open it with `open_run`. Use as a context manager, or call `close`."""
+    """The run folder of one sweep; open it with `open_run`. Use as a context manager, or call `close`.
 
-    def __init__(self, folder: Path) -> None:
+    `definition` is the sweep's (as in sweep.json): a results.sqlite already there (a resumed sweep's) is
+    checked against it, every row, before anything is added, so a damaged file is refused while it is intact.
+    """
+
+    def __init__(self, folder: Path, definition: dict[str, Any]) -> None:
         self.folder = folder
         self.path = folder / "results.sqlite"
+        self.definition = definition
+        existed = self.path.exists()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)  # we BEGIN ourselves
+        except sqlite3.Error as error:
+            raise DataError(f"cannot use {self.path}: {error}") from None
+        try:
+            if existed and _check_database(self._db, self.path):
+                _stored(self._db, self.path, definition)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")  # each commit reaches the disk before we go on
             for statement in _SCHEMA:
                 self._db.execute(statement)
-        except sqlite3.Error as error:
-            raise DataError(f"cannot use {self.path}: {error}") from None
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise damaged(self.path, _first_line(error)) from None
+        except BaseException:
+            self._db.close()
+            raise
 
     def __enter__(self) -> RunFolder:
         return self
@@ -83,7 +104,10 @@ class RunFolder:
 
     def finished(self) -> set[str]:
         """Keys of the units that are done (a unit that scored no dataset is not: resume runs it again)."""
-        return {key for (key,) in self._db.execute("SELECT key FROM units WHERE done")}
+        try:
+            return {key for (key,) in self._db.execute("SELECT key FROM units WHERE done")}
+        except sqlite3.DatabaseError as error:
+            raise damaged(self.path, _first_line(error)) from None
 
     def save(self, unit: Unit, outcome: Outcome) -> None:
         """Store one unit's outcome in one transaction (replacing what an earlier failed attempt left)."""
@@ -105,39 +129,54 @@ class RunFolder:
 
     def records(self, units: Sequence[Unit]) -> list[Record]:
         """The stored results of `units`, in their order (the plan's, whatever order they finished in)."""
-        stored: dict[str, list[tuple[str, str | None, str | None, float, float]]] = {}
-        query = ("SELECT key, data, metrics, error, seconds, cpu_seconds FROM results JOIN units USING (key) "
-                 "ORDER BY key, data")
-        for key, data, *row in self._db.execute(query):
-            stored.setdefault(key, []).append((data, *row))
+        stored: dict[str, dict[str, Record]] = {}
+        for key, record in _stored(self._db, self.path, self.definition):
+            stored.setdefault(key, {})[record.data] = record
         records = []
         for unit in units:
-            by_data = {row[0]: row for row in stored.get(unit.key, [])}
+            by_data = stored.get(unit.key, {})
             for name in unit.data:
                 if name in by_data:
-                    _, metrics, error, seconds, cpu_seconds = by_data[name]
-                    records.append(Record(name, unit.model, dict(unit.params), unit.seed,
-                                          json.loads(metrics) if metrics else None, error, seconds, cpu_seconds))
+                    record = by_data[name]
+                    if (record.model, record.params, record.seed) != (unit.model, dict(unit.params), unit.seed):
+                        raise damaged(self.path, f"the unit {_short(unit.key)} is stored with other cells")
+                    records.append(record)
         return records
 
 
-def read_records(folder: Path) -> list[Record]:
-    """Every result stored in `folder` (failed ones with their error), in the order the units finished.
+def read_records(folder: Path, definition: dict[str, Any]) -> list[Record]:
+    """Every result stored in `folder` (failed ones with their error), in the order the units finished, each
+    checked against the sweep's `definition` (sweep.json).
 
     For readers that have no plan to hand (the report). The database is opened read-write but never created:
     a read-only connection to a WAL database would leave its -wal and -shm files behind in the run folder.
     """
     path = folder / "results.sqlite"
-    query = ("SELECT data, model, params, seed, metrics, error, seconds, cpu_seconds FROM results "
-             "JOIN units USING (key) ORDER BY units.rowid, data")
+    if not path.is_file():
+        raise damaged(path, "not a file")
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)) as db:
-            rows = db.execute(query).fetchall()
+            _check_database(db, path)
+            return [record for _, record in _stored(db, path, definition)]
     except sqlite3.Error as error:
-        raise DataError(f"cannot read {path}: {error}") from None
-    return [Record(data, model, json.loads(params), seed, json.loads(metrics) if metrics else None, error,
-                   seconds, cpu_seconds)
-            for data, model, params, seed, metrics, error, seconds, cpu_seconds in rows]
+        raise damaged(path, _first_line(error)) from None
+
+
+def read_definition(folder: Path) -> dict[str, Any]:
+    """sweep.json, checked: its format is this version's and its definition has the shape a sweep wrote."""
+    path = folder / "sweep.json"
+    described = load_json(path)
+    if isinstance(described, dict) and "format" in described and described["format"] != FORMAT:
+        raise ConfigError(f"{path} was written by another tickercast version; start a new sweep in a new --out")
+    check(described, Keys({"format": int, "definition": DEFINITION}), path, "not a sweep definition")
+    definition = described["definition"]
+    if not definition["models"] or not definition["data"] or definition["seeds"] < 1:
+        raise damaged(path, "a sweep with no models, no data or no seeds")
+    try:
+        parse_search(definition["search"])
+    except ConfigError:
+        raise damaged(path, "an unknown search") from None
+    return described
 
 
 def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> RunFolder:
@@ -147,9 +186,7 @@ def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> RunFo
     if resume:
         if not described.exists():
             raise ConfigError(f"nothing to resume in {folder} (no sweep.json); drop --resume to start the sweep")
-        stored = read_json(described)
-        if stored.get("format") != FORMAT:
-            raise ConfigError(f"{described} was written by another tickercast version; start a new sweep there")
+        stored = read_definition(folder)
         differences = _differences(stored["definition"], definition)
         if differences:
             *others, last = differences
@@ -164,7 +201,7 @@ def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> RunFo
             write_json(described, {"format": FORMAT, "tickercast": __version__, "definition": definition})
     except OSError as error:
         raise DataError(f"cannot write to {folder}: {error.strerror or error}") from None
-    return RunFolder(folder)
+    return RunFolder(folder, definition)
 
 
 def _differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -175,3 +212,66 @@ def _differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
     changed = [f"data {name}" for name in dict.fromkeys([*old_data, *new_data])
                if old_data.get(name) != new_data.get(name)]
     return names + (changed or (["the order of --data"] if list(old_data) != list(new_data) else []))
+
+
+def _check_database(db: sqlite3.Connection, path: Path) -> bool:
+    """Refuse a damaged results.sqlite: pages that do not read back (SQLite's quick check), or tables that are
+    not a sweep's. False for a file without any table (a sweep killed as it began: nothing to lose)."""
+    problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        raise damaged(path, str(problems[0]).splitlines()[0][:120])
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return False
+    for table, columns in _COLUMNS.items():
+        if table not in tables:
+            raise damaged(path, f"it has no {table} table")
+        if tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})")) != columns:
+            raise damaged(path, f"its {table} table has other columns than a sweep's")
+    return True
+
+
+def _stored(db: sqlite3.Connection, path: Path, definition: dict[str, Any]) -> list[tuple[str, Record]]:
+    """Every stored result with its unit's key, in the order the units finished, each cell checked for its shape
+    and for naming a dataset, model and settings that `definition` lists."""
+    query = ("SELECT key, data, model, params, seed, metrics, error, seconds, cpu_seconds FROM results "
+             "JOIN units USING (key) ORDER BY units.rowid, data")
+    try:
+        rows = db.execute(query).fetchall()
+    except sqlite3.DatabaseError as error:
+        raise damaged(path, _first_line(error)) from None
+    data, grid = definition["data"], definition["grid"]
+    models = {model for name in definition["models"] for model in (name, name + GLOBAL_SUFFIX)}
+    stored = []
+    for key, *cells in rows:
+        record = _record(path, *cells)
+        if (record.data not in data or record.model not in models
+                or any(value not in grid.get(name, ()) for name, value in record.params.items())):
+            raise damaged(path, f"the result of {_short(record.model)} on {_short(record.data)} is not "
+                                "of the sweep in sweep.json")
+        stored.append((key, record))
+    return stored
+
+
+def _record(path: Path, data: Any, model: Any, params: Any, seed: Any, metrics: Any, error: Any, seconds: Any,
+            cpu_seconds: Any) -> Record:
+    """A Record from the cells of one row of results.sqlite, every cell checked."""
+    where = f"the result of {_short(model)} on {_short(data)}"
+    try:
+        params = parse_json(params, where)
+        metrics = None if metrics is None else parse_json(metrics, where)
+    except (TypeError, DataError):  # TypeError: a number where JSON text was stored
+        raise damaged(path, f"{where} holds a cell that is not JSON") from None
+    cells = {"data": data, "model": model, "params": params, "seed": seed, "metrics": metrics, "error": error,
+             "seconds": seconds, "cpu_seconds": cpu_seconds}
+    check(cells, _ROW, path, f"{where} has a cell of the wrong shape")
+    return Record(**cells)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:120]

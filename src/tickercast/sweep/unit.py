@@ -1,9 +1,9 @@
 """The unit of work, as a worker runs it: a top-level function of picklable arguments that returns metrics.
 
 `work` is what every engine calls, in this process, in a pool process or on a Ray node, so the numbers are the
-same wherever a unit runs. It pins the worker's threads first: processes that each start one thread per core
-would fight over the cores (N workers × N threads), and the thread count is part of what a unit's arithmetic
-depends on (a different split of a matrix product rounds differently, in the 10th digit).
+same wherever a unit runs. It runs the unit on one thread (`reproducible.one_thread`): the thread count is part
+of what a unit's arithmetic depends on (a matrix product split over two threads rounds differently, in the 15th
+digit), and processes that each started one thread per core would fight over the cores.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 
 from tickercast.config import ModelConfig
 from tickercast.errors import TickercastError
-from tickercast.parallel import pin_threads
+from tickercast.reproducible import one_thread
 from tickercast.sweep.plan import SplitOptions, Unit
 
 
@@ -41,10 +41,10 @@ class Outcome:
         return bool(self.metrics)
 
 
-def work(threads: int, unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> Outcome:
-    """Pin this process to `threads` threads, then run the unit (the entry point of every engine)."""
-    pin_threads(threads)
-    return run_unit(unit, base, split, *frames)
+def work(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> Outcome:
+    """Run the unit on one thread (the entry point of every engine)."""
+    with one_thread():
+        return run_unit(unit, base, split, *frames)
 
 
 def run_unit(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> Outcome:

@@ -17,7 +17,8 @@ SAMPLES: dict[str, tuple[str, str]] = {
 }
 
 
-def load_sample(name: str, *, price_column: str | None = None, fill: Fill = None) -> pd.DataFrame:
+def load_sample(name: str, *, price_column: str | None = None, fill: Fill = None,
+                exchange: str | None = None) -> pd.DataFrame:
     """Load a bundled sample as a validated PriceFrame.
 
     >>> load_sample("sp500").attrs["price_column"]
@@ -30,4 +31,4 @@ def load_sample(name: str, *, price_column: str | None = None, fill: Fill = None
         table = pd.read_csv(handle, compression="gzip")
     table.index = pd.RangeIndex(2, len(table) + 2)
     return validate(table, origin=key, price_column=price_column, fill=fill, source="sample",
-                    ticker=SAMPLES[key][0])
+                    ticker=SAMPLES[key][0], exchange=exchange)
