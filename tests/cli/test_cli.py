@@ -228,3 +228,64 @@ def test_help_and_data_list_import_neither_pandas_nor_torch():
             "heavy = [name for name in ('pandas', 'torch', 'matplotlib') if name in sys.modules]; print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+HOSTILE_CLI = ("rich closing tag", "math, closed", "script", "control characters", "newline", "10,000 characters")
+
+
+def _one_line_error(code, out, err):
+    """A name the data layer refuses is fine, as one line under exit 2; anything else must succeed."""
+    return code == 2 and out == "" and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("kind", HOSTILE_CLI)
+def test_a_hostile_ticker_in_the_name_column_is_shown_as_itself_by_train_and_report(kind, tmp_path, capsys):
+    from tests.report.conftest import write_named_prices
+    from tests.report.hostile import HOSTILE
+    from tickercast.report.literal import for_html, printable
+
+    name = HOSTILE[kind]
+    data = write_named_prices(tmp_path / "prices.csv", name, rows=150)
+    code, out, err = run(capsys, "train", "--data", str(data), "--model", "naive", "--out", str(tmp_path / "o"))
+    if _one_line_error(code, out, err):
+        return
+    assert (code, err) == (0, "")
+    ticker = json.loads((tmp_path / "o" / "config.json").read_text())["data"]["ticker"]  # as the data layer read it
+    assert ticker.replace("\n", "\r") == name.replace("\n", "\r")  # (csv reads a quoted \r as a line break)
+    joined = "".join(out.split())  # rich wraps the table's title to the table's width
+    assert all("".join(line.split()) in joined for line in printable(ticker).split("\n"))
+    assert "\x1b" not in out
+    code, out, err = run(capsys, "report", str(tmp_path / "o"), "--png")
+    assert (code, err) == (0, "")
+    assert for_html(ticker) in (tmp_path / "o" / "report.html").read_text()
+
+
+def test_an_out_path_with_markup_and_math_is_printed_as_itself(tmp_path, capsys):
+    out_dir = tmp_path / "o[/x] $x$ [bold]"
+    code, out, err = run(capsys, "train", "--data", write_csv(tmp_path, GOOD), "--model", "naive",
+                         "--out", str(out_dir))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1].endswith(str(out_dir))
+    assert (out_dir / "prediction.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compare_and_sweep_show_hostile_file_names_and_error_text_as_themselves(tmp_path, capsys):
+    from tickercast.report.literal import for_html
+
+    good = tmp_path / "[-red] $x$ <b>.csv"
+    good.write_text("\n".join(GOOD) + "\n")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("Date,Close\n2024-01-02,[/red]<b>$x$</b>\n")
+    code, out, err = run(capsys, "compare", "--data", str(good), "--models", "naive,drift",
+                         "--out", str(tmp_path / "c"))
+    assert (code, err) == (0, "")
+    assert "[-red] $x$ <b>" in out
+    assert for_html("[-red] $x$ <b>") in (tmp_path / "c" / "report.html").read_text()
+    code, out, err = run(capsys, "sweep", "--data", f"{good},{broken}", "--models", "naive,drift", "--workers", "1",
+                         "--out", str(tmp_path / "s"))
+    assert code == 0
+    assert "[/red]<b>$x$</b>" in err  # the warning names the cell as it is
+    assert "[-red] $x$ <b>" in out
+    page = (tmp_path / "s" / "report.html").read_text()
+    assert for_html("[/red]<b>$x$</b>") in page
+    assert "[/red]<b>$x$</b>" not in page

@@ -177,3 +177,52 @@ def _missing(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"browser tests must run in CI: {reason}")
     pytest.skip(reason)
+
+
+def test_a_script_or_style_slipped_into_a_report_is_refused_and_the_charts_still_draw(browser, small_run, tmp_path):
+    """The policy allows the page's own scripts and styles by hash: markup added to a report runs nothing."""
+    page = (small_run / "report.html").read_text()
+    injected = ("<script>document.title = 'pwned'</script>"
+                "<img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\" onerror=\"document.title = 'pwned'\" "
+                "onload=\"document.title = 'pwned'\">"
+                "<style>body { display: none }</style><p id=\"styled\" style=\"color: rgb(255, 0, 0)\">x</p>")
+    assert page.count("</main>") == 1
+    tampered = tmp_path / "report.html"
+    tampered.write_text(page.replace("</main>", injected + "</main>"))
+    seen = Visit(browser, tampered)
+    try:
+        assert seen.page.evaluate("document.body.dataset.ready") == "true"  # its own scripts ran
+        assert seen.page.title().startswith("tickercast: ")
+        assert seen.page.evaluate("getComputedStyle(document.body).display") != "none"
+        assert seen.page.evaluate("getComputedStyle(document.getElementById('styled')).color") != "rgb(255, 0, 0)"
+        refused = [error for error in seen.errors if "Content Security Policy" in error]
+        assert len(refused) >= 3  # the script, the handler, the style element (and the style attribute)
+        assert len(refused) == len(seen.errors)
+    finally:
+        seen.page.close()
+
+
+def test_a_report_of_hostile_names_draws_and_shows_each_as_itself(browser, hostile_run):
+    from tests.report.conftest import TICKER
+    from tests.report.hostile import FILE_NAMES
+    from tickercast.report.literal import printable
+    from tickercast.report.run import write_report
+
+    seen = Visit(browser, write_report(hostile_run))
+    try:
+        assert seen.page.evaluate("document.body.dataset.ready") == "true"
+        assert seen.errors == []
+        assert seen.refused == []
+        assert " ".join(printable(TICKER).split()) in seen.page.title()
+        labels = seen.page.evaluate("""[...document.querySelectorAll('table[data-table=leaderboard] tbody tr')]
+            .map(row => row.querySelector('[data-key=label]').textContent)""")
+        texts = "[...document.querySelectorAll(%r)].map(text => text.textContent)"
+        legend = seen.page.evaluate(texts % "#fig-0-price .legendtext")
+        ticks = seen.page.evaluate(texts % "#fig-0-direction .xtick")
+        for name in FILE_NAMES.values():
+            shown = printable(name)
+            assert shown in labels
+            assert shown.replace("\n", " ") in legend  # Plotly draws a line break as a space
+            assert shown.replace("\n", " ") in ticks
+    finally:
+        seen.page.close()

@@ -153,14 +153,27 @@ def summary_table(rows: list[Mapping[str, Any]], title: str) -> Any:
 
 
 def show(*renderables: Any) -> None:
-    """Print to stdout; wide enough for the tables when writing to a file or pipe (not only 80 columns)."""
-    import sys
+    """Print to stdout; wide enough for the tables when writing to a file or pipe (not only 80 columns).
 
-    from rich.console import Console
-
-    console = Console() if sys.stdout.isatty() else Console(width=130)
+    Every string is printed as itself (`literal_console`): titles, cells and lines hold names from files."""
+    console = literal_console() if sys.stdout.isatty() else literal_console(width=130)
     for renderable in renderables:
         console.print(renderable)
+
+
+def literal_console(**options: Any) -> Any:
+    """A rich Console that shows each string as it is, wherever it appears (a title, a cell, a line): no markup
+    (`[/red]` in a ticker would be a closing tag, and an error), no `:emoji:` codes, and control characters
+    written out (`report.literal.printable`), so a name cannot move the cursor or clear the screen."""
+    from rich.console import Console
+
+    from tickercast.report.literal import printable
+
+    class LiteralConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:  # every str → Text conversion passes here
+            return super().render_str(printable(text), **kwargs)
+
+    return LiteralConsole(markup=False, emoji=False, **options)
 
 
 def _flag(value: Any) -> str:

@@ -7,6 +7,9 @@ number is in the page once, however many charts use it. `assets/report.js` resol
 
     columns = Columns(decimals=2)
     figure = price_figure(price_view(comparison), columns, "0:")   # {"data": [...], "layout": {...}}
+
+Names (models, datasets, settings, horizons) come from files; each text Plotly draws is passed through
+`report.literal.for_plotly`, so it shows as itself rather than as Plotly's markup or a hover placeholder.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from tickercast.report.leaderboard import number
+from tickercast.report.literal import for_plotly
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22")
 NAIVE_COLOUR = "#8c8c8c"
@@ -106,7 +112,7 @@ def price_figure(view: PriceView, columns: Columns, prefix: str, colour: Mapping
          "line": {"color": ACTUAL_COLOUR, "width": 1.4}, "hovertemplate": "%{y:.6~g}"}]
     for label, forecast in view.forecasts.items():
         error = columns.add(f"{prefix}error:{label}", forecast - view.actual)
-        common = {"type": "scatter", "mode": "lines", "name": label, "x": dates, "legendgroup": label,
+        common = {"type": "scatter", "mode": "lines", "name": for_plotly(label), "x": dates, "legendgroup": label,
                   "line": {"color": colour[label], "width": 1}}
         traces.append({**common, "y": {**actual, "plus": error["$col"]}, "hovertemplate": "%{y:.6~g}"})
         traces.append({**common, "y": error, "yaxis": "y2", "showlegend": False,
@@ -130,7 +136,7 @@ def price_figure(view: PriceView, columns: Columns, prefix: str, colour: Mapping
                     "fillcolor": SPLIT_COLOURS.get(part, "rgba(0,0,0,0)"), "line": {"width": 0}, "layer": "below"}
                    for part, start, end in view.splits],
         "annotations": [{"x": start, "y": 1, "xref": "x", "yref": "paper", "xanchor": "left", "yanchor": "top",
-                         "text": part, "showarrow": False, "font": {"color": "#666"}}
+                         "text": for_plotly(part), "showarrow": False, "font": {"color": "#666"}}
                         for part, start, _ in view.splits],
     }
     return {"data": traces, "layout": layout, "fitY": True}  # report.js fits the y axes to the days in view
@@ -139,7 +145,7 @@ def price_figure(view: PriceView, columns: Columns, prefix: str, colour: Mapping
 def error_figure(view: PriceView, prefix: str, colour: Mapping[str, str]) -> dict[str, Any]:
     """One violin per model of its test-day errors (the columns `price_figure` stored)."""
     start = view.test_start
-    traces = [{"type": "violin", "name": label, "y": {"$col": f"{prefix}error:{label}", "from": start},
+    traces = [{"type": "violin", "name": for_plotly(label), "y": {"$col": f"{prefix}error:{label}", "from": start},
                "box": {"visible": True}, "meanline": {"visible": True}, "points": False, "spanmode": "hard",
                "line": {"color": colour[label]}, "hoverinfo": "y+name"} for label in view.forecasts]
     layout = {**BASE_LAYOUT, "height": 380, "showlegend": False,
@@ -157,9 +163,10 @@ def up_share(actual: np.ndarray, previous: np.ndarray) -> float:
 def direction_figure(labels: Sequence[str], metrics: Sequence[Mapping[str, Any]], colour: Mapping[str, str],
                      up: float | None) -> dict[str, Any]:
     """Directional accuracy as bars up or down from the coin (50%), and, if given, the 'up every day' line."""
-    accuracy = [m.get("directional_accuracy") for m in metrics]
-    p_values = [m.get("direction_p_value") for m in metrics]
-    trace = {"type": "bar", "x": list(labels), "base": 0.5, "y": [None if a is None else a - 0.5 for a in accuracy],
+    accuracy = [number(m.get("directional_accuracy")) for m in metrics]
+    p_values = [number(m.get("direction_p_value")) for m in metrics]
+    trace = {"type": "bar", "x": [for_plotly(label) for label in labels], "base": 0.5,
+             "y": [None if a is None else a - 0.5 for a in accuracy],
              "marker": {"color": [colour.get(label, PALETTE[0]) for label in labels]},
              "text": [f"{a:.1%}" if a is not None else "" for a in accuracy], "textposition": "outside",
              "customdata": [f"{a:.1%} right, binomial p {p:.3f}" if a is not None and p is not None else "—"
@@ -202,7 +209,7 @@ def loss_figure(histories: Mapping[str, pd.DataFrame], colour: Mapping[str, str]
     """Training (left) and validation (right) loss per epoch; a dot marks the epoch whose weights were kept."""
     traces = []
     for label, history in histories.items():
-        common = {"type": "scatter", "mode": "lines", "name": label, "legendgroup": label,
+        common = {"type": "scatter", "mode": "lines", "name": for_plotly(label), "legendgroup": label,
                   "line": {"color": colour[label], "width": 1.5}, "x": history["epoch"].tolist()}
         traces.append({**common, "y": _rounded(history["train_loss"]), "xaxis": "x", "yaxis": "y"})
         if history["val_loss"].notna().any():
@@ -212,7 +219,7 @@ def loss_figure(histories: Mapping[str, pd.DataFrame], colour: Mapping[str, str]
             traces.append({"type": "scatter", "mode": "markers", "x": [int(best["epoch"])],
                            "y": [round(float(best["val_loss"]), 6)], "xaxis": "x2", "yaxis": "y2",
                            "legendgroup": label, "showlegend": False, "marker": {"color": colour[label], "size": 9},
-                           "hovertemplate": f"{label}: weights kept from epoch %{{x}}<extra></extra>"})
+                           "hovertemplate": f"{for_plotly(label)}: weights kept from epoch %{{x}}<extra></extra>"})
     layout = {**BASE_LAYOUT, **grid(1, 2), "height": 360, "legend": {"orientation": "h", "y": -0.2},
               "annotations": _titles(["training loss", "validation loss (dot: the weights kept)"], 2)}
     epochs = max((int(history["epoch"].max()) for history in histories.values()), default=1)
@@ -225,15 +232,16 @@ def loss_figure(histories: Mapping[str, pd.DataFrame], colour: Mapping[str, str]
 def horizon_figure(metrics: Mapping[str, Mapping[str, Any]], verdicts: Mapping[str, str]) -> dict[str, Any]:
     """Per horizon: RMSE / naive (left, coloured by the significance verdict) and directional accuracy (right)."""
     horizons = list(metrics)
-    ratio = [metrics[h].get("rmse_ratio_vs_naive") for h in horizons]
-    accuracy = [metrics[h].get("directional_accuracy") for h in horizons]
+    shown = [for_plotly(h) for h in horizons]
+    ratio = [number(metrics[h].get("rmse_ratio_vs_naive")) for h in horizons]
+    accuracy = [number(metrics[h].get("directional_accuracy")) for h in horizons]
     hue = {"better": "#2ca02c", "worse": "#d62728"}
     traces = [
-        {"type": "bar", "x": horizons, "y": ratio, "xaxis": "x", "yaxis": "y", "name": "RMSE / naive",
+        {"type": "bar", "x": shown, "y": ratio, "xaxis": "x", "yaxis": "y", "name": "RMSE / naive",
          "marker": {"color": [hue.get(verdicts[h], "#7f9fbf") for h in horizons]},
          "customdata": [verdicts[h] for h in horizons],
          "hovertemplate": "%{x} day(s) ahead: %{y:.4f} (%{customdata})<extra></extra>"},
-        {"type": "bar", "x": horizons, "base": 0.5, "y": [None if a is None else a - 0.5 for a in accuracy],
+        {"type": "bar", "x": shown, "base": 0.5, "y": [None if a is None else a - 0.5 for a in accuracy],
          "xaxis": "x2", "yaxis": "y2", "name": "direction", "marker": {"color": "#1f77b4"},
          "customdata": [None if a is None else f"{a:.1%}" for a in accuracy],
          "hovertemplate": "%{x} day(s) ahead: %{customdata} right<extra></extra>"},
@@ -256,7 +264,7 @@ def equity_figure(equity: pd.DataFrame, trading: Mapping[str, Any]) -> dict[str,
     dates = [f"{day:%Y-%m-%d}" for day in equity["date"]]
     traces = []
     for name, line in (("buy_and_hold", ACTUAL_COLOUR), ("long_flat", PALETTE[0]), ("long_short", PALETTE[1])):
-        sharpe = (trading.get(name) or {}).get("sharpe")
+        sharpe = number((trading.get(name) or {}).get("sharpe"))
         label = name.replace("_", " ") + (f" (Sharpe {sharpe:.2f})" if sharpe is not None else "")
         traces.append({"type": "scatter", "mode": "lines", "name": label, "x": dates, "y": _rounded(equity[name]),
                        "line": {"color": line, "width": 1.4}, "hovertemplate": "%{y:.4f}"})
@@ -295,13 +303,14 @@ def forecast_figure(forecast: pd.DataFrame, context: Mapping[str, Any] | None) -
 def gates_figure(explanation: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
     """Heatmaps time × unit, a row per layer and a column per gate (from `explain`'s gates.json)."""
     layers, gates = explanation["layers"], list(names)
+    dates = [for_plotly(str(day)) for day in explanation["dates"]]
     traces = []
     for row, layer in enumerate(layers):
         for col, gate in enumerate(gates):
             x, y = axis_names(row * len(gates) + col)
             values = np.asarray(layer["values"][gate]).T  # [steps, units] -> [units, steps]
             low = -1 if gate in ("g", "n") else 0  # candidates are tanh; gates are sigmoids
-            traces.append({"type": "heatmap", "z": np.round(values, 3).tolist(), "x": explanation["dates"],
+            traces.append({"type": "heatmap", "z": np.round(values, 3).tolist(), "x": dates,
                            "xaxis": x, "yaxis": y, "zmin": low, "zmax": 1, "colorscale": "Viridis",
                            "showscale": False, "name": f"layer {layer['layer'] + 1} {gate}",
                            "hovertemplate": "%{x}, unit %{y}: %{z:.3f}<extra></extra>"})
@@ -318,8 +327,8 @@ def gradients_figure(result: Mapping[str, Any]) -> dict[str, Any]:
         for stage, dash in (("init", "solid"), ("trained", "dash")):
             curve = np.asarray(cell[stage]["curve"], dtype=float)
             relative = curve / curve[0]
-            traces.append({"type": "scatter", "mode": "lines", "name": f"{label} ({stage})", "legendgroup": label,
-                           "y": [float(f"{v:.4g}") for v in relative], "xaxis": "x", "yaxis": "y",
+            traces.append({"type": "scatter", "mode": "lines", "name": for_plotly(f"{label} ({stage})"),
+                           "legendgroup": label, "y": [float(f"{v:.4g}") for v in relative], "xaxis": "x", "yaxis": "y",
                            "line": {"color": PALETTE[index % len(PALETTE)], "dash": dash, "width": 1.5}})
     exploding = result["exploding"]
     for label, line in (("unclipped", PALETTE[1]), ("clipped", PALETTE[2])):
@@ -359,7 +368,7 @@ def settings_figure(tried: Sequence[Tried], colour: Mapping[str, str]) -> dict[s
     layout = {**BASE_LAYOUT, **grid(len(models), 1, gap), "height": height,
               "margin": {**BASE_LAYOUT["margin"], "t": 90},  # room for the legend above the first panel
               "legend": {"orientation": "h", "x": 0, "y": 1 + 40 / height, "yanchor": "bottom"},
-              "annotations": _titles(models, 1, rows=len(models), gap=gap),
+              "annotations": _titles([for_plotly(model) for model in models], 1, rows=len(models), gap=gap),
               "shapes": [_hline(1.0, axis_names(k)[1]) for k in range(len(models))]}
     traces: list[dict[str, Any]] = []
     named: set[str] = set()  # each dataset in the legend once; clicking it hides it in every panel
@@ -367,19 +376,19 @@ def settings_figure(tried: Sequence[Tried], colour: Mapping[str, str]) -> dict[s
         x, y = axis_names(k)
         mine = [t for t in tried if t.model == model]
         layout[f"xaxis{x[1:]}"].update(type="category", categoryorder="array",
-                                        categoryarray=list(dict.fromkeys(t.settings for t in mine)))
+                                        categoryarray=list(dict.fromkeys(for_plotly(t.settings) for t in mine)))
         layout[f"yaxis{y[1:]}"]["title"] = {"text": "validation RMSE / naive"}
         for data in dict.fromkeys(t.data for t in mine):
             points = [t for t in mine if t.data == data]
             traces.append({
-                "type": "scatter", "mode": "lines+markers", "name": data, "legendgroup": data,
-                "showlegend": data not in named, "xaxis": x, "yaxis": y, "x": [t.settings for t in points],
+                "type": "scatter", "mode": "lines+markers", "name": for_plotly(data), "legendgroup": data,
+                "showlegend": data not in named, "xaxis": x, "yaxis": y, "x": [for_plotly(t.settings) for t in points],
                 "y": _rounded([t.ratio for t in points]),
                 "line": {"color": colour[data], "width": 1},
                 "marker": {"color": colour[data], "size": [15 if t.chosen else 7 for t in points],
                            "symbol": ["star" if t.chosen else "circle" for t in points]},
                 "customdata": [f"{t.rmse:.4g} over {t.runs} run(s){', chosen' if t.chosen else ''}" for t in points],
-                "hovertemplate": f"{data}, %{{x}}: %{{y:.4f}} of naive, validation RMSE %{{customdata}}"
+                "hovertemplate": f"{for_plotly(data)}, %{{x}}: %{{y:.4f}} of naive, validation RMSE %{{customdata}}"
                                  "<extra></extra>"})
             named.add(data)
     return {"data": traces, "layout": layout}

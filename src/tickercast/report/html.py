@@ -3,14 +3,14 @@
 Everything is inside the file: the tables as markup (readable even without JavaScript), the charts as Plotly
 specs (`report.figures`), Plotly.js itself compressed (`report.library`), the style and the script
 (`assets/`). A Content-Security-Policy forbids every request, so the page works, and stays private, when
-emailed.
+emailed, and runs no script or style but its own (`report.policy`). Every text from the folder is escaped
+(`report.literal.for_html`).
 
-    page = render_page(read_run("runs/demo"), library=packed_plotly())
+    page = render_page(read_run("runs/demo"), library=plotly_library())
 """
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import statistics
@@ -23,15 +23,24 @@ import numpy as np
 
 from tickercast._version import __version__
 from tickercast.report import figures as fig
+from tickercast.report import leaderboard
 from tickercast.report.folder import BacktestRun, Comparison, RunFolder, SweepRun
-from tickercast.report.leaderboard import COLUMNS, Chosen, Row, selection_rows, table_rows, verdict
+from tickercast.report.leaderboard import (
+    COLUMNS,
+    Chosen,
+    Row,
+    number_text,
+    selection_rows,
+    table_rows,
+    verdict,
+)
+from tickercast.report.library import Library
+from tickercast.report.literal import for_html as _e
+from tickercast.report.policy import allow, content_policy
 from tickercast.sweep.plan import params_text, parse_search
 from tickercast.sweep.select import eligible
 from tickercast.sweep.store import Record
 
-#: No request of any kind: scripts and styles inline only, images only from data: and blob: (chart downloads).
-POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-          "img-src data: blob:; font-src data:")
 _VERDICT_ORDER = {"better": 0, "same": 1, "untested": 2, "benchmark": 3, "worse": 4}
 _TRADING = (("cagr", "CAGR", "{:.2%}"), ("annual_volatility", "volatility", "{:.2%}"), ("sharpe", "Sharpe", "{:.2f}"),
             ("max_drawdown", "max drawdown", "{:.1%}"), ("turnover", "turnover", "{:.0f}"),
@@ -63,8 +72,8 @@ class Page:
         self.sections.append((anchor, title, f'<section id="{anchor}"><h2>{_e(title)}</h2>{text}{body}</section>'))
 
 
-def render_page(run: RunFolder, *, library: str, generated: str = "", plotly_version: str = "") -> str:
-    """The whole report as one HTML string; `library` is Plotly.js as `report.library.packed_plotly` gives it."""
+def render_page(run: RunFolder, *, library: Library, generated: str = "") -> str:
+    """The whole report as one HTML string; `library` is Plotly.js as `report.library.plotly_library` gives it."""
     prices = [m.predictions["actual"].to_numpy() for c in run.comparisons for m in c.models]
     page = Page(fig.Columns(fig.price_decimals(np.concatenate(prices)) if prices else 6))
     page.section("run", "The run", _facts(run))
@@ -97,7 +106,7 @@ def render_page(run: RunFolder, *, library: str, generated: str = "", plotly_ver
                      "how strongly the output still depends on an input k steps back (dashed: after training), "
                      "and an RNN whose gradient explodes, with and without clipping")
     page.section("how-to-read", "How to read this", _reading(run))
-    return _document(page, run, library, generated, plotly_version)
+    return _document(page, run, library, generated)
 
 
 def _comparison(page: Page, comparison: Comparison, number: int, *, several: bool) -> None:
@@ -182,7 +191,7 @@ def _tried(sweep: SweepRun) -> list[fig.Tried]:
 
 def _failures(records: Sequence[Record]) -> str:
     rows = "".join(f'<tr><td>{_e(r.data)}</td><td class="text">{_e(r.model)}</td><td class="text">'
-                   f'{_e(params_text(r.params))}</td><td>{"—" if r.seed is None else r.seed}</td>'
+                   f'{_e(params_text(r.params))}</td><td>{"—" if r.seed is None else _e(str(r.seed))}</td>'
                    f'<td class="error">{_e(r.error or "")}</td></tr>' for r in records)
     heads = ('<th>dataset</th><th class="text">model</th><th class="text">settings</th><th>seed</th>'
              '<th class="text">error</th>')
@@ -218,7 +227,8 @@ def _backtest(page: Page, backtest: BacktestRun) -> None:
         if backtest.equity is not None:
             body += page.chart("fig-equity", fig.equity_figure(backtest.equity, trading))
         page.section("trading", "Trading on the forecasts", body,
-                     f"long/flat and long/short on the sign of the one-day forecast, {trading['cost_bps']:g} bps "
+                     "long/flat and long/short on the sign of the one-day forecast, "
+                     f"{number_text(trading.get('cost_bps'), '{:g}')} bps "
                      "per side, next to buy-and-hold over the same days")
 
 
@@ -248,10 +258,13 @@ def _table(rows: Sequence[Row], first: str, name: str, lead: Sequence[tuple[str,
 
 
 def _overall(board: Sequence[Mapping[str, Any]]) -> str:
-    rows = "".join(f'<tr><td>{_e(str(row["model"]))}</td><td data-value="{row["mean_rank"]!r}">'
-                   f'{row["mean_rank"]:.2f}</td><td data-value="{row["datasets"]}">{row["datasets"]}</td>'
-                   f'<td data-value="{row["beats_naive_significantly"]}">{row["beats_naive_significantly"]} of '
-                   f'{row["runs"]}</td></tr>' for row in board)
+    def cell(row: Mapping[str, Any], key: str, fmt: str = "{:.0f}", tail: str = "") -> str:
+        found = leaderboard.number(row.get(key))
+        return f'<td data-value="{"" if found is None else repr(found)}">{number_text(found, fmt)}{tail}</td>'
+
+    rows = "".join(f'<tr><td>{_e(str(row.get("model")))}</td>{cell(row, "mean_rank", "{:.2f}")}{cell(row, "datasets")}'
+                   + cell(row, "beats_naive_significantly", tail=f' of {number_text(row.get("runs"), "{:.0f}")}')
+                   + "</tr>" for row in board)
     heads = ('<th data-sort="text">model</th><th data-sort="number">mean rank</th><th data-sort="number">datasets'
              '</th><th data-sort="number">runs beating naive significantly</th>')
     return (f'<div class="table-wrap"><table class="sortable" data-table="overall"><thead><tr>{heads}</tr></thead>'
@@ -263,8 +276,7 @@ def _trading_table(trading: Mapping[str, Any]) -> str:
     rows = []
     for name in ("long_flat", "long_short", "buy_and_hold"):
         values = trading.get(name) or {}
-        cells = "".join(f"<td>{'—' if values.get(key) is None else fmt.format(values[key])}</td>"
-                        for key, _, fmt in _TRADING)
+        cells = "".join(f"<td>{number_text(values.get(key), fmt)}</td>" for key, _, fmt in _TRADING)
         rows.append(f"<tr><td>{name.replace('_', ' ')}</td>{cells}</tr>")
     return (f'<div class="table-wrap"><table data-table="trading"><thead><tr><th>strategy</th>{heads}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
@@ -327,7 +339,8 @@ def _sweep_facts(sweep: SweepRun, record: Mapping[str, Any]) -> list[tuple[str, 
 def _fingerprint(data: Mapping[str, Any]) -> str:
     if "error" in data:
         return f"could not be read: {data['error']}"
-    return f"{data['price_column']}, {data['first']} .. {data['last']}, {data['rows']:,} days"
+    return (f"{data.get('price_column')}, {data.get('first')} .. {data.get('last')}, "
+            f"{number_text(data.get('rows'), '{:,.0f}')} days")
 
 
 def _engine(options: Mapping[str, Any]) -> str:
@@ -350,15 +363,15 @@ def _sweep_split(split: Mapping[str, Any]) -> str:
 
 
 def _data(data: Mapping[str, Any]) -> str:
-    rows = f", {data['rows']:,} days" if data.get("rows") else ""
+    rows = f", {number_text(data['rows'], '{:,.0f}')} days" if data.get("rows") else ""
     return (f"{data.get('ticker') or data.get('origin')} {data.get('price_column', '')} from "
             f"{data.get('source', '?')} {data.get('origin', '')}: {data.get('first')} .. {data.get('last')}{rows}")
 
 
 def _split(split: Mapping[str, Mapping[str, Any]]) -> str:
     names = {"train": "train", "val": "validation", "test": "test"}
-    return " · ".join(f"{names.get(part, part)} {dates['start']} .. {dates['end']} ({dates['days']:,} days)"
-                      for part, dates in split.items())
+    return " · ".join(f"{names.get(part, part)} {dates.get('start')} .. {dates.get('end')} "
+                      f"({number_text(dates.get('days'), '{:,.0f}')} days)" for part, dates in split.items())
 
 
 def _seeds(record: Mapping[str, Any], models: Sequence[Any], sweep: SweepRun | None) -> str:
@@ -371,10 +384,10 @@ def _seeds(record: Mapping[str, Any], models: Sequence[Any], sweep: SweepRun | N
 def _when(record: Mapping[str, Any], models: Sequence[Any]) -> str:
     if record:
         return (f"tickercast {record.get('command', '')}, started {record.get('started', '?')}, took "
-                f"{record.get('seconds', 0):.1f} s")
+                f"{number_text(record.get('seconds', 0), '{:.1f}')} s")
     if not models:
         return "the folder does not say when it was made"
-    fitting = sum(m.config.get("fit_seconds") or 0 for m in models)
+    fitting = sum(leaderboard.number(m.config.get("fit_seconds")) or 0 for m in models)
     return f"fitting took {fitting:.1f} s in all (the folder does not say when it was made)"
 
 
@@ -456,19 +469,21 @@ def _title(run: RunFolder) -> str:
     return run.path.name
 
 
-def _document(page: Page, run: RunFolder, library: str, generated: str, plotly_version: str) -> str:
+def _document(page: Page, run: RunFolder, library: Library, generated: str) -> str:
     assets = files("tickercast.report") / "assets"
+    code, style = (assets / "report.js").read_text(), (assets / "report.css").read_text()
+    policy = content_policy(scripts=[allow(code), *library.scripts], styles=[allow(style), *library.styles])
     data = json.dumps({"columns": page.columns.values, "figures": page.figures}, separators=(",", ":"),
                       allow_nan=False).replace("<", "\\u003c")  # no '</script>' inside the script element
     nav = "".join(f'<a href="#{anchor}">{_e(title)}</a>' for anchor, title, _ in page.sections)
     made = f"report written {generated}" if generated else "report"
-    plotly = f", charts by Plotly.js {plotly_version}" if plotly_version else ""
+    plotly = f", charts by Plotly.js {_e(library.version)}" if library.version else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{POLICY}">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tickercast: {_e(_title(run))}</title>
-<style>{(assets / "report.css").read_text()}</style></head>
+<style>{style}</style></head>
 <body>
 <header><h1>tickercast: {_e(_title(run))}</h1><p>{_e(str(run.path))} · {made} by tickercast {__version__}{plotly}</p>
 </header>
@@ -479,11 +494,8 @@ def _document(page: Page, run: RunFolder, library: str, generated: str, plotly_v
 {"".join(markup for _, _, markup in page.sections)}
 </main>
 <script type="application/json" id="report-data">{data}</script>
-<script type="text/plain" id="plotly-gz">{library}</script>
-<script>{(assets / "report.js").read_text()}</script>
+<script type="text/plain" id="plotly-gz">{library.packed}</script>
+<script>{code}</script>
 </body></html>
 """
 
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)

@@ -81,16 +81,15 @@ def verdict(metrics: Mapping[str, Any], *, benchmark: bool = False) -> Verdict:
     """
     if benchmark:
         return Verdict("benchmark", "the benchmark: tomorrow = today")
-    p_better = metrics.get("dm_p_value_better")
+    p_better = number(metrics.get("dm_p_value_better"))
     if p_better is None:
         return Verdict("untested", "not tested (too few days, or a metrics.json from before the test)")
     if p_better < SIGNIFICANCE:
         return Verdict("better", f"beats naive (one-sided DM p = {p_better:.3f})")
     if 1 - p_better < SIGNIFICANCE:
         return Verdict("worse", f"loses to naive (one-sided DM p = {1 - p_better:.3f})")
-    p_value = metrics.get("dm_p_value")
-    shown = f"{p_value:.2f}" if p_value is not None else "—"
-    return Verdict("same", f"no significant difference from naive (DM p = {shown})")
+    return Verdict("same", f"no significant difference from naive (DM p = "
+                           f"{number_text(metrics.get('dm_p_value'), '{:.2f}')})")
 
 
 def runs_verdict(runs: Sequence[Mapping[str, Any]], *, benchmark: bool = False) -> Verdict:
@@ -135,8 +134,8 @@ def table_rows(entries: Sequence[tuple[str, Mapping[str, Any], bool]], *, rank: 
             for column in COLUMNS}
     rows = []
     for label, metrics, benchmark in entries:
-        cells = tuple(Cell(c.key, _number(metrics.get(c.key)), _text(metrics.get(c.key), c.fmt),
-                           _number(metrics.get(c.key)) is not None and _number(metrics.get(c.key)) == best[c.key])
+        cells = tuple(Cell(c.key, number(metrics.get(c.key)), number_text(metrics.get(c.key), c.fmt),
+                           number(metrics.get(c.key)) is not None and number(metrics.get(c.key)) == best[c.key])
                       for c in COLUMNS)
         rows.append(Row(label, cells, verdict(metrics, benchmark=benchmark), metrics.get("looks_lagged")))
     if rank:
@@ -148,21 +147,27 @@ _RATIO = next(column for column in COLUMNS if column.key == "rmse_ratio_vs_naive
 
 
 def _best(column: Column, metrics: Sequence[Mapping[str, Any]]) -> float | None:
-    values = [value for m in metrics if (value := _number(m.get(column.key))) is not None]
+    values = [value for m in metrics if (value := number(m.get(column.key))) is not None]
     if column.best is None or len(values) < 2:
         return None
     return min(values) if column.best == "low" else max(values)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+def number(value: Any) -> float | None:
+    """A finite number from a file, as a float; None for anything else (missing, NaN, a string, a list...)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer past 1e308
+        return None
+    return value if math.isfinite(value) else None
 
 
-def _text(value: Any, fmt: str) -> str:
-    number = _number(value)
-    return "—" if number is None else fmt.format(number)
+def number_text(value: Any, fmt: str) -> str:
+    """`value` in `fmt` if it is a finite number, else "—": a damaged file shows a gap, never stops the page."""
+    found = number(value)
+    return "—" if found is None else fmt.format(found)
 
 
 def _sort_key(value: float | None) -> float:

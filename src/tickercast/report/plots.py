@@ -2,10 +2,14 @@
 
 The close-up matters: over twenty years any forecast hugs the price, and only the last weeks show whether
 the "prediction" is yesterday's price moved one day to the right.
+
+Titles and labels hold names from files (tickers, model and dataset names): each is drawn as itself, never as
+math (`report.literal.for_matplotlib`), and cut to LONGEST characters.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tickercast.report.leaderboard import number_text
+from tickercast.report.literal import for_matplotlib
+
 ZOOM_DAYS = 60
+#: The longest text a plot draws whole; a longer name is cut short with "…" (tables and files hold it whole).
+LONGEST = 100
 _SPLIT_COLOURS = {"train": "#f2f2f2", "val": "#fff4d6", "test": "#e3f0ff"}
 
 
@@ -37,8 +46,8 @@ def plot_predictions(predictions: Mapping[str, pd.DataFrame], path: str | Path, 
     _shade_splits(whole, first)
     whole.plot(first["date"], first["actual"], color="black", linewidth=0.8, label="actual")
     for label, table in predictions.items():
-        whole.plot(table["date"], table["predicted"], linewidth=0.8, alpha=0.8, label=label)
-    whole.set_title(title)
+        whole.plot(table["date"], table["predicted"], linewidth=0.8, alpha=0.8, label=_legend(label))
+    whole.set_title(_text(title))
     whole.set_ylabel("price")
     whole.legend(loc="upper left", fontsize=8)
 
@@ -50,13 +59,12 @@ def plot_predictions(predictions: Mapping[str, pd.DataFrame], path: str | Path, 
         if label == "naive":
             continue  # already drawn, dotted
         close_up = table[table["date"].isin(test["date"])]
-        zoom.plot(close_up["date"], close_up["predicted"], linewidth=1, label=label)
+        zoom.plot(close_up["date"], close_up["predicted"], linewidth=1, label=_legend(label))
     zoom.set_title(f"last {len(test)} test days, one-step-ahead forecasts")
     zoom.set_ylabel("price")
     zoom.legend(loc="upper left", fontsize=8)
     for axes in (whole, zoom):
         axes.tick_params(axis="x", labelrotation=20)
-    figure.tight_layout()
     return _save(figure, path)
 
 
@@ -66,9 +74,9 @@ def plot_losses(histories: Mapping[str, pd.DataFrame], path: str | Path, title: 
     figure, (train, val) = plt.subplots(1, 2, figsize=(11, 4.5))
     for index, (label, history) in enumerate(histories.items()):
         colour = f"C{index}"
-        train.plot(history["epoch"], history["train_loss"], color=colour, label=label)
+        train.plot(history["epoch"], history["train_loss"], color=colour, label=_legend(label))
         if history["val_loss"].notna().any():
-            val.plot(history["epoch"], history["val_loss"], color=colour, label=label)
+            val.plot(history["epoch"], history["val_loss"], color=colour, label=_legend(label))
             best = history.loc[history["val_loss"].idxmin()]
             val.plot([best["epoch"]], [best["val_loss"]], "o", color=colour)
     for axes, name in ((train, "training"), (val, "validation (dot: weights kept)")):
@@ -79,8 +87,7 @@ def plot_losses(histories: Mapping[str, pd.DataFrame], path: str | Path, title: 
             axes.legend(fontsize=8)
         else:
             axes.text(0.5, 0.5, "no validation split", ha="center", va="center", transform=axes.transAxes)
-    figure.suptitle(title)
-    figure.tight_layout()
+    figure.suptitle(_text(title))
     return _save(figure, path)
 
 
@@ -100,10 +107,9 @@ def plot_gates(explanation: Mapping[str, Any], path: str | Path, gates: Mapping[
             axes[row, column].set_title(f"layer {layer['layer'] + 1}: {label} ({name})", fontsize=9)
             axes[row, column].set_ylabel("unit")
             ticks = np.linspace(0, len(dates) - 1, min(4, len(dates))).astype(int)
-            axes[row, column].set_xticks(ticks, [dates[t][5:] for t in ticks], fontsize=7)
+            axes[row, column].set_xticks(ticks, [_text(str(dates[t])[5:]) for t in ticks], fontsize=7)
             figure.colorbar(image, ax=axes[row, column], fraction=0.046)
-    figure.suptitle(title)
-    figure.tight_layout()
+    figure.suptitle(_text(title))
     return _save(figure, path)
 
 
@@ -115,8 +121,8 @@ def plot_gradients(result: Mapping[str, Any], path: str | Path) -> Path:
         for stage, style in (("init", "-"), ("trained", "--")):
             curve = np.asarray(cell[stage]["curve"])
             decay.semilogy(curve / curve[0], linestyle=style, color=f"C{index}",
-                           label=f"{label} ({stage}, {cell['accuracy']:.0%} correct)" if stage == "trained"
-                           else f"{label} ({stage})")
+                           label=_legend(f"{label} ({stage}, {cell['accuracy']:.0%} correct)" if stage == "trained"
+                                         else f"{label} ({stage})"))
     decay.axhline(1e-6, color="grey", linewidth=0.8, linestyle=":")
     decay.set_xlabel("lag k (steps back from the output)")
     decay.set_ylabel("‖∂y_T/∂x_(T−k)‖ / ‖∂y_T/∂x_T‖")
@@ -130,7 +136,6 @@ def plot_gradients(result: Mapping[str, Any], path: str | Path) -> Path:
     explode.set_ylabel("gradient norm")
     explode.set_title(f"exploding: RNN with spectral radius {result['settings']['radius']:g}, plain SGD")
     explode.legend(fontsize=7)
-    figure.tight_layout()
     return _save(figure, path)
 
 
@@ -140,12 +145,11 @@ def plot_equity(dates: pd.Series, report: Mapping[str, Any], path: str | Path, t
     figure, axes = plt.subplots(figsize=(11, 5))
     for name, colour in (("buy_and_hold", "black"), ("long_flat", "C0"), ("long_short", "C3")):
         axes.plot(list(dates), report[name]["equity"], color=colour, linewidth=1,
-                  label=f"{name.replace('_', ' ')} (Sharpe {report[name]['sharpe'] or 0:.2f})")
+                  label=f"{name.replace('_', ' ')} (Sharpe {number_text(report[name].get('sharpe'), '{:.2f}')})")
     axes.set_yscale("log")
     axes.set_ylabel("equity (start = 1)")
-    axes.set_title(f"{title}: trading after {report['cost_bps']:g} bps per side")
+    axes.set_title(_text(f"{title}: trading after {number_text(report.get('cost_bps'), '{:g}')} bps per side"))
     axes.legend(fontsize=8)
-    figure.tight_layout()
     return _save(figure, path)
 
 
@@ -160,24 +164,39 @@ def plot_forecast(history: pd.Series, table: pd.DataFrame, path: str | Path, tit
         axes.fill_between(dates, [start, *table[f"lower_{level}"]], [start, *table[f"upper_{level}"]],
                           color="C0", alpha=alpha, linewidth=0, label=f"{level}% interval")
     axes.plot(dates, [start, *table["forecast"]], color="C0", marker=".", label="forecast")
-    axes.set_title(title)
+    axes.set_title(_text(title))
     axes.set_ylabel("price")
     axes.legend(loc="upper left", fontsize=8)
     figure.autofmt_xdate()
-    figure.tight_layout()
     return _save(figure, path)
 
 
 def _shade_splits(axes, table: pd.DataFrame) -> None:
     for part, rows in table.groupby("split", observed=True, sort=False):
-        axes.axvspan(rows["date"].iloc[0], rows["date"].iloc[-1], color=_SPLIT_COLOURS[str(part)], zorder=0,
-                     label=f"{part} ({len(rows)} days)")
+        axes.axvspan(rows["date"].iloc[0], rows["date"].iloc[-1], color=_SPLIT_COLOURS.get(str(part), "white"),
+                     zorder=0, label=_legend(f"{part} ({len(rows)} days)"))
+
+
+def _text(text: str) -> str:
+    return for_matplotlib(text if len(text) <= LONGEST else f"{text[:LONGEST - 1]}…")
+
+
+def _legend(label: str) -> str:
+    """A legend label drawn as itself: matplotlib leaves labels that start with '_' out of legends, so such a
+    name gets a zero-width space in front."""
+    text = _text(label)
+    return f"\u200b{text}" if text.startswith("_") else text
 
 
 def _save(figure, path: str | Path) -> Path:
+    """Lay out and write the figure. A name in a script the font lacks is drawn as boxes, without a warning
+    per character on the user's terminal."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        figure.tight_layout()
+        figure.savefig(path, dpi=110)
     _pyplot().close(figure)
     return path
 

@@ -158,11 +158,10 @@ def write_record(out: Path, record: Mapping[str, Any]) -> Path:
 def write_report(folder: str | Path, *, png: bool = False) -> Path:
     """Read the run folder back and write `report.html` into it (and, with `png`, the static plots)."""
     from tickercast.report.html import render_page
-    from tickercast.report.library import packed_plotly, plotly_version
+    from tickercast.report.library import plotly_library
 
     run = read_run(folder)
-    page = render_page(run, library=packed_plotly(), generated=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-                       plotly_version=plotly_version())
+    page = render_page(run, library=plotly_library(), generated=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     path = run.path / REPORT
     try:
         write_atomic(path, page.encode())
