@@ -105,3 +105,29 @@ def test_the_parser_does_not_import_the_charting_library():
             "print([name for name in ('plotly', 'pandas', 'matplotlib') if name in sys.modules])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_report_lists_the_data_quality_flags(tmp_path, capsys):
+    from tests.conftest import SHARED_DATA
+
+    data = SHARED_DATA / "djia30" / "HD_2006-01-01_to_2018-01-01.csv"
+    if not data.exists():
+        pytest.skip(f"{data} not found")
+    code, _, err = run(capsys, "compare", "--data", str(data), "--models", "naive", "--out", str(tmp_path / "r"),
+                         "--json")
+    assert code == 0, err
+    assert "13 impossible bars" in err  # the warning line
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert "<dt>data quality</dt><dd>13 impossible bars" in page
+    assert "2009-04-17" not in page.split("data quality")[1][:400]  # the first five dates, then ...
+    assert " on XNYS: 2006-01-03 .. 2017-12-29" in page
+
+
+@pytest.mark.parametrize("gates", ['{"cell": "transformer", "dates": ["2024-01-02"], "layers": []}',
+                                   '{"cell": "lstm", "dates": [], "layers": []}', '[]', '{"cell": "gru"}'])
+def test_damaged_gate_readings_are_one_line_naming_the_file(tmp_path, capsys, gates):
+    (tmp_path / "gates.json").write_text(gates)
+    code, out, err = run(capsys, "report", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {tmp_path / 'gates.json'} is damaged")
+    assert err.count("\n") == 1

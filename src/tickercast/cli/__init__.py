@@ -15,6 +15,7 @@ from tickercast._version import __version__
 from tickercast.cli import backtest, compare, data, explain, forecast, gradients, report, sweep, train
 from tickercast.cli.options import HelpFormatter
 from tickercast.errors import TickercastError, TickercastWarning
+from tickercast.report.literal import printable
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _one_line_warning
             return args.run(args) or 0
     except TickercastError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)  # a name in it must not steer the terminal
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -65,4 +66,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _one_line_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
     prefix = "warning" if issubclass(category, TickercastWarning) else category.__name__
-    print(f"{prefix}: {message}", file=sys.stderr)
+    print(f"{prefix}: {printable(str(message))}", file=sys.stderr)

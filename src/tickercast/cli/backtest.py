@@ -7,6 +7,7 @@ from typing import Any
 
 from tickercast.cli import options
 from tickercast.models import MODELS
+from tickercast.report.literal import printable
 
 #: The simulator's default (`evaluate.trading.DEFAULT_COST_BPS`, checked by a test), written out here because
 #: importing it for `--help` would load NumPy: over half of the start-up time.
@@ -74,5 +75,5 @@ def run(args: argparse.Namespace) -> int:
                  "add --out DIR to save every forecast, the plots and an HTML report")
     show(*shown)
     if report:
-        print(f"report: {report}")  # the last line, unwrapped, for people and for `tail -1`
+        print(f"report: {printable(str(report))}")  # the last line, unwrapped, for people and for `tail -1`
     return 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from tickercast.cli import options
 from tickercast.models import MODELS
+from tickercast.report.literal import printable
 
 DEMO_MODELS = "lstm,gru,naive"
 
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     show(f"wrote models, predictions, plots and tables to {out}" if out else
          "add --out DIR to save models, plots and an HTML report")
     if report:
-        print(f"report: {report}")  # the last line, unwrapped, for people and for `tail -1`
+        print(f"report: {printable(str(report))}")  # the last line, unwrapped, for people and for `tail -1`
     return 0
 
 
@@ -114,7 +115,7 @@ def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str,
 
     from tickercast.csvsafe import spreadsheet_safe
 
-    rows = [{"data": name, "model": r.model, "seed": r.seed, **r.metrics["test"]}
+    rows = [{"data": printable(name), "model": r.model, "seed": r.seed, **r.metrics["test"]}  # no lone surrogates
             for name, runs in results.items() for r in runs]
     spreadsheet_safe(pd.DataFrame(rows)).to_csv(out / "results.csv", index=False)
     if board:

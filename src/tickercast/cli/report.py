@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from tickercast.cli import options
+from tickercast.report.literal import printable
 
 
 def register(commands: Any) -> None:
@@ -30,5 +31,5 @@ def run(args: argparse.Namespace) -> int:
         import webbrowser
 
         webbrowser.open(path.resolve().as_uri())
-    print(f"report: {path}")
+    print(f"report: {printable(str(path))}")
     return 0

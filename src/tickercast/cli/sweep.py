@@ -8,6 +8,7 @@ from typing import Any
 
 from tickercast.cli import options
 from tickercast.models import MODELS
+from tickercast.report.literal import printable
 
 ENGINES = ("local", "ray")  # as tickercast.sweep.engines.ENGINES, which imports too much for --help
 
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         print_json({**result.to_dict(), "report": str(report)})
         return 0
     _print(result, engine.name)
-    print(f"report: {report}")  # the last line, unwrapped, for people and for `tail -1`
+    print(f"report: {printable(str(report))}")  # the last line, unwrapped, for people and for `tail -1`
     return 0
 
 

@@ -161,7 +161,7 @@ def read_run(path: str | Path) -> RunFolder:
             run.forecasts.append(ForecastRun(place, table, _json(place / "forecast.json")))
         gates = _json(place / "gates.json")
         if gates is not None:
-            run.gates.append((place, gates))
+            run.gates.append((place, _checked_gates(place / "gates.json", gates)))
     run.gradients = _json(folder / "gradients.json")
     if (folder / "sweep.json").exists():
         run.sweep = _read_sweep(folder)
@@ -170,6 +170,18 @@ def read_run(path: str | Path) -> RunFolder:
         raise DataError(f"{path} holds no tickercast results (no model bundles, sweep, backtest, forecast, gates or "
                         "gradients); give the --out folder of a demo, compare, sweep, train or backtest run")
     return run
+
+
+def _checked_gates(path: Path, gates: Any) -> dict[str, Any]:
+    """explain's gate readings, or a DataError naming the file: the report indexes them by cell and date."""
+    from tickercast.explain import GATES
+
+    cell = gates.get("cell") if isinstance(gates, dict) else None
+    dates, layers = (gates.get("dates"), gates.get("layers")) if isinstance(gates, dict) else (None, None)
+    if cell not in GATES or not isinstance(dates, list) or not dates or not isinstance(layers, list):
+        raise DataError(f"{path} is damaged (not the gate readings of an lstm, gru or rnn on at least one day); "
+                        "run `tickercast explain` again")
+    return gates
 
 
 def _is_bundle(folder: Path) -> bool:

@@ -289,6 +289,7 @@ def _facts(run: RunFolder) -> str:
     for comparison in run.comparisons:
         name = f" ({comparison.name})" if len(run.comparisons) > 1 else ""
         facts.append((f"data{name}", _data(comparison.data)))
+        facts += [(f"data quality{name}", text) for text in _quality(comparison.data)]
         facts.append((f"split{name}", _split(comparison.split)))
     models = [m for c in run.comparisons for m in c.models]
     if models:
@@ -296,6 +297,7 @@ def _facts(run: RunFolder) -> str:
     if run.backtest is not None:
         settings = run.backtest.settings
         facts.append(("data", _data(settings.get("data", {}))))
+        facts += [("data quality", text) for text in _quality(settings.get("data", {}))]
         if settings.get("split"):
             facts.append(("split", _split(settings["split"])))
         facts.append(("backtest", ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
@@ -364,8 +366,23 @@ def _sweep_split(split: Mapping[str, Any]) -> str:
 
 def _data(data: Mapping[str, Any]) -> str:
     rows = f", {number_text(data['rows'], '{:,.0f}')} days" if data.get("rows") else ""
+    exchange = f" on {data['exchange']}" if data.get("exchange") else ""
     return (f"{data.get('ticker') or data.get('origin')} {data.get('price_column', '')} from "
-            f"{data.get('source', '?')} {data.get('origin', '')}: {data.get('first')} .. {data.get('last')}{rows}")
+            f"{data.get('source', '?')} {data.get('origin', '')}{exchange}: {data.get('first')} .. "
+            f"{data.get('last')}{rows}")
+
+
+def _quality(data: Mapping[str, Any]) -> list[str]:
+    """The data's quality flags (`data.quality`), one line each: what, and the first dates; none is a line too."""
+    flags = data.get("quality")
+    if not isinstance(flags, list):
+        return []  # a run from before the flags, or an edited file: say nothing rather than guess
+    lines = []
+    for flag in flags:
+        if isinstance(flag, Mapping) and isinstance(flag.get("dates"), list):
+            dates = ", ".join(map(str, flag["dates"][:5])) + (", ..." if len(flag["dates"]) > 5 else "")
+            lines.append(f"{flag.get('detail', flag.get('kind', '?'))} on {dates} (the data was used as it is)")
+    return lines or ["no split-like moves, impossible bars, bad prints or missing trading days found"]
 
 
 def _split(split: Mapping[str, Mapping[str, Any]]) -> str:

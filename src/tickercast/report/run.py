@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from tickercast._version import __version__
+from tickercast.csvsafe import spreadsheet_safe
 from tickercast.errors import DataError
 from tickercast.jsonio import write_atomic, write_json
 from tickercast.report.folder import RECORD, RunFolder, read_run
@@ -61,7 +62,7 @@ def write_run(out: Path, forecasters: Mapping[str, Any], *, nested: bool,
         if histories:
             plot_losses(histories, out / "loss.png", f"{title}: training")
         if summary is not None:
-            pd.DataFrame(summary).to_csv(out / "summary.csv", index=False)
+            spreadsheet_safe(pd.DataFrame(summary)).to_csv(out / "summary.csv", index=False)
     except OSError as error:
         raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
     return out
@@ -71,7 +72,8 @@ def write_backtest(out: Path, result: Any) -> Path:
     """`forecasts.csv` (every origin and horizon), `metrics.json`, `prediction.png` and, if traded, `equity.png`
     and `equity.csv` (date and the equity of each strategy)."""
     try:
-        write_atomic(out / "forecasts.csv", result.forecasts.to_csv(index=False, float_format="%.6f").encode())
+        forecasts = spreadsheet_safe(result.forecasts).to_csv(index=False, float_format="%.6f")
+        write_atomic(out / "forecasts.csv", forecasts.encode())
         write_json(out / "metrics.json", result.to_dict())
         one_step = result.forecasts[result.forecasts["horizon"] == 1].assign(split="test")
         title = f"{result.settings['data']['ticker']}: {result.settings['model']} walk-forward, one day ahead"
@@ -81,7 +83,7 @@ def write_backtest(out: Path, result: Any) -> Path:
             plot_equity(one_step["date"], report, out / "equity.png", title)
             equity = pd.DataFrame({"date": one_step["date"].to_numpy(),
                                    **{name: report[name]["equity"] for name in EQUITY_CURVES}})
-            write_atomic(out / "equity.csv", equity.to_csv(index=False, float_format="%.6f").encode())
+            write_atomic(out / "equity.csv", spreadsheet_safe(equity).to_csv(index=False, float_format="%.6f").encode())
     except OSError as error:
         raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
     return out
@@ -91,7 +93,7 @@ def write_forecast(out: Path, table: pd.DataFrame, prices: pd.DataFrame, forecas
     """`forecast.csv`, `forecast.png` (the last months of prices, the forecast and its bands) and
     `forecast.json` (the model, data and those last prices, which the report draws the forecast after)."""
     try:
-        write_atomic(out / "forecast.csv", table.to_csv(index=False, float_format="%.6f").encode())
+        write_atomic(out / "forecast.csv", spreadsheet_safe(table).to_csv(index=False, float_format="%.6f").encode())
         column = forecaster.data_["price_column"]
         recent = prices[column].iloc[-FORECAST_CONTEXT_DAYS:]
         title = f"{forecaster.data_['ticker']} {column}: {forecaster.model} forecast"
