@@ -9,7 +9,7 @@ TORCH := torch==2.13.0
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup demo test lint bench bench-peers scaling clean browser
+.PHONY: setup demo test lint bench bench-peers scaling clean browser fuzz
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,10 @@ browser: $(CHROMIUM)
 test: setup browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
+
+# The hostile-file suite at length: thousands of mutated price files instead of make test's hundred (~20 min).
+fuzz: setup
+	TICKERCAST_FUZZ=long $(BIN)/python -m pytest tests/data/test_fuzz_files.py -p no:cacheprovider --hypothesis-show-statistics
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
