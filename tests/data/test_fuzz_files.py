@@ -41,7 +41,7 @@ from tickercast.errors import TickercastError, TickercastWarning
 MODE = os.environ.get("TICKERCAST_FUZZ", "")  # "long", or a number of examples per family
 LONG = MODE == "long" or MODE.isdigit()
 LIMIT_S = 30  # per case, as issue 13 promises: a slower case counts as a hang
-settings.register_profile("fuzz-fast", max_examples=5, derandomize=True, database=None,
+settings.register_profile("fuzz-fast", max_examples=8, derandomize=True, database=None,
                           deadline=timedelta(seconds=10), print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("fuzz-long", max_examples=int(MODE) if MODE.isdigit() else 300, derandomize=False,
@@ -222,6 +222,7 @@ def _clean(row: mu.Row, kinds: list, column: str) -> bool:
 #: counted, not failed, so `make test` stays useful until the fix; remove an entry when its regression passes.
 KNOWN_BUGS = {
     "blank line after the header": r"harmlessly changed file was refused: .*no data rows; the file is empty",
+    "blank line inside a stacked header": r"harmlessly changed file was refused: .*cannot read date 'Date'",
     "gzip unpacking to nothing": r"^max\(\) arg is an empty sequence$",
     "header names listed in full": r"no (date|price) column \(found: ",
     "ticker names listed in full": r"holds \d+ tickers \(",
@@ -286,6 +287,8 @@ def test_a_mutated_file_is_read_right_or_refused_in_one_line(folder, family):
     raises=AssertionError, reason="bug: a blank line right after the header refuses the file ('no data rows')")
 @example(recipe=("ibm", (("endings", "x", True),))).xfail(
     raises=AssertionError, reason="bug: \\r\\r\\n line endings (blank line after every line) refuse the file")
+@example(recipe=("yf_ibm", (("endings", "nx", True),))).xfail(
+    raises=AssertionError, reason="bug: a blank line between yfinance's header rows: 'cannot read date 'Date''")
 @example(recipe=("ibm", (("gzip", 0), ("cut", 0)))).xfail(
     raises=ValueError, reason="bug: a gzip file that unpacks to nothing: ValueError in header.stacked_header")
 @example(recipe=("ibm", (("garbage_name", 0, 5),))).xfail(
@@ -308,7 +311,7 @@ def test_any_mix_of_mutations_is_read_right_or_refused_in_one_line(folder, recip
     read_and_check(recipe, folder, KNOWN_BUGS)
 
 
-@settings(PROFILE, max_examples=20 if LONG else 2, deadline=timedelta(seconds=LIMIT_S))
+@settings(PROFILE, max_examples=20 if LONG else 3, deadline=timedelta(seconds=LIMIT_S))
 @given(recipe=recipes())
 def test_the_cli_answers_a_mutated_file_with_a_result_or_one_line(folder, recipe):
     built = mu.build(recipe)
