@@ -139,6 +139,8 @@ def written(built: mu.Built, folder: Path) -> Path:
 
 def read(recipe: tuple, folder: Path) -> tuple[pd.DataFrame | None, TickercastError | None, mu.Truth]:
     """Build the file, read it, check the time, the warnings and the error; return the frame or the error."""
+    if recipe[0] not in SEED_NAMES:
+        pytest.skip(f"{mu.SEEDS[recipe[0]].path} not found (tests expect ../shared/data beside the checkout)")
     built = mu.build(recipe)
     path = written(built, folder)
     frame = error = None
