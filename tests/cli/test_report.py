@@ -89,8 +89,8 @@ def test_demo_ends_with_the_report_path(tmp_path, capsys):
 
 
 def test_explain_and_gradients_leave_data_for_the_report(small_run, tmp_path, capsys):
-    assert run(capsys, "explain", "--model-dir", str(small_run / "gru-seed0"), "--days", "8",
-               "--out", str(tmp_path / "g"))[0] == 0
+    assert run(capsys, "explain", "--model-dir", str(small_run / "gru-seed0"), "--data",
+               str(small_run.parent / "prices.csv"), "--days", "8", "--out", str(tmp_path / "g"))[0] == 0
     assert json.loads((tmp_path / "g" / "gates.json").read_text())["cell"] == "gru"
     lab = run_lab(["rnn"], LabSettings(hidden=2, steps=5, gap=4, iterations=2, explode_iterations=2, batch_size=4))
     write_lab(tmp_path / "g", lab)  # what `tickercast gradients --out` writes, at a size that takes no time

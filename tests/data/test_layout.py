@@ -31,7 +31,7 @@ def test_unknown_columns_are_ignored():
 
 
 def test_missing_date_column_names_the_columns_found():
-    with pytest.raises(DataError, match=r"f\.csv: no date column \(found: Day0, Close\)"):
+    with pytest.raises(DataError, match=r"f\.csv: no date column \(found: 'Day0', 'Close'\)"):
         canonical_columns(["Day0", "Close"], "f.csv")
 
 

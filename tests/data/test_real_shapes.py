@@ -69,8 +69,8 @@ def test_several_tickers_side_by_side_are_picked_with_ticker(capsys, name):
 def test_several_tickers_without_a_choice_list_them_in_one_line(capsys, name):
     code, _, err = run(capsys, "train", "--data", str(FIXTURES / name), "--model", "naive")
     assert code == 2
-    assert "columns for 2 tickers (AAPL, MSFT)" in err
-    assert "--ticker AAPL" in err
+    assert "columns for 2 tickers ('AAPL', 'MSFT')" in err
+    assert "--ticker 'AAPL'" in err
     assert err.count("\n") == 1
     assert len(err) < 300
     code, _, err = run(capsys, "data", "import", str(FIXTURES / name), "--ticker", "GOOG")

@@ -108,7 +108,7 @@ def test_rows_without_any_price_are_days_without_trading_and_are_dropped_not_fil
 def test_several_tickers_in_a_name_column_are_picked_by_ticker_or_listed():
     rows = [["2024-01-02", "1", "A"], ["2024-01-02", "5", "B"], ["2024-01-03", "2", "A"], ["2024-01-03", "6", "B"]]
     table = raw(rows, ("Date", "Close", "Name"))
-    with pytest.raises(DataError, match=r"holds 2 tickers \(A, B\); pick one with .*--ticker A"):
+    with pytest.raises(DataError, match=r"holds 2 tickers \('A', 'B'\); pick one with .*--ticker 'A'"):
         validate(table, origin="f.csv")
     frame = validate(table, origin="f.csv", ticker="b")
     assert frame["close"].tolist() == [5.0, 6.0]
@@ -159,7 +159,7 @@ def test_unknown_price_column_lists_the_available_ones():
 
 def test_several_tickers_in_one_file_are_refused():
     rows = [[d, c, t] for (d, c), t in zip(GOOD, ["IBM", "IBM", "MSFT"], strict=True)]
-    with pytest.raises(DataError, match=r"holds 2 tickers \(IBM, MSFT\)"):
+    with pytest.raises(DataError, match=r"holds 2 tickers \('IBM', 'MSFT'\)"):
         validate(raw(rows, ("Date", "Close", "Name")), origin="f.csv")
 
 

@@ -39,8 +39,8 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(run / "naive", run / name)
     assert main(["forecast", "--model-dir", str(run / "naive"), "--data", str(data), "--out", str(run / "forecast"),
                  "--json"]) == 0
-    assert main(["explain", "--model-dir", str(run / "gru-seed0"), "--days", "6", "--out", str(run / "gates"),
-                 "--json"]) == 0
+    assert main(["explain", "--model-dir", str(run / "gru-seed0"), "--data", str(data), "--days", "6", "--out",
+                 str(run / "gates"), "--json"]) == 0
     gates = json.loads((run / "gates" / "gates.json").read_text())
     (run / "gates" / "gates.json").write_text(json.dumps({**gates, "model": TICKER}))
     return run

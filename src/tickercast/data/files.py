@@ -44,16 +44,18 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
     lines = text.split("\n")
     _check_line_lengths(lines, path)
     blank = next((number for number, line in enumerate(lines) if line.strip()), 0)  # blank lines above the header
-    top = [line for line in lines[blank:blank + 64] if line.strip()][:8]
-    sep = _delimiter(top[0] if top else "")
-    header = stacked_header([line.split() for line in top] if sep == r"\s+" else list(csv.reader(top, delimiter=sep)),
-                            origin, ticker)
-    skip = blank + header.lines
+    numbered = [(number, line) for number, line in enumerate(lines[:blank + 64]) if line.strip()][:8]
+    sep = _delimiter(numbered[0][1] if numbered else "")
+    top = [line for _, line in numbered]
+    rows = [line.split() for line in top] if sep == r"\s+" else list(csv.reader(top, delimiter=sep))
+    header = stacked_header(rows, origin, ticker)
+    skip = numbered[header.lines - 1][0] + 1 if numbered else 0  # blank lines above and between header rows too
+    width = max((len(row) for row in rows[:header.lines]), default=1)
     if sep != r"\s+":
         _check_field_counts(lines, sep, path, skip)
     try:
         table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, index_col=False,
-                            header=None, skiprows=skip,
+                            header=None, skiprows=skip, names=list(range(width)),  # a blank first row is no width
                             usecols=list(header.columns), skip_blank_lines=False, skipinitialspace=True,
                             engine="python" if sep == r"\s+" else "c")
     except pd.errors.EmptyDataError:
@@ -134,9 +136,11 @@ def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
             raise DataError(f"{shown}: {info.st_size / 2**20:,.0f} MiB, more than the {limit / 2**20:,.0f} MiB "
                             "tickercast reads; keep the columns and years you need")
         data = file.read(limit + 1)
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzipped(data, shown, limit)
     if not data.strip():
         raise DataError(f"{shown}: the file is empty")
-    return _gunzipped(data, shown, limit) if data[:2] == b"\x1f\x8b" else data
+    return data
 
 
 def _gunzipped(data: bytes, shown: str, limit: int) -> bytes:

@@ -94,7 +94,7 @@ def _chosen(tickers: list[str], ticker: str | None, origin: str) -> str | None:
     match = [name for name in tickers if ticker is not None and name.upper() == ticker.strip().upper()]
     if match:
         return match[0]
-    listed = ", ".join(tickers[:5]) + (f" and {len(tickers) - 5} more" if len(tickers) > 5 else "")
+    listed = ", ".join(map(shown, tickers[:5])) + (f" and {len(tickers) - 5} more" if len(tickers) > 5 else "")
     asked = f"not {shown(ticker)}; " if ticker is not None else ""
     raise DataError(f"{origin}: columns for {len(tickers)} tickers ({listed}); {asked}pick one with "
-                    f"`tickercast data import FILE --ticker {tickers[0]}` (or read_csv(..., ticker=...))")
+                    f"`tickercast data import FILE --ticker {shown(tickers[0])}` (or read_csv(..., ticker=...))")

@@ -12,7 +12,7 @@ import re
 import warnings
 from collections.abc import Iterable
 
-from tickercast.errors import DataError, TickercastWarning
+from tickercast.errors import DataError, TickercastWarning, shown
 
 #: Canonical price columns of a PriceFrame, in display order. Only `close` is required.
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
@@ -62,7 +62,8 @@ def canonical_columns(columns: Iterable[object], origin: str) -> dict[object, st
             column = _preferred(first, column, canonical, origin)
             del mapping[first]
         mapping[column] = canonical
-    found = ", ".join(map(str, columns)) or "none"
+    found = ", ".join(shown(str(column)) for column in columns[:8]) + (f" and {len(columns) - 8} more"
+                                                                        if len(columns) > 8 else "") or "none"
     if "date" not in mapping.values():
         raise DataError(f"{origin}: no date column (found: {found}); name it 'Date'")
     if not {"close", "adj_close"} & set(mapping.values()):

@@ -141,10 +141,10 @@ def _one_ticker(table: pd.DataFrame, origin: str, wanted: str | None) -> tuple[p
     match = [name for name in held if wanted is not None and name.upper() == wanted.strip().upper()]
     if match:
         return table[names == match[0]], match[0]
-    listed = ", ".join(map(str, held[:5])) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+    listed = ", ".join(shown(str(name)) for name in held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
     asked = f"none is {shown(wanted)}; " if wanted is not None else ""
     raise DataError(f"{origin}: holds {len(held)} tickers ({listed}); {asked}pick one with `tickercast data import "
-                    f"FILE --ticker {held[0]}` (or read_csv(..., ticker=...))")
+                    f"FILE --ticker {shown(str(held[0]))}` (or read_csv(..., ticker=...))")
 
 
 def _sorted(frame: pd.DataFrame, origin: str, rows: str) -> pd.DataFrame:
