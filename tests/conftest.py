@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -52,3 +55,22 @@ def ibm_csv() -> Path:
 
 TINY = {"lookback": 5, "hidden": 4, "layers": 1, "dropout": 0.0, "epochs": 3, "batch_size": 32}
 """Settings for a network that trains in well under a second."""
+
+
+class HangError(AssertionError):
+    """A case ran past its time limit: it would have hung."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Fail a case that blocks or runs away (SIGALRM) instead of hanging the suite."""
+    def expire(*_: object) -> None:
+        raise HangError(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -13,11 +13,9 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 import tickercast as tc
-from tests.conftest import TINY, price_frame
+from tests.conftest import TINY, price_frame, time_limit
 from tickercast.cli import main
 from tickercast.errors import TickercastError
 
@@ -281,21 +279,6 @@ def pristine(tmp_path_factory) -> dict[str, Path]:
             "ar": tc.Forecaster("ar", lookback=5).fit(PRICES).save(root / "ar"),
             "drift": tc.Forecaster("drift").fit(PRICES).save(root / "drift"),
             "csv": root / "prices.csv"}
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Fail a case that blocks (a FIFO opened for reading) instead of hanging the suite."""
-    def expire(*_: Any) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def damaged_copy(case: Case, pristine: dict[str, Path], tmp_path: Path) -> Path:

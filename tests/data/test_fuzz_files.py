@@ -17,13 +17,11 @@ from __future__ import annotations
 import math
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 import warnings
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +31,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import time_limit
 from tests.data import mutations as mu
 from tickercast.data.files import read_file
 from tickercast.data.validate import MAX_PRICE
@@ -111,24 +110,6 @@ def recipes(family: str | None = None) -> st.SearchStrategy:
 
 
 # ------------------------------------------------------------------------------------------------ the oracle
-
-
-class HangError(AssertionError):
-    """A case ran past its time limit."""
-
-
-@contextmanager
-def time_limit(seconds: float):
-    """Interrupt the case (SIGALRM) when it runs longer than `seconds`: a hang fails instead of blocking the suite."""
-    def interrupt(*_):
-        raise HangError(f"no answer within {seconds} s")
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def written(built: mu.Built, folder: Path) -> Path:
