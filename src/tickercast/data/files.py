@@ -18,6 +18,7 @@ import pandas as pd
 from tickercast.data.header import stacked_header
 from tickercast.data.validate import Fill, validate
 from tickercast.errors import DataError, shown_path
+from tickercast.jsonio import read_limited
 
 _DELIMITERS = (",", ";", "\t", "|")
 FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".gz", ".parquet", ".pq")
@@ -117,25 +118,20 @@ def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
     """
     shown = shown_path(path)
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # opening a FIFO must not wait
+        info = os.stat(path)  # for a message that says what the path is; the read checks again, on the open file
     except FileNotFoundError:
         raise DataError(f"{shown}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{shown}: is a folder, not a file") from None
     except OSError as error:  # permission denied, a name too long for the OS, a loop of links, ...
         raise DataError(f"{shown}: cannot be read ({error.strerror or type(error).__name__})") from None
-    info = os.fstat(handle)
     if stat.S_ISDIR(info.st_mode):
-        os.close(handle)
         raise DataError(f"{shown}: is a folder, not a file")
-    with os.fdopen(handle, "rb") as file:
-        if not stat.S_ISREG(info.st_mode):
-            raise DataError(f"{shown}: not a regular file (a pipe, device or socket); save the prices to a file "
-                            "and pass its path")
-        if info.st_size > limit:
-            raise DataError(f"{shown}: {info.st_size / 2**20:,.0f} MiB, more than the {limit / 2**20:,.0f} MiB "
-                            "tickercast reads; keep the columns and years you need")
-        data = file.read(limit + 1)
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(f"{shown}: not a regular file (a pipe, device or socket); save the prices to a file and "
+                        "pass its path")
+    if info.st_size > limit:
+        raise DataError(f"{shown}: {info.st_size / 2**20:,.0f} MiB, more than the {limit / 2**20:,.0f} MiB "
+                        "tickercast reads; keep the columns and years you need")
+    data = read_limited(path, limit, shown)  # never blocks, whatever the path is by now
     if data[:2] == b"\x1f\x8b":
         data = _gunzipped(data, shown, limit)
     if not data.strip():
