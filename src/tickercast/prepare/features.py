@@ -231,7 +231,8 @@ def _check_columns(frame: pd.DataFrame, feature: Feature) -> None:
     for column in feature.needs:
         if column not in frame or frame[column].isna().all():
             state = "lacks" if column not in frame else "leaves empty"
-            raise DataError(f"the {feature.name} feature needs a {column} column, which {_origin(frame)} "
+            article = "an" if column[0] in "aeiou" else "a"
+            raise DataError(f"the {feature.name} feature needs {article} {column} column, which {_origin(frame)} "
                             f"{state}; {fix}")
         if column == "volume" and (frame[column] == 0).all():
             raise DataError(f"the {feature.name} feature needs traded volumes, but every volume in {_origin(frame)} "
@@ -265,4 +266,5 @@ def _first_defect(frame: pd.DataFrame, feature: Feature, row: int) -> tuple[str,
     first, column, missing = min(found)
     problem = "is missing" if missing else ("is negative" if column == "volume" else "is not a positive number")
     fix = "fill the gap (--fill ffill carries the last value forward)" if missing else "fix the file"
-    return f": {column} {problem} on {frame.index[first]:%Y-%m-%d}", fix
+    when = "that day" if first == row else f"on {frame.index[first]:%Y-%m-%d}"
+    return f": {column} {problem} {when}", fix
