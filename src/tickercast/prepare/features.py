@@ -113,10 +113,8 @@ def _bbands(frame: pd.DataFrame) -> Columns:
     price = _price(frame)
     upper, _, lower = talib.BBANDS(price, timeperiod=20, nbdevup=2.0, nbdevdn=2.0, matype=talib.MA_Type.SMA)
     width = upper - lower
-    with np.errstate(divide="ignore", invalid="ignore"):
-        percent_b = (price - lower) / width
     # 20 equal prices: no band, and the price sits on its middle
-    return {"bbands": np.where(width == 0.0, 0.5, percent_b)}
+    return {"bbands": np.where(width == 0.0, 0.5, (price - lower) / width)}
 
 
 def _volatility(frame: pd.DataFrame) -> Columns:
@@ -136,7 +134,7 @@ def _feature(name: str, needs: tuple[str, ...], warmup: int, about: str,
     def compute(frame: pd.DataFrame) -> pd.DataFrame:
         with np.errstate(divide="ignore", invalid="ignore"):  # defects become NaN/inf, reported by compute_features
             table = pd.DataFrame(columns(frame), index=frame.index, dtype=np.float64)
-        table[table.isna().any(axis=1).to_numpy()] = np.nan
+        table.loc[table.isna().any(axis=1)] = np.nan
         return table
 
     compute.__doc__ = about
