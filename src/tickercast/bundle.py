@@ -3,6 +3,8 @@
     config.json          model name, settings, data description, split, format and package versions
     weights.safetensors  learned numbers: network weights, AR/ARIMA coefficients, drift (absent for naive, ma)
     scaler.json          the scaler fit on the training part (networks and arima)
+    inputs.json          the input columns beyond returns and their scalers (models that read any; see
+                         `models.inputs`); absent for returns only, so bundles from before inputs load unchanged
     metrics.json         metrics per split, in price units
     history.json         loss per epoch and the epoch whose weights were kept
     predictions.csv      date, actual, predicted, naive, split
@@ -36,7 +38,8 @@ from tickercast.jsonio import parse_json, read_limited, write_atomic, write_json
 
 FORMAT_VERSION = 1
 #: Largest size of each bundle file; weights.safetensors is bounded by its settings instead (see `_weights`).
-LIMITS = {"config.json": 2**20, "scaler.json": 2**16, "metrics.json": 2**20, "history.json": 32 * 2**20,
+LIMITS = {"config.json": 2**20, "scaler.json": 2**16, "inputs.json": 2**20, "metrics.json": 2**20,
+          "history.json": 32 * 2**20,
           "predictions.csv": 64 * 2**20}
 PARTS = ("train", "val", "test")
 PREDICTION_COLUMNS = ("date", "actual", "predicted", "naive", "split")
@@ -73,6 +76,10 @@ def write_bundle(folder: str | Path, *, config: dict[str, Any], state: dict[str,
         write_json(folder / "scaler.json", state["scaler"])
     if state["history"] is not None:
         write_json(folder / "history.json", state["history"])
+    if state.get("inputs") is not None:
+        write_json(folder / "inputs.json", state["inputs"])
+    elif os.path.lexists(folder / "inputs.json"):  # a returns-only model saved over one that read inputs
+        (folder / "inputs.json").unlink()
     write_json(folder / "metrics.json", metrics)
     write_atomic(folder / "predictions.csv", predictions.to_csv(index=False, float_format="%.6f").encode())
     return folder
@@ -91,9 +98,11 @@ def read_bundle(folder: str | Path) -> dict[str, Any]:
         settings = ModelConfig.from_settings(**config["settings"])
     except ConfigError as error:
         raise damaged(folder, f"config.json: settings: {error}") from None
-    state = {"weights": _weights(folder, config["model"], settings),
+    inputs = _optional(folder, "inputs.json", _check_inputs)
+    columns = len(inputs["columns"]) if inputs else 0
+    state = {"weights": _weights(folder, config["model"], settings, columns),
              "scaler": _optional(folder, "scaler.json", _check_scaler),
-             "history": _optional(folder, "history.json", _check_history)}
+             "history": _optional(folder, "history.json", _check_history), "inputs": inputs}
     metrics = _optional(folder, "metrics.json", _check_metrics) or {}
     return {"config": config, "state": state, "metrics": metrics, "predictions": _read_predictions(folder)}
 
@@ -144,6 +153,14 @@ def check_config(folder: Path, config: Any) -> dict[str, Any]:
     exchange = data.get("exchange")
     need(exchange is None or (isinstance(exchange, str) and 0 < len(exchange) <= 16),
          f"data.exchange {shown(exchange)} is not an exchange code")
+    inputs = config.get("inputs")
+    need(inputs is None or (isinstance(inputs, dict) and all(_names(inputs.get(key)) for key in ("features", "with"))),
+         "inputs must list the features and the datasets given with --with, as names")
+    importance = config.get("importance")
+    need(importance is None or (isinstance(importance, list) and len(importance) <= 256 and all(
+        isinstance(row, dict) and _names([row.get("input")]) and _names(row.get("columns"))
+        and _number(row.get("importance")) for row in importance)),
+         "importance must be a list of inputs, their columns and a number each")
     need(set(config["split"]) <= set(PARTS) and "test" in config["split"], "split must name test and only "
                                                                            "train, val, test")
     for part, dates in config["split"].items():
@@ -155,8 +172,8 @@ def check_config(folder: Path, config: Any) -> dict[str, Any]:
     return config
 
 
-def _weights(folder: Path, model: str, settings: ModelConfig) -> dict[str, np.ndarray]:
-    """weights.safetensors, read only if no larger than the settings allow, every array finite."""
+def _weights(folder: Path, model: str, settings: ModelConfig, columns: int) -> dict[str, np.ndarray]:
+    """weights.safetensors, read only if no larger than the settings (and `columns` inputs) allow, all finite."""
     from safetensors.numpy import load
 
     path = folder / "weights.safetensors"
@@ -166,12 +183,12 @@ def _weights(folder: Path, model: str, settings: ModelConfig) -> dict[str, np.nd
         from tickercast.nets import check_memory, memory_estimate
 
         try:
-            check_memory(model, settings, training=False)
+            check_memory(model, settings, training=False, inputs=1 + columns)
         except ConfigError as error:
             raise damaged(folder, f"config.json: settings: {error}") from None
-        limit = 4 * memory_estimate(model, settings, training=False)[0] + _HEADER_BYTES
+        limit = 4 * memory_estimate(model, settings, training=False, inputs=1 + columns)[0] + _HEADER_BYTES
     else:
-        limit = 8 * (settings.lookback + 16) + _HEADER_BYTES
+        limit = 8 * (settings.lookback * (1 + columns) + 16) + _HEADER_BYTES
     try:
         weights = load(read_limited(path, limit, path.name))
     except DataError as error:
@@ -202,6 +219,21 @@ def _json(folder: Path, name: str) -> Any:
         return parse_json(read_limited(folder / name, LIMITS[name], name), name)
     except DataError as error:
         raise damaged(folder, str(error)) from None
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and len(value) <= 256 and all(
+        isinstance(name, str) and 0 < len(name) <= 200 for name in value)
+
+
+def _check_inputs(content: Any) -> str | None:
+    from tickercast.models.inputs import restore_inputs
+
+    try:
+        restore_inputs(content)
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def _check_scaler(content: Any) -> str | None:

@@ -1,8 +1,14 @@
-"""Several models (and seeds) on the same data and the same split, and a summary fair to all of them."""
+"""Several models (and seeds, and input sets) on the same data and the same split, and a summary fair to all.
+
+With several input sets (`feature_sets`), every model that reads inputs is fitted once per set, all on the same
+days (the latest first day any set can use), and `ablation` gives each set a Diebold–Mariano verdict against the
+same model reading returns only: did the extra inputs help, beyond luck?
+"""
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,38 +17,94 @@ import pandas as pd
 
 from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill
-from tickercast.errors import ConfigError
+from tickercast.errors import ConfigError, shown
 from tickercast.evaluate.metrics import METRIC_KEYS
-from tickercast.forecaster import Forecaster
+from tickercast.forecaster import Covariates, Forecaster
 from tickercast.models import make_model, model_names
 from tickercast.parallel import cores, run_all
 from tickercast.progress import SILENT, Reporter
 from tickercast.reproducible import one_thread
 
 
+@dataclass(frozen=True)
+class InputSet:
+    """One set of inputs: features (a canonical `ModelConfig.features` string), covariate names, and the label
+    its models carry (`""` for returns only, the reference; else `+volume+rsi`, as the user wrote the set)."""
+
+    features: str = "returns"
+    covariates: tuple[str, ...] = ()
+    label: str = ""
+
+
 @dataclass
 class Result:
-    """One fitted model: its seed (None when the model does not depend on one) and its fitted Forecaster."""
+    """One fitted model: its seed (None when the model does not depend on one), its fitted Forecaster, and the
+    label of its input set (`""` unless several sets were compared)."""
 
     model: str
     seed: int | None
     forecaster: Forecaster
+    inputs: str = ""
 
     @property
     def metrics(self) -> dict[str, dict[str, Any]]:
         return self.forecaster.metrics
 
     @property
+    def name(self) -> str:
+        """The model and its input set, `lstm` or `lstm+volume`: what tables group seeds by."""
+        return self.model + self.inputs
+
+    @property
     def label(self) -> str:
         """`lstm-seed0` for a network run, `naive` for a baseline: the run's folder name."""
-        return self.model if self.seed is None else f"{self.model}-seed{self.seed}"
+        return self.name if self.seed is None else f"{self.name}-seed{self.seed}"
 
 
-def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1, test_size: float = TEST_SIZE,
-            val_size: float = VAL_SIZE, test_start: str | None = None, val_start: str | None = None,
-            price_column: str | None = None, fill: Fill = None, workers: int = 1, reporter: Reporter = SILENT,
-            **settings: Any) -> list[Result]:
+def input_sets(spec: str | Sequence[str] | None, covariates: Sequence[str] = (),
+               features: str = "returns") -> list[InputSet]:
+    """Parse `--feature-sets "returns; returns,volume; returns,nasdaq"` (a name given with --with is a covariate).
+
+    The reference, returns only, comes first (added if not listed). Without `spec`: one set, `features` and every
+    covariate, with no label (a plain comparison).
+
+    >>> [s.label for s in input_sets("returns,volume; returns")]
+    ['', '+volume']
+    """
+    if spec is None:
+        return [InputSet(features, tuple(covariates))]
+    from tickercast.prepare.features import CATALOGUE, GROUPS, feature_key
+
+    texts = [part for part in (spec.split(";") if isinstance(spec, str) else spec) if part.strip()]
+    if not texts:
+        raise ConfigError("--feature-sets needs at least one set, e.g. \"returns; returns,volume\"")
+    sets = []
+    for text in texts:
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        unknown = [name for name in names if name not in CATALOGUE and name not in GROUPS and name not in covariates]
+        if unknown:
+            raise ConfigError(f"unknown input {shown(unknown[0])} in --feature-sets; use features "
+                              f"({', '.join([*CATALOGUE, *GROUPS])}) or a name given with --with")
+        own = [name for name in names if name not in covariates]
+        extras = [name for name in names if name != "returns"]
+        sets.append(InputSet(feature_key(own or ["returns"]), tuple(n for n in names if n in covariates),
+                             "".join(f"+{name}" for name in dict.fromkeys(extras))))
+    reference = InputSet()
+    unique = list(dict.fromkeys(InputSet(s.features, s.covariates) for s in sets))
+    if len(unique) < len(sets):
+        raise ConfigError("--feature-sets lists the same set twice; give each set once")
+    return [reference] + [s for s in sets if (s.features, s.covariates) != ("returns", ())]
+
+
+def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1,
+            feature_sets: str | Sequence[str] | None = None, covariates: Covariates | None = None,
+            common_span: bool = False, test_size: float = TEST_SIZE, val_size: float = VAL_SIZE,
+            test_start: str | None = None, val_start: str | None = None, price_column: str | None = None,
+            fill: Fill = None, workers: int = 1, reporter: Reporter = SILENT, **settings: Any) -> list[Result]:
     """Fit every model on the same split; networks once per seed (seed, seed + 1, ...), baselines once.
+
+    `feature_sets` (`"returns; returns,volume"`, see `input_sets`) fits every model that reads inputs once per
+    set, all on the same days; `ablation(results)` then says whether each set beat returns only.
 
     `workers` processes fit models side by side; 0 = one per core when there are several networks to train
     for more than a few seconds (the command line's default). The numbers are the same whatever the number of
@@ -56,27 +118,46 @@ def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1, te
     if seeds < 1:
         raise ConfigError("seeds must be at least 1")
     config = ModelConfig.from_settings(**settings)
-    runs: list[tuple[str, int | None]] = []
+    covariates = dict(covariates or {})
+    sets = input_sets(feature_sets, list(covariates), config.features)
+    options = {"test_size": test_size, "val_size": val_size, "test_start": test_start, "val_start": val_start,
+               "price_column": price_column, "fill": fill, "common_span": common_span}
+    if len(sets) > 1:
+        options["first_date"] = common_first_date(prices, sets, covariates, price_column, fill, common_span)
+    runs: list[tuple[str, InputSet, int | None]] = []
     for name in names:
-        network = make_model(name, config).is_network
-        runs += [(name, config.seed + k) for k in range(seeds)] if network else [(name, None)]
+        model = make_model(name, config)
+        for chosen in sets if model.uses_inputs else sets[:1]:
+            runs += [(name, chosen, config.seed + k) for k in range(seeds)] if model.seeded else [(name, chosen, None)]
     if workers < 0:
         raise ConfigError("workers must be 0 (automatic) or more")
-    networks = sum(seed is not None for _, seed in runs)
+    networks = sum(seed is not None for *_, seed in runs)
     workers = workers or (cores() if networks > 1 and networks * config.epochs * len(prices) >= _WORKER_WORK
                           else 1)
-    options = {"test_size": test_size, "val_size": val_size, "test_start": test_start, "val_start": val_start,
-               "price_column": price_column, "fill": fill}
     # Each worker's epochs are not shown: two bars would fight over one terminal line.
     epochs_reporter = reporter if workers == 1 else SILENT
-    tasks = [(name, {**config.to_dict(), "seed": config.seed if seed is None else seed}, prices, options,
-              epochs_reporter) for name, seed in runs]
+    tasks = [(name, {**config.to_dict(), "seed": config.seed if seed is None else seed, "features": chosen.features},
+              prices, {**options, "covariates": {key: covariates[key] for key in chosen.covariates}},
+              epochs_reporter) for name, chosen, seed in runs]
     overall = reporter.bar("models", total=len(runs))
     try:
         fitted = run_all(_fit, tasks, workers, lambda index: overall.advance(model=runs[index][0]))
     finally:
         overall.close()
-    return [Result(name, seed, forecaster) for (name, seed), forecaster in zip(runs, fitted, strict=True)]
+    return [Result(name, seed, forecaster, chosen.label)
+            for (name, chosen, seed), forecaster in zip(runs, fitted, strict=True)]
+
+
+def common_first_date(prices: pd.DataFrame, sets: list[InputSet], covariates: Covariates, price_column: str | None,
+                      fill: Fill, common_span: bool) -> pd.Timestamp:
+    """The first day every input set has all its inputs: where every model of an ablation starts."""
+    from tickercast.data.validate import as_price_frame
+    from tickercast.prepare.inputs import build_inputs
+
+    frame = as_price_frame(prices, price_column, fill)
+    others = {name: as_price_frame(other) for name, other in covariates.items()}
+    return max(build_inputs(frame, chosen.features, {key: others[key] for key in chosen.covariates},
+                            common_span=common_span)[0].index[0] for chosen in sets)
 
 
 #: Window passes (networks x epochs x days) above which worker processes pay back their start-up: about
@@ -98,8 +179,8 @@ def summarize(results: list[Result], part: str = "test") -> list[dict[str, Any]]
     `looks_lagged` is true when most runs' forecasts follow yesterday's price.
     """
     rows = []
-    for name in dict.fromkeys(result.model for result in results):
-        runs = [result.metrics[part] for result in results if result.model == name and part in result.metrics]
+    for name in dict.fromkeys(result.name for result in results):
+        runs = [result.metrics[part] for result in results if result.name == name and part in result.metrics]
         if not runs:
             continue
         row: dict[str, Any] = {"model": name, "runs": len(runs)}
@@ -127,7 +208,7 @@ def network_verdicts(results: list[Result], part: str = "test") -> list[dict[str
     rmse: dict[str, list[float]] = {}
     for result in results:
         if result.seed is not None:
-            rmse.setdefault(result.model, []).append(result.metrics[part]["rmse"])
+            rmse.setdefault(result.name, []).append(result.metrics[part]["rmse"])
     names = [name for name, values in rmse.items() if len(values) > 1]
     verdicts = []
     for i, a in enumerate(names):
@@ -151,7 +232,59 @@ def leaderboard(results: dict[str, list[Result]], part: str = "test") -> list[di
             ranks.setdefault(row["model"], []).append(float(rank))
         for result in runs:
             p_value = result.metrics[part].get("dm_p_value_better")
-            wins.setdefault(result.model, []).append(p_value is not None and p_value < SIGNIFICANCE)
+            wins.setdefault(result.name, []).append(p_value is not None and p_value < SIGNIFICANCE)
     board = [{"model": name, "mean_rank": statistics.fmean(ranks[name]), "datasets": len(ranks[name]),
               "runs": len(wins[name]), "beats_naive_significantly": sum(wins[name])} for name in ranks]
     return sorted(board, key=lambda row: row["mean_rank"])
+
+
+def ablation(results: list[Result], part: str = "test") -> list[dict[str, Any]]:
+    """Each input set of each model against the same model on returns only, on the same days of `part`.
+
+    Seeds are averaged first (the mean forecast of each set's runs), then a Diebold–Mariano test on squared
+    errors compares the set with the reference: `p_value_better` one-sided (the set's errors are smaller),
+    `p_value` two-sided, and a verdict in words at the 5% level.
+    """
+    from tickercast.evaluate.stats import diebold_mariano
+
+    rows = []
+    for model in dict.fromkeys(result.model for result in results):
+        runs = [result for result in results if result.model == model]
+        labels = list(dict.fromkeys(result.inputs for result in runs))
+        if len(labels) < 2 or labels[0] != "":
+            continue
+        forecasts = {label: _mean_forecast([r for r in runs if r.inputs == label], part) for label in labels}
+        reference = forecasts[""]
+        for label in labels[1:]:
+            table = forecasts[label]
+            if not table.index.equals(reference.index):
+                raise ConfigError(f"{model}{label} was scored on other days than {model}; this is a bug")
+            test = diebold_mariano((table["actual"] - table["predicted"]).to_numpy(),
+                                   (reference["actual"] - reference["predicted"]).to_numpy())
+            ratio = _rmse(table) / _rmse(reference)
+            rows.append({"model": model, "inputs": label, "name": model + label,
+                         "rmse_ratio_vs_returns_only": ratio, "dm_p_value": test.p_value,
+                         "dm_p_value_better": test.p_value_model_better, "n": test.n,
+                         "verdict": _verdict(label, test.p_value_model_better, test.p_value)})
+    return rows
+
+
+def _mean_forecast(runs: list[Result], part: str) -> pd.DataFrame:
+    tables = [r.forecaster.predictions_.loc[lambda t: t["split"] == part].set_index("date") for r in runs]
+    mean = tables[0][["actual"]].copy()
+    mean["predicted"] = np.mean([t["predicted"].to_numpy() for t in tables], axis=0)
+    return mean
+
+
+def _rmse(table: pd.DataFrame) -> float:
+    return float(np.sqrt(np.mean((table["actual"] - table["predicted"]) ** 2)))
+
+
+def _verdict(label: str, p_better: float, p_value: float) -> str:
+    """`adding volume: no significant difference, p = 0.41` (one-sided p when it helps, two-sided otherwise)."""
+    added = " and ".join(label.lstrip("+").split("+"))
+    if p_better < SIGNIFICANCE:
+        return f"adding {added}: significantly better, p = {p_better:.2g}"
+    if p_value < SIGNIFICANCE and p_better > 0.5:
+        return f"adding {added}: significantly worse, p = {p_value:.2g}"
+    return f"adding {added}: no significant difference, p = {p_value:.2g}"

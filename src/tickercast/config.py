@@ -43,6 +43,9 @@ class ModelConfig:
     threads     torch threads while training; 0 = automatic: one for networks of up to 128 units on a CPU,
                 whose steps are too small to share (a second thread only adds waiting, and under load from
                 other processes it makes training several times slower), torch's default for larger ones.
+    features    the inputs computed from the data's own columns (`prepare.features`), comma-separated, e.g.
+                `returns,volume,rsi` (a list is accepted and joined); `returns`, the target's own past, is
+                always among them. Networks and `ar` read them; the other baselines ignore them.
     """
 
     target: str = "log_return"
@@ -60,8 +63,11 @@ class ModelConfig:
     device: str = "cpu"
     horizons: int = 1
     threads: int = 0
+    features: str = "returns"
 
     def __post_init__(self) -> None:
+        if isinstance(self.features, (list, tuple)):
+            object.__setattr__(self, "features", ",".join(str(name) for name in self.features))
         for field in fields(self):
             value, kind = getattr(self, field.name), _KINDS[type(field.default)]
             if not isinstance(value, kind[0]) or isinstance(value, bool):
@@ -83,6 +89,10 @@ class ModelConfig:
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)
+        if self.features != "returns":  # the default needs no catalogue (keeps --help and imports light)
+            from tickercast.prepare.features import feature_key
+
+            object.__setattr__(self, "features", feature_key(self.features))
 
     @classmethod
     def from_settings(cls, **settings: Any) -> ModelConfig:

@@ -52,24 +52,28 @@ def lstm_reading(step: dict[str, float]) -> str:
             f"{step['g']:+.3f}, and shows {step['o']:.1%} of tanh(long-term) as short-term memory")
 
 
-def explain_model(forecaster: Any, prices: pd.DataFrame, days: int | None = None) -> dict[str, Any]:
+def explain_model(forecaster: Any, prices: pd.DataFrame, days: int | None = None,
+                  covariates: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
     """Replay a trained LSTM/GRU over its last `days` inputs (default: one lookback window) in NumPy.
 
-    Returns, per layer, every gate's value per step and unit (`[steps][units]`) and summary statistics.
+    Returns, per layer, every gate's value per step and unit (`[steps][units]`) and summary statistics; `inputs`
+    are the scaled values the network read per step (`[steps]`, or `[steps][1 + k]` beside k input columns,
+    named in `input_names`).
     """
     model = forecaster.model_
-    if not getattr(model, "is_network", False) or model.name not in GATES:
+    if forecaster.model not in GATES:
         raise ConfigError(f"explain needs a trained lstm or gru model, not {forecaster.model}")
     column = forecaster.data_["price_column"]
     if column not in prices:
         raise ConfigError(f"the data has no {column} column, which this model was trained on")
-    series = prices[column].to_numpy(dtype=np.float64)
+    prices, inputs = forecaster.prepare(prices, covariates)
+    series = inputs.prices
     days = forecaster.config.lookback if days is None else days
     first = len(series) - days
     if days < 1 or first < model.target.offset:
         raise ConfigError(f"--days must be between 1 and {len(series) - model.target.offset} for this data")
-    scaled = model.scaled_series(series)[first:].double().numpy()  # [days]
-    output, traces = replay(model.net_, scaled[None, :])
+    scaled = model.scaled_inputs(inputs)[first:].double().numpy()  # [days] or [days, 1 + k]
+    output, traces = replay(model.net_, scaled[None])
     layers = []
     for number, trace in enumerate(traces):
         gates = {name: getattr(trace, name)[0] for name in (*GATES[model.name], *MEMORIES[model.name])}
@@ -77,7 +81,8 @@ def explain_model(forecaster: Any, prices: pd.DataFrame, days: int | None = None
                        "summary": {k: gate_summary(v) for k, v in gates.items() if k in GATES[model.name]}})
     next_price = model.target.to_price(model.scaler_.inverse(output), series[-1:])[0]
     return {"model": forecaster.model, "cell": model.name, "dates": [f"{d:%Y-%m-%d}" for d in prices.index[first:]],
-            "inputs": scaled.tolist(), "layers": layers, "next_day_forecast": float(next_price)}
+            "inputs": scaled.tolist(), "input_names": ["returns", *inputs.columns], "layers": layers,
+            "next_day_forecast": float(next_price)}
 
 
 def gate_summary(values: np.ndarray) -> dict[str, float]:

@@ -85,7 +85,7 @@ def weight_shapes(cell: str, *, hidden: int, layers: int, outputs: int = 1,
     return shapes
 
 
-def memory_estimate(cell: str, config: ModelConfig, *, training: bool) -> tuple[int, int]:
+def memory_estimate(cell: str, config: ModelConfig, *, training: bool, inputs: int = 1) -> tuple[int, int]:
     """`(weights, bytes)`: the network's weight count and about how many bytes it needs, to train or to load.
 
     Loading holds the weights about three times (the file's arrays, the tensors made from them, the network).
@@ -93,19 +93,20 @@ def memory_estimate(cell: str, config: ModelConfig, *, training: bool) -> tuple[
     what autograd keeps of one batch: per window, step and layer the gate outputs and a few hidden-size states.
     An estimate, not a promise: it is there to refuse sizes that cannot fit, before anything is allocated.
     """
-    weights = sum(math.prod(shape) for shape in weight_shapes(cell, hidden=config.hidden, layers=config.layers,
-                                                               outputs=config.horizons).values())
+    shapes = weight_shapes(cell, hidden=config.hidden, layers=config.layers, outputs=config.horizons,
+                           input_size=inputs)
+    weights = sum(math.prod(shape) for shape in shapes.values())
     if not training:
         return weights, 3 * weights * _FLOAT_BYTES
     activations = config.batch_size * config.lookback * config.layers * config.hidden * (GATES[cell] + 3)
     return weights, (5 * weights + activations) * _FLOAT_BYTES
 
 
-def check_memory(cell: str, config: ModelConfig, *, training: bool) -> None:
+def check_memory(cell: str, config: ModelConfig, *, training: bool, inputs: int = 1) -> None:
     """Refuse, with the estimate, a network that cannot fit in this machine's available memory (ConfigError)."""
     from tickercast.parallel import available_memory
 
-    weights, needed = memory_estimate(cell, config, training=training)
+    weights, needed = memory_estimate(cell, config, training=training, inputs=inputs)
     available = available_memory()
     if available is not None and needed > available:
         raise ConfigError(f"the {cell} network of {config.layers} layer(s) x {config.hidden} units has {weights:,} "

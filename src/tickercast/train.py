@@ -51,7 +51,8 @@ def fit_network(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_
 
     Call `seed_everything(config.seed)` before creating `net`, so that its initial weights are reproducible.
 
-    Windows are `[n, lookback]` (a strided view is fine: batches are gathered from it), targets `[n]`.
+    Windows are `[n, lookback]` or `[n, lookback, inputs]` (a strided view is fine: batches are gathered from
+    it), targets `[n]`.
     The untrained network counts as epoch 0, so the kept weights are never worse on validation than where
     training started (for the log-return target, the naive forecast). Without validation windows every
     epoch runs and the last weights are kept.
@@ -98,7 +99,7 @@ def _fit(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: to
         total, batches = 0.0, 0
         for first in range(0, len(order), config.batch_size):
             batch = order[first:first + config.batch_size]
-            x = x_train[batch].unsqueeze(-1).to(device)  # [batch, lookback] -> [batch, lookback, 1]
+            x = sequences(x_train[batch]).to(device)
             y = y_train[batch].to(device)
             loss = loss_fn(net(x), y)
             optimizer.zero_grad()
@@ -163,14 +164,20 @@ class Adam:
             parameter.addcdiv_(mean, (square.sqrt() / root_correction).add_(self.eps), value=-step_size)
 
 
+def sequences(windows: torch.Tensor) -> torch.Tensor:
+    """Windows as the network reads them: `[n, lookback]` (returns only) -> `[n, lookback, 1]`; `[n, lookback, k]`
+    as they are."""
+    return windows.unsqueeze(-1) if windows.ndim == 2 else windows
+
+
 def predict_network(net: nn.Module, windows: torch.Tensor) -> np.ndarray:
-    """One forward pass per chunk of windows `[n, lookback]`, without autograd; returns `[n]` float64."""
+    """One forward pass per chunk of windows `[n, lookback(, inputs)]`, without autograd; returns `[n]` float64."""
     net.eval()
     device = next(net.parameters()).device
     outputs = []
     with torch.inference_mode():
         for first in range(0, len(windows), _EVAL_CHUNK):
-            x = windows[first:first + _EVAL_CHUNK].unsqueeze(-1).to(device)  # [chunk, lookback, 1]
+            x = sequences(windows[first:first + _EVAL_CHUNK]).to(device)
             outputs.append(net(x).cpu())
     return torch.cat(outputs).double().numpy() if outputs else np.empty(0)
 

@@ -56,7 +56,9 @@ def test_state_round_trip_predicts_identically(name):
 def test_says_what_it_is(name):
     model = make_model(name, ModelConfig(**TINY))
     assert model.name == name
-    assert isinstance(model.is_network, bool)
+    for capability in ("uses_inputs", "seeded", "direct", "dropout_sampling"):
+        assert isinstance(getattr(model, capability), bool), capability
+    assert model.seeded == ("seed" in model.reads)  # a sweep repeats per seed exactly the models that depend on it
     assert model.min_history >= 1
 
 
@@ -70,7 +72,7 @@ def test_predicting_before_enough_history_is_refused(name):
 #: A valid value, different from TINY's and the defaults, for every setting a model may claim to ignore.
 OTHER_SETTINGS = {"target": "price", "lookback": 7, "hidden": 5, "layers": 2, "dropout": 0.1, "epochs": 4,
                   "batch_size": 16, "lr": 2e-3, "patience": 2, "clip": 0.5, "scaler": "minmax", "seed": 1,
-                  "horizons": 2}
+                  "horizons": 2, "features": "returns,volume"}
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -28,8 +28,9 @@ def register(commands: Any) -> None:
     parser.add_argument("--retrain-every", type=int, default=0, metavar="K", help="refit every K days (0: once)")
     parser.add_argument("--window", choices=("expanding", "sliding"), default="expanding",
                         help="refit on all data so far, or on a window as long as the first fit's")
-    parser.add_argument("--strategy", choices=("recursive", "direct"), default="recursive",
-                        help="horizons beyond 1: feed forecasts back (any model), or one network output per day")
+    parser.add_argument("--strategy", choices=("recursive", "direct"), default=None,
+                        help="horizons beyond 1: feed forecasts back (any model reading only returns), or one "
+                             "network output per day (default: recursive; direct with --features or --with)")
     parser.add_argument("--trade", action="store_true",
                         help="simulate long/flat and long/short trading on the one-day forecasts")
     parser.add_argument("--cost-bps", type=float, default=SHOWN_COST_BPS,
@@ -48,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     with progress_bars(False if args.json else None) as reporter:
         result = backtest(prices, args.model, horizon=args.horizon, retrain_every=args.retrain_every,
                           window=args.window, strategy=args.strategy, trade=args.trade, cost_bps=args.cost_bps,
-                          price_column=args.price_column, reporter=reporter, **options.fit_options(args),
+                          covariates=options.load_covariates(args), price_column=args.price_column,
+                          reporter=reporter, **options.fit_options(args),
                           **options.model_settings(args))
     report = None
     if out:
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     data = result.settings["data"]
     first, last = result.forecasts["origin"].iloc[0], result.forecasts["date"].iloc[-1]
     title = (f"{args.model} walk-forward on {data['ticker']} {data['price_column']}, {first:%Y-%m-%d} .. "
-             f"{last:%Y-%m-%d}: {result.fits} fit(s), {args.window} window, {args.strategy}")
+             f"{last:%Y-%m-%d}: {result.fits} fit(s), {args.window} window, {result.settings['strategy']}")
     shown: list[Any] = [horizon_table(result.metrics, title)]
     if result.trading is not None:
         shown.append(trading_table(result.trading.to_dict()))

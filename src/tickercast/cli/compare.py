@@ -18,9 +18,15 @@ def register(commands: Any) -> None:
         parents=options.parents(), formatter_class=options.HelpFormatter,
         description="Fit several models on the same chronological split and rank them against naive.",
         epilog="examples:\n  tickercast compare --data nasdaq --models lstm,gru,rnn,naive --seeds 3 --out runs/cmp\n"
-               "  tickercast compare --data sp500,nasdaq,msft --models lstm,gru,naive,ar --seeds 3")
+               "  tickercast compare --data sp500,nasdaq,msft --models lstm,gru,naive,ar --seeds 3\n"
+               "  tickercast compare --data msft --models lstm,ar --with nasdaq "
+               "--feature-sets \"returns; returns,volume; returns,nasdaq\"")
     parser.add_argument("--models", default=DEMO_MODELS, help=f"comma-separated: {', '.join(MODELS)}")
     parser.add_argument("--seeds", type=int, default=1, help="runs per network, seeds --seed, --seed + 1, ...")
+    parser.add_argument("--feature-sets", default=None, metavar="SETS",
+                        help="input sets separated by ';' (e.g. \"returns; returns,volume\"; a --with name is a "
+                             "covariate): each model that reads inputs runs once per set, on the same days, and "
+                             "each set is tested against returns only")
     parser.add_argument("--workers", type=int, default=0,
                         help="processes fitting models side by side (0 = one per core when it pays)")
     parser.set_defaults(run=run)
@@ -33,11 +39,11 @@ def register_demo(commands: Any) -> None:
         formatter_class=options.HelpFormatter,
         description="The one-command answer: train an LSTM and a GRU on the bundled S&P 500 prices "
                     "(1999-2018), score them on the last 20% against the naive forecast, and plot.")
-    parser.set_defaults(run=run, models=DEMO_MODELS, seeds=1, workers=0)
+    parser.set_defaults(run=run, models=DEMO_MODELS, seeds=1, workers=0, feature_sets=None)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tickercast.comparison import compare, leaderboard, network_verdicts, summarize
+    from tickercast.comparison import ablation, compare, leaderboard, network_verdicts, summarize
     from tickercast.data.load import dataset_names
     from tickercast.progress import progress_bars
     from tickercast.report.run import Stopwatch, prepare_folder, write_run
@@ -47,42 +53,50 @@ def run(args: argparse.Namespace) -> int:
     out = prepare_folder(args.out) if args.out else None
     # every dataset is read (and checked) before any training starts
     prices = {name: options.load_prices(args, name) for name in names}
+    covariates = options.load_covariates(args)
     results = {}
     with progress_bars(False if args.json else None) as reporter:
         for name, frame in prices.items():
-            results[name] = compare(frame, args.models, seeds=args.seeds, price_column=args.price_column,
-                                    workers=args.workers, reporter=reporter, **options.fit_options(args),
-                                    **options.model_settings(args))
+            results[name] = compare(frame, args.models, seeds=args.seeds, feature_sets=args.feature_sets,
+                                    covariates=covariates, price_column=args.price_column, workers=args.workers,
+                                    reporter=reporter, **options.fit_options(args), **options.model_settings(args))
     summaries = {name: summarize(runs) for name, runs in results.items()}
+    ablations = {name: ablation(runs) for name, runs in results.items()}
     verdicts = {name: network_verdicts(runs) for name, runs in results.items()}
     board = leaderboard(results) if len(results) > 1 else None
     if out:
         for name, runs in results.items():
             folder = out / _folder(name) if len(results) > 1 else out
             folder.mkdir(parents=True, exist_ok=True)
-            write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name])
+            write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name],
+                      ablation=ablations[name])
         _write_tables(out, results, board)
     report = _write_report(args, out, results, stopwatch) if out else None
     if args.json:
         from tickercast.cli.render import print_json
 
         first = next(iter(results.values()))[0].forecaster
-        print_json({"results": [{"data": name, "model": r.model, "seed": r.seed, "metrics": r.metrics}
+        print_json({"results": [{"data": name, "model": r.model, "seed": r.seed, "metrics": r.metrics,
+                                 **({"inputs": r.forecaster.inputs_} if r.inputs or r.forecaster.inputs_["with"] or
+                                    r.forecaster.inputs_["features"] != ["returns"] else {})}
                                 for name, runs in results.items() for r in runs],
                     "summary": {name: {"test": rows} for name, rows in summaries.items()},
+                    **({"ablation": ablations} if any(ablations.values()) else {}),
                     "verdicts": verdicts, "leaderboard": board,
                     "data": {name: runs[0].forecaster.data_ for name, runs in results.items()},
                     "split": {name: runs[0].forecaster.split_ for name, runs in results.items()},
                     "settings": first.config.to_dict(), "out": str(out) if out else None,
                     "report": str(report) if report else None})
         return 0
-    from tickercast.cli.render import leaderboard_table, show, summary_table, verdict_lines
+    from tickercast.cli.render import ablation_table, leaderboard_table, show, summary_table, verdict_lines
 
     for name, runs in results.items():
         data, test = runs[0].forecaster.data_, runs[0].forecaster.split_["test"]
         title = (f"{data['ticker']} {data['price_column']}: test {test['start']} .. {test['end']} "
                  f"({test['days']} days), one-step-ahead; naive RMSE {runs[0].metrics['test']['naive_rmse']:.4g}")
         show(summary_table(summaries[name], title), *verdict_lines(verdicts[name]))
+        if ablations[name]:
+            show(ablation_table(ablations[name]))
     if board:
         show(leaderboard_table(board))
     show(f"wrote models, predictions, plots and tables to {out}" if out else
@@ -115,7 +129,7 @@ def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str,
 
     from tickercast.csvsafe import spreadsheet_safe
 
-    rows = [{"data": printable(name), "model": r.model, "seed": r.seed, **r.metrics["test"]}  # no lone surrogates
+    rows = [{"data": printable(name), "model": r.name, "seed": r.seed, **r.metrics["test"]}  # no lone surrogates
             for name, runs in results.items() for r in runs]
     spreadsheet_safe(pd.DataFrame(rows)).to_csv(out / "results.csv", index=False)
     if board:

@@ -27,6 +27,7 @@ def register(commands: Any) -> None:
                         help="input values for --weights; repeat for several sequences "
                              "(default: StatQuest's Company A and Company B)")
     parser.add_argument("--data", metavar="D", help="prices for --model-dir (default: the data it was trained on)")
+    options.add_covariates(parser)
     parser.add_argument("--days", type=int, help="last days to explain for --model-dir (default: its lookback)")
     parser.add_argument("--out", metavar="DIR",
                         help="where to write gates.png and gates.json for --model-dir (default: DIR)")
@@ -70,7 +71,7 @@ def _explain_model(args: argparse.Namespace) -> dict[str, Any]:
     data = forecaster.data_
     # A bundle is data from elsewhere: it may name a sample or a stored ticker, never a path or a download.
     prices = load(args.data if args.data else saved_data(args.model_dir, data), price_column=data["price_column"])
-    result = explain_model(forecaster, prices, args.days)
+    result = explain_model(forecaster, prices, args.days, options.load_covariates(args))
     out = Path(args.out or args.model_dir)
     title = f"{forecaster.model} gates on {data['ticker']}, {result['dates'][0]} .. {result['dates'][-1]}"
     result["plot"] = str(write_explanation(out, result, GATES[forecaster.model], title))

@@ -25,6 +25,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--source", default=None, help="how to read --data, as for train")
     options.add_api_key(parser)
     options.add_exchange(parser, "the model's, for the ticker it was trained on; else the data's")
+    options.add_covariates(parser)
     parser.add_argument("--horizon", type=int, default=5, help="trading days to forecast")
     parser.add_argument("--mc-dropout", type=int, default=0, metavar="N",
                         help="also sample N forecast paths with dropout on and report their 10-90%% spread")
@@ -49,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--source says how to read --data; give --data too")
     else:  # only what a model folder may name: never a path or a download (see bundle.saved_data)
         prices = load(saved_data(args.model_dir, data), price_column=data["price_column"])
-    table = forecaster.forecast(prices, horizon=args.horizon, mc_dropout=args.mc_dropout, exchange=args.exchange)
+    table = forecaster.forecast(prices, horizon=args.horizon, mc_dropout=args.mc_dropout, exchange=args.exchange,
+                                covariates=options.load_covariates(args))
     if out:
         write_forecast(Path(out), table, prices, forecaster)
     if args.json:

@@ -13,6 +13,9 @@ from tickercast.config import DEVICES, FILLS, SCALERS, TARGETS, TEST_SIZE, VAL_S
 from tickercast.errors import ConfigError, shown
 
 _DEFAULTS = {field.name: field.default for field in fields(ModelConfig)}
+#: The feature catalogue's names and groups (`prepare.features`), written out so that --help imports no NumPy;
+#: a test checks that they match.
+FEATURE_NAMES = "returns, ohlc, volume, rsi, macd, bbands, volatility, ma_gap, indicators (the five indicators)"
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -42,7 +45,16 @@ def data_options(default_data: str | None = None) -> argparse.ArgumentParser:
                        help="forward-fill empty prices instead of stopping with an error")
     add_exchange(group, "the store's for a stored ticker, else by the ticker's suffix: .NS XNSE, .L XLON, .DE "
                         "XETR, ...; else XNYS")
+    add_covariates(group)
+    group.add_argument("--common-span", action="store_true",
+                       help="start the data where the latest --with dataset starts, instead of stopping")
     return parser
+
+
+def add_covariates(group: argparse._ActionsContainer) -> None:
+    group.add_argument("--with", dest="covariates", default=None, metavar="D,D",
+                       help="other datasets whose daily returns are inputs too (any name --data accepts, e.g. "
+                            "nasdaq,store:VIX), aligned on the data's trading days")
 
 
 def add_exchange(group: argparse._ActionsContainer, default: str) -> None:
@@ -77,6 +89,12 @@ def training_options() -> argparse.ArgumentParser:
     model.add_argument("--device", choices=DEVICES, default=_DEFAULTS["device"], help="where to train")
     model.add_argument("--threads", type=int, default=_DEFAULTS["threads"],
                        help="torch threads while training (0 = automatic: 1 for small networks on a CPU)")
+    model.add_argument("--features", default=_DEFAULTS["features"], metavar="F,F",
+                       help=f"inputs computed from the data's own columns (networks and ar): {FEATURE_NAMES}; "
+                            "returns is always included")
+    model.add_argument("--horizons", type=int, default=_DEFAULTS["horizons"], metavar="H",
+                       help="network outputs, one per day ahead: a model with --features or --with forecasts up "
+                            "to H days directly")
     split = parser.add_argument_group("chronological split")
     split.add_argument("--test-size", type=float, default=TEST_SIZE,
                        help="last part held out for testing: a fraction, or a number of rows if >= 1")
@@ -114,9 +132,43 @@ def model_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def fit_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The split and data arguments of `Forecaster.fit` / `compare`."""
+    """The split and data arguments of `Forecaster.fit` / `compare` / `backtest`."""
     return {"test_size": args.test_size, "val_size": args.val_size, "test_start": args.test_start,
-            "val_start": args.val_start, "fill": args.fill}
+            "val_start": args.val_start, "fill": args.fill, "common_span": args.common_span}
+
+
+def load_covariates(args: argparse.Namespace) -> dict[str, Any]:
+    """The datasets `--with` names, by their short names (`store:VIX` -> `VIX`), each read and checked."""
+    from tickercast.data.load import load
+
+    if not args.covariates:
+        return {}
+    specs = [spec.strip() for spec in args.covariates.split(",") if spec.strip()]
+    if not specs:
+        raise ConfigError("--with needs dataset names, e.g. --with nasdaq,store:VIX")
+    frames = {}
+    for spec in specs:
+        name = covariate_name(spec)
+        if name in frames:
+            raise ConfigError(f"--with names {shown(name)} twice; give each dataset once")
+        frames[name] = load(spec, fill=getattr(args, "fill", None), api_key=getattr(args, "api_key", None))
+    return frames
+
+
+def covariate_name(spec: str) -> str:
+    """A covariate's short name: a sample or ticker as is, `store:VIX` -> `VIX`, a file by its name up to the
+    first dot (`data/vix.csv.gz` -> `vix`).
+
+    >>> covariate_name("store:^VIX"), covariate_name("nasdaq"), covariate_name("data/vix.csv.gz")
+    ('^VIX', 'nasdaq', 'vix')
+    """
+    from pathlib import Path
+
+    source, _, rest = spec.partition(":")
+    if rest and source in ("sample", "store", "file", "yahoo", "alphavantage"):
+        return rest if source != "file" else Path(rest).name.split(".")[0] or rest
+    path = Path(spec)
+    return path.name.split(".")[0] or spec if ("/" in spec or "." in path.name) else spec
 
 
 def load_prices(args: argparse.Namespace, name: str | None = None) -> Any:

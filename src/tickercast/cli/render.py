@@ -99,6 +99,50 @@ def verdict_lines(verdicts: list[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def inputs_line(inputs: Mapping[str, Any] | None) -> str | None:
+    """'inputs: returns, volume, rsi; with nasdaq (0 days filled); used from 1999-02-01 (19 days of warm-up)',
+    or None for returns only (what every model read before inputs existed)."""
+    if not inputs or (list(inputs.get("features", [])) in ([], ["returns"]) and not inputs.get("with")):
+        return None
+    text = f"inputs: {', '.join(inputs['features'])}"
+    if inputs.get("with"):
+        filled = inputs.get("filled_days", {})
+        text += "; with " + ", ".join(f"{name} ({filled.get(name, 0)} days filled with the last price)"
+                                      for name in inputs["with"])
+    if inputs.get("dropped_days"):
+        text += f"; used from {inputs['first_used']} ({inputs['dropped_days']} days before it lack an input)"
+    return text
+
+
+def importance_table(rows: list[Mapping[str, Any]], title: str = "which inputs mattered") -> Any:
+    """Permutation importance per input on the validation part, largest first."""
+    from rich.table import Table
+
+    table = Table(title=title, caption="validation RMSE increase when the input is shuffled in time "
+                                       "(0 = not used)", caption_justify="left")
+    table.add_column("input")
+    table.add_column("columns")
+    table.add_column("importance", justify="right")
+    for row in rows:
+        table.add_row(row["input"], ", ".join(row["columns"]), f"{row['importance']:+.2%}")
+    return table
+
+
+def ablation_table(rows: list[Mapping[str, Any]]) -> Any:
+    """Each input set against the same model on returns only (same days), with its Diebold–Mariano verdict."""
+    from rich.table import Table
+
+    table = Table(title="did the extra inputs help? (test part, each set vs the same model on returns only)",
+                  caption="seeds averaged into one forecast per set; Diebold–Mariano on squared errors, 5% level",
+                  caption_justify="left")
+    for header in ("model", "inputs added", "RMSE / returns only", "p (better)", "verdict"):
+        table.add_column(header, justify="right" if header.startswith(("RMSE", "p ")) else "left")
+    for row in rows:
+        table.add_row(row["model"], row["inputs"].lstrip("+").replace("+", ", "),
+                      f"{row['rmse_ratio_vs_returns_only']:.4f}", f"{row['dm_p_value_better']:.3g}", row["verdict"])
+    return table
+
+
 def leaderboard_table(board: list[Mapping[str, Any]]) -> Any:
     """Across datasets: mean rank by RMSE ratio to naive, and how many runs beat naive significantly."""
     from rich.table import Table

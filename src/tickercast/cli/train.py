@@ -15,7 +15,8 @@ def register(commands: Any) -> None:
         "train", help="train one model and score it against the naive forecast",
         parents=options.parents(), formatter_class=options.HelpFormatter,
         description="Train one model on a chronological split and score its one-step-ahead forecasts.",
-        epilog="example:\n  tickercast train --data sp500 --model gru --epochs 50 --out runs/sp500-gru")
+        epilog="examples:\n  tickercast train --data sp500 --model gru --epochs 50 --out runs/sp500-gru\n"
+               "  tickercast train --data sp500 --model lstm --features returns,volume,rsi --with nasdaq")
     parser.add_argument("--model", required=True, choices=MODELS, help="model to train")
     parser.set_defaults(run=run)
 
@@ -29,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     prices = options.load_prices(args)
     forecaster = Forecaster(args.model, **options.model_settings(args))
     with progress_bars(False if args.json else None) as reporter:
-        forecaster.fit(prices, price_column=args.price_column, reporter=reporter, **options.fit_options(args))
+        forecaster.fit(prices, covariates=options.load_covariates(args), price_column=args.price_column,
+                       reporter=reporter, **options.fit_options(args))
     if out:
         write_run(out, {forecaster.model: forecaster}, nested=False)
     if args.json:
@@ -50,6 +52,8 @@ def describe(forecaster: Any, out: Path | None) -> dict[str, Any]:
         "split": forecaster.split_,
         "settings": forecaster.config.to_dict(),
         "metrics": forecaster.metrics,
+        "inputs": forecaster.inputs_,
+        "importance": getattr(forecaster, "importance_", None),
         "training": {"epochs_run": int(history["epoch"].max()) if len(history) else 0,
                      "best_epoch": _best_epoch(forecaster), "seconds": forecaster.fit_seconds_},
         "out": str(out) if out else None,
@@ -62,12 +66,17 @@ def _best_epoch(forecaster: Any) -> int | None:
 
 
 def _print_summary(forecaster: Any, out: Path | None) -> None:
-    from tickercast.cli.render import show, split_table
+    from tickercast.cli.render import importance_table, inputs_line, show, split_table
 
     data = forecaster.data_
     title = (f"{forecaster.model} on {data['ticker']} {data['price_column']} "
              f"({data['first']} .. {data['last']}, {data['rows']} days)")
     lines: list[Any] = [split_table(forecaster.metrics, title)]
+    described = inputs_line(forecaster.inputs_)
+    if described:
+        lines.append(described + ("" if forecaster.model_.uses_inputs else f" ({forecaster.model} reads none of them)"))
+    if getattr(forecaster, "importance_", None):
+        lines.append(importance_table(forecaster.importance_))
     best = _best_epoch(forecaster)
     if best is not None:
         epochs = int(forecaster.history["epoch"].max())

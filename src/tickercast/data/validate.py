@@ -262,3 +262,22 @@ def _check_positive(frame: pd.DataFrame, price_column: str, origin: str, rows: s
 def _stem(origin: str) -> str:
     name = origin.replace("\\", "/").rsplit("/", 1)[-1]
     return name.split(".", 1)[0] or origin
+
+
+def as_price_frame(prices: pd.DataFrame | pd.Series, price_column: str | None = None,
+                   fill: Fill = None) -> pd.DataFrame:
+    """Pass any user input through the validation gate.
+
+    A Series is the price column itself, whatever its name. Data that already passed the gate (it carries
+    a PriceFrame's attrs) is checked again, but its repairs were reported when it was loaded: not twice.
+    """
+    attrs = dict(prices.attrs)
+    if isinstance(prices, pd.Series):
+        prices, price_column = prices.to_frame(name="close"), "close"
+    column = price_column or attrs.get("price_column")
+    with warnings.catch_warnings():
+        if "price_column" in attrs:
+            warnings.simplefilter("ignore", TickercastWarning)
+        return validate(prices, origin=attrs.get("origin", "data"), price_column=column, fill=fill,
+                        source=attrs.get("source", "dataframe"), ticker=attrs.get("ticker"),
+                        exchange=attrs.get("exchange"))

@@ -4,8 +4,9 @@ The model is fitted on everything before the test part (training + validation, a
 walks through the test part: every `retrain_every` days it is fitted again on the data up to that day
 (`expanding`: all of it; `sliding`: the same number of days as the first fit), and from each origin it forecasts
 the next `horizon` days. Horizons beyond 1 are `recursive` (the model's own forecast of day t is fed back as
-if it had been observed to forecast day t + 1; any model) or `direct` (a network trained with one output per
-day ahead forecasts them all at once from the same window).
+if it had been observed to forecast day t + 1; any model reading only its own past) or `direct` (a network trained
+with one output per day ahead forecasts them all at once from the same window). A model reading inputs beyond
+returns forecasts directly by default: the future of those inputs is unknown, so it cannot be fed back.
 
 With `retrain_every=0` and `horizon=1` every forecast comes from one batched call of `predict`: a backtest of
 1,000 days costs one forward pass.
@@ -16,6 +17,7 @@ Each forecast row: `origin` (the last date whose price is known), `date` (the da
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -23,14 +25,15 @@ import numpy as np
 import pandas as pd
 
 from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
-from tickercast.data.validate import Fill
+from tickercast.data.validate import Fill, as_price_frame
 from tickercast.errors import ConfigError
 from tickercast.evaluate.scorecard import scorecard
 from tickercast.evaluate.trading import DEFAULT_COST_BPS, TradingReport, trading_simulation
 from tickercast.models import make_model
 from tickercast.models.multistep import recursive_forecast
-from tickercast.models.protocol import Model
-from tickercast.prepare.split import Split, check_long_enough, make_split
+from tickercast.models.protocol import Model, can_forecast_recursively
+from tickercast.prepare.inputs import Inputs, build_inputs
+from tickercast.prepare.split import Split, checked_split, split_dates
 from tickercast.progress import SILENT, Reporter
 
 Window = Literal["expanding", "sliding"]
@@ -55,23 +58,34 @@ class Backtest:
                 "trading": self.trading.to_dict() if self.trading else None}
 
 
-def walk_forward(model_name: str, config: ModelConfig, prices: np.ndarray, dates: pd.DatetimeIndex, split: Split,
-                 *, horizon: int = 1, retrain_every: int = 0, window: Window = "expanding",
-                 strategy: Strategy = "recursive", trade: bool = False, cost_bps: float = DEFAULT_COST_BPS,
+def walk_forward(model_name: str, config: ModelConfig, inputs: Inputs | np.ndarray, dates: pd.DatetimeIndex,
+                 split: Split, *, horizon: int = 1, retrain_every: int = 0, window: Window = "expanding",
+                 strategy: Strategy | None = None, trade: bool = False, cost_bps: float = DEFAULT_COST_BPS,
                  reporter: Reporter = SILENT) -> Backtest:
-    """Run the walk-forward backtest over the test part of `split` (see the module docstring)."""
+    """Run the walk-forward backtest over the test part of `split` (see the module docstring).
+
+    `strategy` None: recursive, or direct for a model that reads inputs beyond returns.
+    """
+    inputs = Inputs.of(inputs)
     if horizon < 1:
         raise ConfigError("horizon must be at least 1")
     if retrain_every < 0:
         raise ConfigError("retrain-every must be 0 (fit once) or a number of days")
     if window not in WINDOWS:
         raise ConfigError(f"window must be one of {', '.join(WINDOWS)}")
+    model = make_model(model_name, config)
+    recursive = can_forecast_recursively(model, inputs)
+    strategy = strategy or ("recursive" if recursive else "direct")
     if strategy not in STRATEGIES:
         raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}")
+    if strategy == "recursive" and horizon > 1 and not recursive:
+        raise ConfigError(f"{model_name} reads inputs beyond returns, whose future is unknown, so its forecasts "
+                          "cannot be fed back; use the direct strategy (the default for such a model)")
     if strategy == "direct":
-        if not make_model(model_name, config).is_network:
+        if not model.direct:
+            more = " with inputs beyond returns, use only returns" if not recursive else ""
             raise ConfigError(f"the direct strategy trains one network output per day ahead; {model_name} is not "
-                              "a network, so use the recursive strategy")
+                              f"a network, so use the recursive strategy{more}")
         config = replace(config, horizons=horizon)
     if horizon > split.n - split.val_end:
         raise ConfigError(f"horizon {horizon} is longer than the test part ({split.n - split.val_end} days)")
@@ -80,8 +94,8 @@ def walk_forward(model_name: str, config: ModelConfig, prices: np.ndarray, dates
     rows = []
     for number, start in enumerate(starts):
         stop = starts[number + 1] if number + 1 < len(starts) else split.n
-        model = _fitted(model_name, config, prices, split, start, window, reporter)
-        rows.append(forecasts_from(model, prices, dates, range(start, stop), horizon, strategy))
+        model = _fitted(model_name, config, inputs, split, start, window, reporter)
+        rows.append(forecasts_from(model, inputs, dates, range(start, stop), horizon, strategy))
         bar.advance(origin=f"{dates[start]:%Y-%m-%d}")
     bar.close()
     forecasts = pd.concat(rows, ignore_index=True)
@@ -97,25 +111,27 @@ def walk_forward(model_name: str, config: ModelConfig, prices: np.ndarray, dates
     return Backtest(forecasts, metrics, len(starts), trading, settings)
 
 
-def _fitted(name: str, config: ModelConfig, prices: np.ndarray, split: Split, start: int, window: Window,
+def _fitted(name: str, config: ModelConfig, inputs: Inputs, split: Split, start: int, window: Window,
             reporter: Reporter) -> Model:
-    """A model fitted on the prices before `start` only; validation keeps its length from the original split."""
+    """A model fitted on the days before `start` only; validation keeps its length from the original split."""
     first = start - split.val_end if window == "sliding" else 0
-    history = prices[first:start]  # nothing from day `start` on: it cannot see what it will forecast
+    history = inputs[first:start]  # nothing from day `start` on: it cannot see what it will forecast
     return make_model(name, config).fit(history, split.train_end + (start - split.val_end) - first, reporter)
 
 
-def forecasts_from(model: Model, prices: np.ndarray, dates: pd.DatetimeIndex, origins: range,
+def forecasts_from(model: Model, inputs: Inputs | np.ndarray, dates: pd.DatetimeIndex, origins: range,
                    horizon: int, strategy: Strategy = "recursive") -> pd.DataFrame:
     """A fitted model's forecasts from every origin (given as the first unknown day), 1 to `horizon` days ahead."""
+    inputs = Inputs.of(inputs)
+    prices = inputs.prices
     if strategy == "direct":
-        paths = model.forecast_direct(prices, origins)  # [origins, horizon], one batched forward pass
+        paths = model.forecast_direct(inputs, origins)  # [origins, horizon], one batched forward pass
         frames = []
         for h in range(1, horizon + 1):
             keep = np.asarray(origins) + h - 1 < len(prices)
             frames.append(_rows(dates, prices, np.asarray(origins)[keep], h, paths[keep, h - 1]))
         return pd.concat(frames, ignore_index=True)
-    one_step = model.predict(prices[:origins.stop], origins.start)  # one batched call: all horizon-1 forecasts
+    one_step = model.predict(inputs[:origins.stop], origins.start)  # one batched call: all horizon-1 forecasts
     frames = [_rows(dates, prices, origins, 1, one_step)]
     if horizon > 1:
         paths = {day: recursive_forecast(model, prices[:day], min(horizon, len(prices) - day)) for day in origins}
@@ -134,28 +150,30 @@ def _rows(dates: pd.DatetimeIndex, prices: np.ndarray, origins: range | list[int
 
 
 def backtest(prices: pd.DataFrame | pd.Series, model: str = "gru", *, horizon: int = 1, retrain_every: int = 0,
-             window: Window = "expanding", strategy: Strategy = "recursive", trade: bool = False,
-             cost_bps: float = DEFAULT_COST_BPS,
-             test_size: float = TEST_SIZE, val_size: float = VAL_SIZE, test_start: str | None = None,
-             val_start: str | None = None, price_column: str | None = None, fill: Fill = None,
-             reporter: Reporter = SILENT, **settings: Any) -> Backtest:
+             window: Window = "expanding", strategy: Strategy | None = None, trade: bool = False,
+             cost_bps: float = DEFAULT_COST_BPS, covariates: Mapping[str, pd.DataFrame] | None = None,
+             common_span: bool = False, test_size: float = TEST_SIZE, val_size: float = VAL_SIZE,
+             test_start: str | None = None, val_start: str | None = None, price_column: str | None = None,
+             fill: Fill = None, reporter: Reporter = SILENT, **settings: Any) -> Backtest:
     """Walk-forward backtest of one model over the test part of a chronological split.
+
+    The inputs (`settings["features"]`, `covariates`) are computed once on the whole history, with the code
+    `Forecaster.fit` uses; every refit reads only the rows before its first forecast.
 
     >>> bt = backtest(tc.load("sp500"), "gru", horizon=5, retrain_every=250, trade=True)   # doctest: +SKIP
     >>> bt.metrics["5"]["rmse_ratio_vs_naive"], bt.trading.long_flat.sharpe                  # doctest: +SKIP
     """
-    from tickercast.forecaster import as_price_frame, split_dates
-
     config = ModelConfig.from_settings(**settings)
     frame = as_price_frame(prices, price_column, fill)
-    series = frame[frame.attrs["price_column"]].to_numpy(dtype=np.float64)
-    split = make_split(frame.index, test_size=test_size, val_size=val_size, test_start=test_start,
-                       val_start=val_start)
-    check_long_enough(split, make_model(model, config).min_history, origin=frame.attrs["origin"],
-                      settings=f"lookback {config.lookback} and this split")
-    result = walk_forward(model, config, series, frame.index, split, horizon=horizon, retrain_every=retrain_every,
+    covariates = {name: as_price_frame(other) for name, other in (covariates or {}).items()}
+    frame, inputs, described = build_inputs(frame, config.features, covariates, common_span=common_span)
+    split = checked_split(frame.index, make_model(model, config).min_history, origin=frame.attrs["origin"],
+                          test_size=test_size, val_size=val_size, test_start=test_start, val_start=val_start,
+                          settings=f"lookback {config.lookback} and this split")
+    result = walk_forward(model, config, inputs, frame.index, split, horizon=horizon, retrain_every=retrain_every,
                           window=window, strategy=strategy, trade=trade, cost_bps=cost_bps, reporter=reporter)
     result.settings["data"] = {**frame.attrs, "first": f"{frame.index[0]:%Y-%m-%d}",
                                "last": f"{frame.index[-1]:%Y-%m-%d}"}
     result.settings["split"] = split_dates(split, frame.index)
+    result.settings["inputs"] = described
     return result

@@ -54,6 +54,7 @@ from threadpoolctl import threadpool_limits
 from tickercast.config import ModelConfig
 from tickercast.errors import TrainingError
 from tickercast.models.baseline import ReturnBaseline
+from tickercast.prepare.inputs import Inputs
 from tickercast.prepare.scaling import Scaler, fit_scaler
 
 #: Largest p and q searched.
@@ -86,7 +87,7 @@ class ArimaModel(ReturnBaseline):
         grid = itertools.product(range(self.max_order + 1), range(self.max_order + 1), (False, True))
         return sorted(grid, key=lambda order: (order[0] + order[1] + order[2], order))
 
-    def _fit_returns(self, train: np.ndarray) -> None:
+    def _fit_returns(self, train: np.ndarray, inputs: Inputs) -> None:
         scaler = fit_scaler(train, "standard", center=False)  # r / rms: unit scale for the optimiser
         scaled = scaler.transform(train)
         aic: dict[Order, float] = {}
@@ -109,7 +110,7 @@ class ArimaModel(ReturnBaseline):
         _, (p, q, constant), params = best
         self.scaler_, self.order_, self.constant_, self.params_, self.aic_ = scaler, (p, q), constant, params, aic
 
-    def _predict_returns(self, returns: np.ndarray, days: range) -> np.ndarray:
+    def _predict_returns(self, returns: np.ndarray, days: range, inputs: Inputs) -> np.ndarray:
         scaled = self.scaler_.transform(returns[1:])  # scaled[k] is day k + 1's return
         with _statsmodels_quietly():
             # fittedvalues[k]: the one-step prediction of scaled[k] from scaled[:k], with the parameters fixed

@@ -14,8 +14,13 @@ fraction whatever the price level or volatility: it keeps the solve well posed w
 (flat stretches, a constant growth rate) and barely moves a well-determined fit. The raw (uncentred) trace is
 used so that λ stays positive for a constant non-zero return, whose centred moments are rounding noise.
 
-This is the linear model a network with a `log_return` target competes with: the same inputs (the last
-`lookback` returns) and the same output, with no hidden state. All forecasts come from one matrix product.
+This is the linear model a network with a `log_return` target competes with: the same inputs and the same output,
+with no hidden state. All forecasts come from one matrix product.
+
+With k input columns beside the returns (`prepare.inputs`), each column is scaled on the training rows
+(`prepare.scaling`) and contributes its own `lookback` lags: X is `[n, L (1 + k)]`, one block of L lags per input,
+and each block gets its own penalty, α times that block's average lag sum of squares, so that no input is shrunk
+more for being measured in larger numbers. With no input columns this is exactly the AR(L) above.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ import numpy as np
 from tickercast.config import ModelConfig
 from tickercast.errors import TrainingError
 from tickercast.models.baseline import ReturnBaseline
+from tickercast.models.inputs import check_columns, input_state, restore_inputs
+from tickercast.prepare.inputs import Inputs
+from tickercast.prepare.scaling import fit_scaler
 from tickercast.prepare.windows import windows_before
 
 #: Default ridge strength α, as a fraction of the average lag's sum of squares.
@@ -37,7 +45,8 @@ class AutoregressiveModel(ReturnBaseline):
     """AR(L) on log-returns with intercept, L = config.lookback, fit by ridge least squares on training days."""
 
     name = "ar"
-    reads = ("lookback",)
+    uses_inputs = True
+    reads = ("lookback", "features")
 
     def __init__(self, config: ModelConfig, ridge: float = RIDGE) -> None:
         super().__init__(config)
@@ -51,39 +60,55 @@ class AutoregressiveModel(ReturnBaseline):
     def min_train(self) -> int:
         return 2 * self.lags + 2  # at least L + 2 fitted equations for L + 1 unknowns
 
-    def _fit_returns(self, train: np.ndarray) -> None:
+    def _fit_returns(self, train: np.ndarray, inputs: Inputs) -> None:
         lags = self.lags
+        self.columns_ = inputs.columns
+        self.input_scalers_ = [fit_scaler(inputs.extra[1:, k], "standard") for k in range(inputs.width)]
         days = range(lags, len(train))
-        x = windows_before(train, lags, days)  # [n, L] strided view: row k = train[k : k + L]
+        x = self._design(train, inputs[1:], days)  # [n, L (1 + k)]; row k = the lags of day k + L (train[0] = r_1)
         y = train[days.start:]  # [n]
         n = len(y)
         x_mean, y_mean = x.mean(axis=0), y.mean()
-        gram = x.T @ x  # [L, L]
+        gram = x.T @ x  # [L (1 + k), L (1 + k)]
         moments = gram - n * np.outer(x_mean, x_mean)
         target = x.T @ y - n * x_mean * y_mean
-        penalty = self.ridge * max(float(np.trace(gram)) / lags, np.finfo(np.float64).tiny)
+        blocks = np.diagonal(gram).reshape(-1, lags).mean(axis=1)  # each input's average lag sum of squares
+        penalty = self.ridge * np.maximum(np.repeat(blocks, lags), np.finfo(np.float64).tiny)
         try:
-            coefficients = np.linalg.solve(moments + penalty * np.eye(lags), target)
+            coefficients = np.linalg.solve(moments + np.diag(penalty), target)
         except np.linalg.LinAlgError:
-            coefficients = np.full(lags, np.nan)
+            coefficients = np.full(len(penalty), np.nan)
         if not np.isfinite(coefficients).all():
             raise TrainingError(f"the ar model's least-squares fit failed (singular lags); use ridge > 0 "
                                 f"or a shorter lookback than {lags}")
         self.coefficients_ = coefficients
         self.intercept_ = float(y_mean - x_mean @ coefficients)
 
-    def _predict_returns(self, returns: np.ndarray, days: range) -> np.ndarray:
-        # [len(days), L] @ [L] -> [len(days)]: every forecast in one product
-        return self.intercept_ + windows_before(returns, self.lags, days) @ self.coefficients_
+    def _predict_returns(self, returns: np.ndarray, days: range, inputs: Inputs) -> np.ndarray:
+        check_columns(self.name, self.columns_, inputs)
+        # [len(days), L (1 + k)] @ [L (1 + k)] -> [len(days)]: every forecast in one product
+        return self.intercept_ + self._design(returns, inputs, days) @ self.coefficients_
+
+    def _design(self, returns: np.ndarray, inputs: Inputs, days: range) -> np.ndarray:
+        """The lags of each day: its returns' (a strided view), then each scaled input column's, side by side."""
+        x = windows_before(returns, self.lags, days)
+        if not self.input_scalers_:
+            return x
+        columns = [windows_before(scaler.transform(inputs.extra[:, k]), self.lags, days)
+                   for k, scaler in enumerate(self.input_scalers_)]
+        return np.concatenate([x, *columns], axis=1)
 
     def state(self) -> dict[str, Any]:
         weights = {"coefficients": self.coefficients_, "intercept": np.array([self.intercept_])}
-        return {"scaler": None, "weights": weights, "history": None}
+        return {"scaler": None, "weights": weights, "history": None,
+                "inputs": input_state(self.columns_, self.input_scalers_)}
 
     def restore(self, state: dict[str, Any]) -> Self:
+        self.columns_, self.input_scalers_ = restore_inputs(state.get("inputs"))
         coefficients = np.asarray(state["weights"]["coefficients"], dtype=np.float64)
-        if coefficients.shape != (self.lags,):
-            raise ValueError(f"ar weights have {coefficients.shape} coefficients, the lookback is {self.lags}")
+        if coefficients.shape != (self.lags * (1 + len(self.columns_)),):
+            raise ValueError(f"ar weights have {coefficients.shape} coefficients, the lookback is {self.lags} "
+                             f"and there are {1 + len(self.columns_)} inputs")
         intercept = np.asarray(state["weights"]["intercept"], dtype=np.float64)
         if intercept.shape != (1,):
             raise ValueError(f"the ar intercept is one number, the state has shape {intercept.shape}")

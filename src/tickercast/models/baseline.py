@@ -23,6 +23,7 @@ import numpy as np
 
 from tickercast.config import ModelConfig
 from tickercast.errors import DataError, NotFittedError, SeriesTooShortError, TrainingError
+from tickercast.prepare.inputs import Inputs
 from tickercast.prepare.targets import get_target
 from tickercast.progress import Reporter
 
@@ -33,7 +34,10 @@ class Baseline:
     """A model fit by a formula, not by gradient descent: no seed, no loss history, no scaler by default."""
 
     name: str
-    is_network = False
+    uses_inputs = False
+    seeded = False
+    direct = False
+    dropout_sampling = False
     reads: tuple[str, ...] = ()
 
     def __init__(self, config: ModelConfig) -> None:
@@ -43,14 +47,16 @@ class Baseline:
     def min_history(self) -> int:
         raise NotImplementedError
 
-    def fit(self, prices: np.ndarray, train_end: int, reporter: Reporter) -> Self:
+    def fit(self, inputs: Inputs | np.ndarray, train_end: int, reporter: Reporter) -> Self:
         return self
 
-    def predict(self, prices: np.ndarray, start: int) -> np.ndarray:
-        """Price forecasts for days start .. len(prices) - 1, each from prices[:day] only."""
+    def predict(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
+        """Price forecasts for days start .. len(inputs) - 1, each from the rows before that day only."""
+        inputs = Inputs.of(inputs)
         if start < self.min_history:
             raise ValueError(f"{self.name} needs {self.min_history} days of history; cannot predict day {start}")
-        forecasts = self._forecast(checked_prices(prices), range(start, len(prices)))
+        checked_prices(inputs.prices)
+        forecasts = self._forecast(inputs, range(start, len(inputs)))
         if not np.isfinite(forecasts).all():
             raise TrainingError(f"the {self.name} baseline produced non-finite forecasts; "
                                 "check the prices for absurd values (zeros, huge jumps)")
@@ -62,7 +68,7 @@ class Baseline:
     def restore(self, state: dict[str, Any]) -> Self:
         return self
 
-    def _forecast(self, prices: np.ndarray, days: range) -> np.ndarray:
+    def _forecast(self, inputs: Inputs, days: range) -> np.ndarray:
         """The forecast of each day in `days` (never empty of history: days.start >= min_history)."""
         raise NotImplementedError
 
@@ -84,28 +90,30 @@ class ReturnBaseline(Baseline):
     def min_history(self) -> int:
         return self.lags + LOG_RETURN.offset
 
-    def fit(self, prices: np.ndarray, train_end: int, reporter: Reporter) -> Self:
+    def fit(self, inputs: Inputs | np.ndarray, train_end: int, reporter: Reporter) -> Self:
         """Learn from the training returns r_1 .. r_{train_end-1}: each uses only training prices."""
-        train = log_returns(prices[:train_end])[LOG_RETURN.offset:]
+        inputs = Inputs.of(inputs)[:train_end]
+        train = log_returns(inputs.prices)[LOG_RETURN.offset:]
         if len(train) < self.min_train:
             raise SeriesTooShortError(f"{self.name} needs at least {self.min_train} training returns, got "
                                       f"{len(train)}; use a longer series or a shorter lookback")
-        self._fit_returns(train)
+        self._fit_returns(train, inputs)
         return self
 
-    def _forecast(self, prices: np.ndarray, days: range) -> np.ndarray:
+    def _forecast(self, inputs: Inputs, days: range) -> np.ndarray:
         # fitted = has a learned attribute (name ending in `_`), as scikit-learn's check_is_fitted
         if not any(key.endswith("_") and not key.startswith("_") for key in vars(self)):
             raise NotFittedError(f"the {self.name} model is not fitted yet; call fit first")
-        predicted = self._predict_returns(LOG_RETURN.series(prices), days)  # r̂_t for t in days; prices checked
-        return LOG_RETURN.to_price(predicted, prices[days.start - 1:days.stop - 1])
+        own = inputs.past if self.uses_inputs and inputs.past is not None else LOG_RETURN.series(inputs.prices)
+        predicted = self._predict_returns(own, days, inputs)  # r̂_t for t in days; prices checked
+        return LOG_RETURN.to_price(predicted, inputs.prices[days.start - 1:days.stop - 1])
 
-    def _fit_returns(self, train: np.ndarray) -> None:
-        """Learn from training returns (train[0] is r_1, no NaN)."""
+    def _fit_returns(self, train: np.ndarray, inputs: Inputs) -> None:
+        """Learn from training returns (train[0] is r_1, no NaN); `inputs` are the training days' rows."""
         raise NotImplementedError
 
-    def _predict_returns(self, returns: np.ndarray, days: range) -> np.ndarray:
-        """r̂_t for each t in `days`, reading only returns[:t] (returns[0] is NaN: day 0 has no return)."""
+    def _predict_returns(self, returns: np.ndarray, days: range, inputs: Inputs) -> np.ndarray:
+        """r̂_t for each t in `days`, reading only rows before t (returns[0] is NaN: day 0 has no return)."""
         raise NotImplementedError
 
 

@@ -23,6 +23,7 @@ from typing import Any, Self
 import numpy as np
 
 from tickercast.models.baseline import ReturnBaseline
+from tickercast.prepare.inputs import Inputs
 
 
 class DriftModel(ReturnBaseline):
@@ -30,10 +31,10 @@ class DriftModel(ReturnBaseline):
 
     name = "drift"
 
-    def _fit_returns(self, train: np.ndarray) -> None:
+    def _fit_returns(self, train: np.ndarray, inputs: Inputs) -> None:
         self.drift_ = float(np.mean(train))
 
-    def _predict_returns(self, returns: np.ndarray, days: range) -> np.ndarray:
+    def _predict_returns(self, returns: np.ndarray, days: range, inputs: Inputs) -> np.ndarray:
         return np.full(len(days), self.drift_)
 
     def state(self) -> dict[str, Any]:

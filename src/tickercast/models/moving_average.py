@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from tickercast.models.baseline import Baseline
+from tickercast.prepare.inputs import Inputs
 from tickercast.prepare.windows import windows_before
 
 
@@ -29,6 +30,6 @@ class MovingAverageModel(Baseline):
     def min_history(self) -> int:
         return self.config.lookback
 
-    def _forecast(self, prices: np.ndarray, days: range) -> np.ndarray:
+    def _forecast(self, inputs: Inputs, days: range) -> np.ndarray:
         # [len(days), k] strided view of the k prices before each day -> [len(days)]
-        return windows_before(prices, self.config.lookback, days).mean(axis=1)
+        return windows_before(inputs.prices, self.config.lookback, days).mean(axis=1)

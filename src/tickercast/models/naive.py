@@ -7,6 +7,7 @@ from typing import Any, Self
 import numpy as np
 
 from tickercast.config import ModelConfig
+from tickercast.prepare.inputs import Inputs
 from tickercast.progress import Reporter
 
 
@@ -14,20 +15,20 @@ class NaiveModel:
     """Predicts each day's price as the previous day's price. Nothing to learn, nothing to save."""
 
     name = "naive"
-    is_network = False
+    uses_inputs = seeded = direct = dropout_sampling = False
     reads = ()
     min_history = 1
 
     def __init__(self, config: ModelConfig) -> None:
         self.config = config
 
-    def fit(self, prices: np.ndarray, train_end: int, reporter: Reporter) -> Self:
+    def fit(self, inputs: Inputs | np.ndarray, train_end: int, reporter: Reporter) -> Self:
         return self
 
-    def predict(self, prices: np.ndarray, start: int) -> np.ndarray:
+    def predict(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
         if start < self.min_history:
             raise ValueError(f"naive needs the previous day's price; cannot predict day {start}")
-        return np.asarray(prices[start - 1:-1], dtype=np.float64)
+        return Inputs.of(inputs).prices[start - 1:-1].copy()
 
     def state(self) -> dict[str, Any]:
         return {"scaler": None, "weights": {}, "history": None}

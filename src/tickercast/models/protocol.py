@@ -1,8 +1,20 @@
 """The one protocol every model implements, network or baseline, so evaluation never asks which it holds.
 
-Days are positions in the price series. `fit` gets only the prices up to the end of validation (the test
-part is not even passed in) and where validation starts; `predict` returns the one-step-ahead forecast of
-each day from `start` to the end, made from the prices strictly before that day.
+Days are positions in the series. A model reads one `Inputs` object (`prepare.inputs`): the target's prices and
+the named input columns beside them, row t known at the close of day t (a bare price array is the inputs of a
+returns-only model). `fit` gets only the days up to the end of validation (the test part is not even passed in)
+and where validation starts; `predict` returns the one-step-ahead forecast of each day from `start` to the end,
+made from the rows strictly before that day.
+
+What a model can do is a property it declares, never something a caller infers from its class:
+
+    uses_inputs        reads input columns beyond its own past (networks, ar); the others ignore them
+    seeded             its fit depends on the seed (compare and sweeps run it once per seed)
+    direct             forecasts several days at once from one window (`forecast_direct`, trained with horizons > 1)
+    dropout_sampling   can sample forecast paths with dropout on (`dropout_paths`)
+
+Every model can forecast several days recursively (its own forecast fed back as if observed), but only from its
+own past: the future of other inputs is unknown, so with input columns a multi-day forecast must be direct.
 """
 
 from __future__ import annotations
@@ -11,36 +23,45 @@ from typing import Any, Protocol, Self
 
 import numpy as np
 
+from tickercast.prepare.inputs import Inputs
 from tickercast.progress import Reporter
 
 
 class Model(Protocol):
-    """What Forecaster, compare and the conformance tests rely on."""
+    """What Forecaster, compare, backtests and the conformance tests rely on."""
 
     name: str
-    #: Trained by gradient descent (has weights, a loss history, and depends on the seed).
-    is_network: bool
+    uses_inputs: bool
+    seeded: bool
+    direct: bool
+    dropout_sampling: bool
     #: The ModelConfig settings its forecasts depend on. A sweep runs a model once per distinct value of these
     #: (and once per seed only if `seed` is among them), instead of repeating identical fits.
     reads: tuple[str, ...]
 
     @property
     def min_history(self) -> int:
-        """Days of price history needed before the first prediction (the first day it can predict)."""
+        """Days of history needed before the first prediction (the first day it can predict)."""
         ...
 
-    def fit(self, prices: np.ndarray, train_end: int, reporter: Reporter) -> Self:
-        """Learn from days [0, train_end); days [train_end, len(prices)) are for validation only."""
+    def fit(self, inputs: Inputs | np.ndarray, train_end: int, reporter: Reporter) -> Self:
+        """Learn from days [0, train_end); days [train_end, len(inputs)) are for validation only."""
         ...
 
-    def predict(self, prices: np.ndarray, start: int) -> np.ndarray:
-        """Price forecasts for days start .. len(prices) - 1, each from prices[:day] only."""
+    def predict(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
+        """Price forecasts for days start .. len(inputs) - 1, each from the rows before that day only."""
         ...
 
     def state(self) -> dict[str, Any]:
-        """What was learned: `scaler` (a JSON dict or None), `weights` (name -> array), `history` (or None)."""
+        """What was learned: `scaler` (a JSON dict or None), `weights` (name -> array), `history` (or None), and
+        `inputs` (the input columns and their scalers, or None when the model reads none)."""
         ...
 
     def restore(self, state: dict[str, Any]) -> Self:
         """Take back what `state()` returned (read from a bundle): the model then predicts as before."""
         ...
+
+
+def can_forecast_recursively(model: Model, inputs: Inputs) -> bool:
+    """A recursive multi-day forecast needs every input's future; only a model's own past has one (its forecast)."""
+    return not (model.uses_inputs and inputs.width)

@@ -1,7 +1,11 @@
 """LSTM, GRU and RNN models: the network plus its data preparation, behind the common model protocol.
 
-fit: target series -> scaler fit on training days -> windows (strided views) -> `fit_network`.
-predict: the same chain with the fitted scaler, one batched forward pass, back to prices.
+fit: target series and input columns -> scalers fit on training days -> windows (strided views) -> `fit_network`.
+predict: the same chain with the fitted scalers, one batched forward pass, back to prices.
+
+The network reads `[batch, lookback, 1 + k]`: channel 0 is the target's own past (log-returns, through the target's
+scaler), channels 1..k the input columns of `Inputs.extra`, each through its own standard scaler fit on the training
+rows only. With no input columns (k = 0) this is exactly the single-channel network tickercast always had.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import torch
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError, NotFittedError, shown
 from tickercast.models import EXECUTION_SETTINGS
+from tickercast.models.inputs import check_columns, input_state, restore_inputs
 from tickercast.nets import RecurrentForecaster, check_memory, resolve_device, weight_shapes
+from tickercast.prepare.inputs import Inputs
 from tickercast.prepare.scaling import Scaler, fit_scaler
 from tickercast.prepare.targets import get_target
 from tickercast.prepare.windows import windows_before
@@ -26,7 +32,10 @@ from tickercast.train import History, fit_network, predict_network, seed_everyth
 class RecurrentModel:
     """A recurrent network forecaster (`cell` in lstm, gru, rnn) configured by a ModelConfig."""
 
-    is_network = True
+    uses_inputs = True
+    seeded = True
+    direct = True
+    dropout_sampling = True
     reads = tuple(field.name for field in fields(ModelConfig) if field.name not in EXECUTION_SETTINGS)
 
     def __init__(self, cell: str, config: ModelConfig) -> None:
@@ -38,66 +47,77 @@ class RecurrentModel:
     def min_history(self) -> int:
         return self.config.lookback + self.target.offset
 
-    def fit(self, prices: np.ndarray, train_end: int, reporter: Reporter) -> Self:
-        check_memory(self.name, self.config, training=True)
-        self.fit_scaler(prices, train_end)
+    def fit(self, inputs: Inputs | np.ndarray, train_end: int, reporter: Reporter) -> Self:
+        inputs = Inputs.of(inputs)
+        check_memory(self.name, self.config, training=True, inputs=1 + inputs.width)
+        self.fit_scaler(inputs, train_end)
         seed_everything(self.config.seed)
         self.net_ = self.new_net()
-        self.history_ = fit_network(self.net_, *self.training_windows(prices, train_end), self.config,
+        self.history_ = fit_network(self.net_, *self.training_windows(inputs, train_end), self.config,
                                     reporter=reporter, description=f"{self.name} seed {self.config.seed}")
         return self
 
-    def fit_scaler(self, prices: np.ndarray, train_end: int) -> Self:
-        """Fit only the scaler, on the training days: the first step of `fit`, and all that a model sharing a
+    def fit_scaler(self, inputs: Inputs | np.ndarray, train_end: int) -> Self:
+        """Fit only the scalers, on the training days: the first step of `fit`, and all that a model sharing a
         network trained across tickers learns from its own ticker (`tickercast.sweep.global_model`)."""
-        series = self.target.series(prices)
-        # Training targets end at train_end; the scaler never sees a validation or test value.
+        inputs = Inputs.of(inputs)
+        series = self.target.series(inputs.prices)
+        # Training targets end at train_end; no scaler ever sees a validation or test value.
         self.scaler_ = fit_scaler(series[self.target.offset:train_end], self.config.scaler,
                                   center=self.target.name == "price")
+        self.columns_ = inputs.columns
+        self.input_scalers_ = [fit_scaler(inputs.extra[:train_end, k], self.config.scaler)
+                               for k in range(inputs.width)]
         return self
 
-    def training_windows(self, prices: np.ndarray,
+    def training_windows(self, inputs: Inputs | np.ndarray,
                          train_end: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """`x_train, y_train, x_val, y_val` through the fitted scaler: what `fit_network` trains and stops on."""
+        """`x_train, y_train, x_val, y_val` through the fitted scalers: what `fit_network` trains and stops on."""
+        inputs = Inputs.of(inputs)
         ahead = self.config.horizons - 1  # a training target must lie wholly inside its part
-        x_train, y_train = self.windows(prices, range(self.min_history, train_end - ahead))
-        x_val, y_val = self.windows(prices, range(max(train_end, self.min_history), len(prices) - ahead))
+        x_train, y_train = self.windows(inputs, range(self.min_history, train_end - ahead))
+        x_val, y_val = self.windows(inputs, range(max(train_end, self.min_history), len(inputs) - ahead))
         return x_train, y_train, x_val, y_val
 
-    def predict(self, prices: np.ndarray, start: int) -> np.ndarray:
-        if not hasattr(self, "net_"):
-            raise NotFittedError(f"the {self.name} model is not fitted yet; call fit first")
+    def predict(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
+        inputs = self._readable(inputs)
         if start < self.min_history:
             raise ValueError(f"{self.name} needs {self.min_history} days of history; cannot predict day {start}")
-        days = range(start, len(prices))
-        scaled = predict_network(self.net_, self.inputs(prices, days))
+        days = range(start, len(inputs))
+        scaled = predict_network(self.net_, self.inputs(inputs, days))
         scaled = scaled[:, 0] if scaled.ndim == 2 else scaled  # direct networks: the one-day output
-        return self.target.to_price(self.scaler_.inverse(scaled), prices[days.start - 1:days.stop - 1])
+        return self.target.to_price(self.scaler_.inverse(scaled), inputs.prices[days.start - 1:days.stop - 1])
 
-    def forecast_direct(self, prices: np.ndarray, origins: range) -> np.ndarray:
+    def forecast_direct(self, inputs: Inputs | np.ndarray, origins: range) -> np.ndarray:
         """Direct multi-step forecasts `[len(origins), horizons]`: from each origin (its first unknown day t),
-        the prices of days t .. t + horizons − 1, all from one forward pass over prices[:t]."""
+        the prices of days t .. t + horizons − 1, all from one forward pass over the rows before t."""
+        inputs = self._readable(inputs)
         if origins.start < self.min_history:
             raise ValueError(f"{self.name} needs {self.min_history} days of history")
-        scaled = predict_network(self.net_, self.inputs(prices[:origins.stop], origins)).reshape(len(origins), -1)
-        previous = prices[origins.start - 1:origins.stop - 1, None]  # [origins, 1]
+        scaled = predict_network(self.net_, self.inputs(inputs[:origins.stop], origins)).reshape(len(origins), -1)
+        previous = inputs.prices[origins.start - 1:origins.stop - 1, None]  # [origins, 1]
         return self.target.to_price(self.scaler_.inverse(scaled), previous)
 
-    def dropout_paths(self, prices: np.ndarray, horizon: int, samples: int, seed: int = 0) -> np.ndarray:
+    def dropout_paths(self, inputs: Inputs | np.ndarray, horizon: int, samples: int, seed: int = 0) -> np.ndarray:
         """Monte-Carlo dropout: `samples` recursive price paths `[samples, horizon]` after the last price, each
         with dropout left on, so their spread shows how unsure the network's weights are (not the market)."""
+        inputs = self._readable(inputs)
+        prices = inputs.prices
         if self.config.dropout == 0 or self.config.layers < 2:
             raise ConfigError("Monte-Carlo dropout needs dropout between layers: a model with layers >= 2 and "
                               "dropout > 0")
+        if inputs.width:
+            raise ConfigError("Monte-Carlo dropout paths feed the forecasts back, which needs the future of every "
+                              "input; a model with inputs beyond returns cannot sample them")
         torch.manual_seed(seed)
-        window = self.inputs(prices, range(len(prices), len(prices) + 1)).repeat(samples, 1)  # [samples, lookback]
+        window = self.inputs(inputs, range(len(prices), len(prices) + 1)).repeat(samples, 1)  # [samples, lookback]
         last = np.full(samples, prices[-1])
         paths = np.empty((samples, horizon))
         self.net_.train()  # dropout on: each pass drops different units
         try:
             with torch.no_grad():
                 for step in range(horizon):
-                    out = self.net_(window.unsqueeze(-1).to(next(self.net_.parameters()).device)).cpu()
+                    out = self.net_(window.unsqueeze(-1).to(next(self.net_.parameters()).device)).cpu()  # returns only
                     out = out[:, 0] if out.ndim == 2 else out  # [samples]
                     last = self.target.to_price(self.scaler_.inverse(out.double().numpy()), last)
                     paths[:, step] = last
@@ -108,7 +128,8 @@ class RecurrentModel:
 
     def state(self) -> dict[str, Any]:
         weights = {name: tensor.detach().cpu().numpy() for name, tensor in self.net_.state_dict().items()}
-        return {"scaler": self.scaler_.to_dict(), "weights": weights, "history": self.history_.to_dict()}
+        return {"scaler": self.scaler_.to_dict(), "weights": weights, "history": self.history_.to_dict(),
+                "inputs": input_state(self.columns_, self.input_scalers_)}
 
     def restore(self, state: dict[str, Any]) -> Self:
         """Rebuild the fitted network; ValueError (before any tensor is made) if the state does not fit the
@@ -116,7 +137,9 @@ class RecurrentModel:
         if state.get("scaler") is None:
             raise ValueError("no scaler.json, which a network needs to read its inputs")
         config = self.config
-        expected = weight_shapes(self.name, hidden=config.hidden, layers=config.layers, outputs=config.horizons)
+        columns, scalers = restore_inputs(state.get("inputs"))
+        expected = weight_shapes(self.name, hidden=config.hidden, layers=config.layers, outputs=config.horizons,
+                                 input_size=1 + len(columns))
         weights = state["weights"]
         mismatched = sorted(set(expected) ^ set(weights))
         if mismatched:
@@ -127,8 +150,9 @@ class RecurrentModel:
             if tuple(weights[name].shape) != shape:
                 raise ValueError(f"{name} has shape {tuple(weights[name].shape)}, but hidden {config.hidden} and "
                                  f"horizons {config.horizons} need {shape}")
-        check_memory(self.name, config, training=False)
+        check_memory(self.name, config, training=False, inputs=1 + len(columns))
         self.scaler_ = Scaler.from_dict(state["scaler"])
+        self.columns_, self.input_scalers_ = columns, scalers
         self.net_ = self.new_net()
         self.net_.load_state_dict({name: torch.from_numpy(np.array(array))
                                    for name, array in state["weights"].items()})
@@ -141,18 +165,20 @@ class RecurrentModel:
     def new_net(self) -> RecurrentForecaster:
         """An untrained network of this model's settings, on its device (seed first to make it reproducible)."""
         config = self.config
-        net = RecurrentForecaster(self.name, hidden=config.hidden, layers=config.layers, dropout=config.dropout,
-                                  outputs=config.horizons)
+        net = RecurrentForecaster(self.name, input_size=1 + len(self.columns_), hidden=config.hidden,
+                                  layers=config.layers, dropout=config.dropout, outputs=config.horizons)
         return net.to(resolve_device(config.device))
 
-    def inputs(self, prices: np.ndarray, days: range) -> torch.Tensor:
-        """Scaled input windows `[len(days), lookback]`: the values strictly before each day."""
-        return windows_before(self.scaled_series(prices), self.config.lookback, days)
+    def inputs(self, inputs: Inputs | np.ndarray, days: range) -> torch.Tensor:
+        """Scaled input windows `[len(days), lookback]` (`[.., lookback, 1 + k]` with k input columns): the rows
+        strictly before each day."""
+        return windows_before(self.scaled_inputs(Inputs.of(inputs)), self.config.lookback, days)
 
-    def windows(self, prices: np.ndarray, days: range) -> tuple[torch.Tensor, torch.Tensor]:
+    def windows(self, inputs: Inputs | np.ndarray, days: range) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs and scaled targets of those days: `[len(days)]`, or `[len(days), horizons]` for a direct network
         (the value h − 1 days later; for log-returns the sum over the h days, i.e. the return to that day)."""
-        scaled = self.scaled_series(prices)
+        inputs = Inputs.of(inputs)
+        scaled = self.scaled_series(inputs.prices)
         horizons = self.config.horizons
         if horizons == 1:
             targets = scaled[days.start:days.stop] if len(days) else scaled[:0]
@@ -160,8 +186,23 @@ class RecurrentModel:
             ahead = torch.arange(days.start, days.stop)[:, None] + torch.arange(horizons)[None, :]
             targets = scaled[ahead] if len(days) else scaled[:0].reshape(0, horizons)  # [days, horizons]
             targets = targets.cumsum(dim=1) if self.target.additive else targets
-        return windows_before(scaled, self.config.lookback, days), targets
+        return self.inputs(inputs, days), targets
 
     def scaled_series(self, prices: np.ndarray) -> torch.Tensor:
-        """The target series of `prices` through the fitted scaler: what the network reads, `[len(prices)]`."""
+        """The target series of `prices` through the fitted scaler: what the network learns to output, `[n]`."""
         return torch.from_numpy(self.scaler_.transform(self.target.series(prices)).astype(np.float32))
+
+    def scaled_inputs(self, inputs: Inputs) -> torch.Tensor:
+        """What the network reads: its own past `[n]`, or `[n, 1 + k]` with the k scaled input columns beside it."""
+        own = inputs.past if inputs.past is not None else self.target.series(inputs.prices)
+        own = self.scaler_.transform(own)
+        if not self.input_scalers_:
+            return torch.from_numpy(own.astype(np.float32))
+        columns = [own] + [scaler.transform(inputs.extra[:, k]) for k, scaler in enumerate(self.input_scalers_)]
+        return torch.from_numpy(np.stack(columns, axis=1).astype(np.float32))  # [n, 1 + k]
+
+    def _readable(self, inputs: Inputs | np.ndarray) -> Inputs:
+        """The inputs, if they are the columns this model was trained on (else one clear error)."""
+        if not hasattr(self, "net_"):
+            raise NotFittedError(f"the {self.name} model is not fitted yet; call fit first")
+        return check_columns(self.name, self.columns_, Inputs.of(inputs))

@@ -16,6 +16,7 @@ from tickercast.errors import ConfigError, SeriesTooShortError
 
 #: Fewest training windows we accept: below this a network learns nothing worth measuring.
 MIN_TRAIN_WINDOWS = 30
+PARTS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,32 @@ def make_split(dates: pd.DatetimeIndex, *, test_size: float = TEST_SIZE, val_siz
         if train_end > val_end:
             raise ConfigError(f"validation start {val_start} is after the test start")
     return Split(train_end=max(train_end, 0), val_end=max(val_end, 0), n=n)
+
+
+def checked_split(dates: pd.DatetimeIndex, first_day: int, *, origin: str = "data", test_size: float = TEST_SIZE,
+                  val_size: float = VAL_SIZE, test_start: str | None = None, val_start: str | None = None,
+                  settings: str = "these settings") -> Split:
+    """The chronological split of `dates`, refused (SeriesTooShortError) if a model whose first forecast is day
+    `first_day` would have too little to train on or nothing to test: the one split every command makes.
+
+    `settings` names what made the series too short, for the message (e.g. "lookback 60 and this split").
+    """
+    split = make_split(dates, test_size=test_size, val_size=val_size, test_start=test_start, val_start=val_start)
+    by_fraction = test_start is None and val_start is None and max(test_size, val_size) < 1
+    check_long_enough(split, first_day, sizes=(test_size, val_size) if by_fraction else None, settings=settings,
+                      origin=origin)
+    return split
+
+
+def split_dates(split: Split, dates: pd.DatetimeIndex) -> dict[str, dict[str, object]]:
+    """First and last date and the number of days of each part, as config.json and the report show them."""
+    parts = {}
+    for part in PARTS:
+        days = split.days(part)
+        if len(days):
+            parts[part] = {"start": f"{dates[days.start]:%Y-%m-%d}", "end": f"{dates[days.stop - 1]:%Y-%m-%d}",
+                           "days": len(days)}
+    return parts
 
 
 def check_long_enough(split: Split, first_day: int, *, settings: str, origin: str = "data",

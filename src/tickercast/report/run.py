@@ -45,11 +45,11 @@ def prepare_folder(out: str | Path) -> Path:
 
 
 def write_run(out: Path, forecasters: Mapping[str, Any], *, nested: bool,
-              summary: list[dict[str, Any]] | None = None) -> Path:
+              summary: list[dict[str, Any]] | None = None, ablation: list[dict[str, Any]] | None = None) -> Path:
     """Save each fitted forecaster (in `out`, or in `out/<label>` when `nested`) and plot them together.
 
-    Writes `prediction.png` (every model's forecasts), `loss.png` (every network's losses) and, given a
-    summary, `summary.csv`.
+    Writes `prediction.png` (every model's forecasts), `loss.png` (every network's losses), given a
+    summary `summary.csv`, and given the verdicts of several input sets (`comparison.ablation`) `ablation.json`.
     """
     try:
         for label, forecaster in forecasters.items():
@@ -63,6 +63,8 @@ def write_run(out: Path, forecasters: Mapping[str, Any], *, nested: bool,
             plot_losses(histories, out / "loss.png", f"{title}: training")
         if summary is not None:
             spreadsheet_safe(pd.DataFrame(summary)).to_csv(out / "summary.csv", index=False)
+        if ablation:
+            write_json(out / "ablation.json", ablation)
     except OSError as error:
         raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
     return out

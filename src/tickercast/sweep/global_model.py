@@ -24,8 +24,10 @@ import torch
 
 from tickercast.config import ModelConfig
 from tickercast.errors import TickercastError
-from tickercast.forecaster import score, split_series
+from tickercast.evaluate.score import score
 from tickercast.models.recurrent import RecurrentModel
+from tickercast.prepare.inputs import build_inputs
+from tickercast.prepare.split import checked_split
 from tickercast.sweep.plan import SplitOptions
 from tickercast.train import fit_network, seed_everything
 
@@ -42,8 +44,9 @@ def fit_global(cell: str, config: ModelConfig, frames: dict[str, pd.DataFrame],
     for name, frame in frames.items():
         member = RecurrentModel(cell, config)
         try:
-            series, part = split_series(frame, member.min_history, **split.to_dict(),
-                                        settings=f"lookback {config.lookback} and this split")
+            frame, series, _ = build_inputs(frame, config.features)
+            part = checked_split(frame.index, member.min_history, origin=frame.attrs["origin"], **split.to_dict(),
+                                 settings=f"lookback {config.lookback} and this split")
             members[name] = (member.fit_scaler(series[:part.val_end], part.train_end), frame, series, part)
         except TickercastError as error:
             errors[name] = str(error)

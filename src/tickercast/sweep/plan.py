@@ -125,6 +125,8 @@ def parse_grid(items: Sequence[str], base: ModelConfig) -> Grid:
 
     >>> parse_grid(["hidden=16,32", "dropout=0,0.2"], ModelConfig())
     (('hidden', (16, 32)), ('dropout', (0.0, 0.2)))
+    >>> parse_grid(["features=returns|volume,returns"], ModelConfig())
+    (('features', ('returns', 'returns,volume')),)
     """
     grid: dict[str, tuple[Any, ...]] = {}
     for item in items:
@@ -139,12 +141,12 @@ def parse_grid(items: Sequence[str], base: ModelConfig) -> Grid:
             raise ConfigError(f"--grid names {key} twice; give all its values at once: {key}=v1,v2")
         parse = _PARSERS[type(getattr(base, key))]
         try:
-            values = tuple(dict.fromkeys(parse(value.strip()) for value in text.split(",")))
+            # a features value is itself a list (returns,volume), so its values are separated by |
+            values = [parse(value.strip()) for value in text.split("|" if key == "features" else ",")]
         except ValueError:
             raise ConfigError(f"--grid {item!r}: {key} takes {parse.__name__} values") from None
-        for value in values:
-            replace(base, **{key: value})  # ModelConfig says what is out of range
-        grid[key] = values
+        # ModelConfig says what is out of range, and writes each value its one way (features in catalogue order)
+        grid[key] = tuple(dict.fromkeys(getattr(replace(base, **{key: value}), key) for value in values))
     return tuple(grid.items())
 
 

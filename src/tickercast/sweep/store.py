@@ -58,6 +58,11 @@ class Record:
     seconds: float  # of the whole unit (a global unit's time is shared by its datasets)
     cpu_seconds: float
 
+    @property
+    def name(self) -> str:
+        """What summaries group runs by (`comparison.Result.name`): the model, its settings being the grid's."""
+        return self.model
+
     def to_dict(self) -> dict[str, Any]:
         return {"data": self.data, "model": self.model, "params": self.params, "seed": self.seed,
                 "metrics": self.metrics, "error": self.error, "seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
