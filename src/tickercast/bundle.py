@@ -188,7 +188,7 @@ def _weights(folder: Path, model: str, settings: ModelConfig, columns: int) -> d
             raise damaged(folder, f"config.json: settings: {error}") from None
         limit = 4 * memory_estimate(model, settings, training=False, inputs=1 + columns)[0] + _HEADER_BYTES
     else:
-        limit = 8 * (settings.lookback * (1 + columns) + 16) + _HEADER_BYTES
+        limit = 8 * ((settings.lookback * (1 + columns) + 1) * settings.horizons + 16) + _HEADER_BYTES
     try:
         weights = load(read_limited(path, limit, path.name))
     except DataError as error:

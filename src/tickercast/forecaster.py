@@ -24,7 +24,7 @@ from tickercast.data.validate import Fill, as_price_frame
 from tickercast.errors import ConfigError, DataError, NotFittedError, shown
 from tickercast.evaluate.score import score
 from tickercast.models import MODELS, make_model, restore_model
-from tickercast.prepare.inputs import Inputs, build_inputs
+from tickercast.prepare.inputs import Inputs, build_inputs, inputs_start
 from tickercast.prepare.split import checked_split, split_dates
 from tickercast.progress import SILENT, Reporter
 
@@ -76,7 +76,7 @@ class Forecaster:
         model = make_model(self.model, self.config)
         split = checked_split(frame.index, model.min_history, origin=frame.attrs["origin"], test_size=test_size,
                               val_size=val_size, test_start=test_start, val_start=val_start,
-                              settings=f"lookback {self.config.lookback} and this split")
+                              settings=f"lookback {self.config.lookback}{inputs_start(self.inputs_)} and this split")
         started = time.perf_counter()
         model.fit(inputs[:split.val_end], split.train_end, reporter)
         self.fit_seconds_ = time.perf_counter() - started

@@ -170,7 +170,7 @@ def test_ticker_column_names_the_series():
 
 def test_gaps_in_unused_columns_are_a_warning_not_an_error():
     rows = [[d, c, "" if i == 1 else c] for i, (d, c) in enumerate(GOOD)]
-    with pytest.warns(TickercastWarning, match="open have empty values; .*the model uses close"):
+    with pytest.warns(TickercastWarning, match="open have empty values; .*the model forecasts close"):
         frame = validate(raw(rows, ("Date", "Close", "Open")), origin="f.csv")
     assert frame["open"].isna().sum() == 1
 

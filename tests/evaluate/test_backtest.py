@@ -10,6 +10,7 @@ from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError
 from tickercast.evaluate.backtest import walk_forward
 from tickercast.prepare.split import make_split
+from tickercast.progress import SILENT
 
 PRICES = price_frame(300, phi=0.3, seed=2)
 CLOSE = PRICES["close"].to_numpy()
@@ -116,9 +117,22 @@ def test_direct_strategy_has_no_look_ahead():
     np.testing.assert_array_equal(before.loc[known, "predicted"], after.loc[known, "predicted"])
 
 
-def test_direct_strategy_needs_a_network():
-    with pytest.raises(ConfigError, match="direct strategy trains one network output per day"):
-        run("ar", horizon=2, strategy="direct")
+def test_direct_strategy_needs_a_model_with_one_output_per_day():
+    with pytest.raises(ConfigError, match="direct strategy trains one output per day"):
+        run("drift", horizon=2, strategy="direct")
+
+
+def test_ar_forecasts_directly_with_its_first_day_its_own_one_step_regression():
+    from tickercast.models import make_model
+
+    prices = price_frame(400, phi=0.3, seed=3)["close"].to_numpy()
+    direct = make_model("ar", ModelConfig(lookback=5, horizons=3)).fit(prices[:300], 250, SILENT)
+    paths = direct.forecast_direct(prices, range(300, 400))
+    assert paths.shape == (100, 3)
+    np.testing.assert_allclose(paths[:, 0], direct.predict(prices, 300))
+    result = run("ar", horizon=3, strategy="direct")
+    assert set(result.metrics) == {"1", "2", "3"}
+    assert result.settings["strategy"] == "direct"
 
 
 def test_horizon_longer_than_the_test_part():

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tickercast.config import ModelConfig
     from tickercast.data.load import dataset_names
-    from tickercast.errors import TickercastError, TickercastWarning
+    from tickercast.errors import ConfigError, TickercastError, TickercastWarning
     from tickercast.models import model_names
     from tickercast.progress import progress_bars
     from tickercast.report.run import Stopwatch
@@ -66,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.sweep.run import load_datasets, run_sweep
 
     stopwatch = Stopwatch()
+    if args.covariates or args.common_span:
+        raise ConfigError("a sweep takes inputs from the data's own columns (--features, or --grid "
+                          "features=\"returns|returns,volume\"), not --with; compare other datasets' returns as "
+                          "inputs with compare --with D --feature-sets \"returns; returns,D\"")
     base = ModelConfig.from_settings(**options.model_settings(args))
     spec = SweepSpec(models=tuple(model_names(args.models)), seeds=args.seeds, grid=parse_grid(args.grid, base),
                      search=args.search, global_models=args.global_models, base=base,

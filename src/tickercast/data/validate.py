@@ -242,8 +242,9 @@ def _gaps_handled(frame: pd.DataFrame, price_column: str, fill: Fill, origin: st
         return frame.ffill()
     others = [c for c in frame.columns if c not in ("date", price_column) and frame[c].isna().any()]
     if others:
-        warnings.warn(f"{origin}: {', '.join(others)} have empty values; they are kept as NaN and not used "
-                      f"(the model uses {price_column})", TickercastWarning, stacklevel=3)
+        warnings.warn(f"{origin}: {', '.join(others)} have empty values; they are kept as NaN (the model forecasts "
+                      f"{price_column}; a --features input that reads them stops there, or use --fill ffill)",
+                      TickercastWarning, stacklevel=3)
     return frame
 
 

@@ -32,7 +32,7 @@ from tickercast.evaluate.trading import DEFAULT_COST_BPS, TradingReport, trading
 from tickercast.models import make_model
 from tickercast.models.multistep import recursive_forecast
 from tickercast.models.protocol import Model, can_forecast_recursively
-from tickercast.prepare.inputs import Inputs, build_inputs
+from tickercast.prepare.inputs import Inputs, build_inputs, inputs_start
 from tickercast.prepare.split import Split, checked_split, split_dates
 from tickercast.progress import SILENT, Reporter
 
@@ -84,8 +84,8 @@ def walk_forward(model_name: str, config: ModelConfig, inputs: Inputs | np.ndarr
     if strategy == "direct":
         if not model.direct:
             more = " with inputs beyond returns, use only returns" if not recursive else ""
-            raise ConfigError(f"the direct strategy trains one network output per day ahead; {model_name} is not "
-                              f"a network, so use the recursive strategy{more}")
+            raise ConfigError(f"the direct strategy trains one output per day ahead, which networks and ar have and "
+                              f"{model_name} has not; use the recursive strategy{more}")
         config = replace(config, horizons=horizon)
     if horizon > split.n - split.val_end:
         raise ConfigError(f"horizon {horizon} is longer than the test part ({split.n - split.val_end} days)")
@@ -169,7 +169,7 @@ def backtest(prices: pd.DataFrame | pd.Series, model: str = "gru", *, horizon: i
     frame, inputs, described = build_inputs(frame, config.features, covariates, common_span=common_span)
     split = checked_split(frame.index, make_model(model, config).min_history, origin=frame.attrs["origin"],
                           test_size=test_size, val_size=val_size, test_start=test_start, val_start=val_start,
-                          settings=f"lookback {config.lookback} and this split")
+                          settings=f"lookback {config.lookback}{inputs_start(described)} and this split")
     result = walk_forward(model, config, inputs, frame.index, split, horizon=horizon, retrain_every=retrain_every,
                           window=window, strategy=strategy, trade=trade, cost_bps=cost_bps, reporter=reporter)
     result.settings["data"] = {**frame.attrs, "first": f"{frame.index[0]:%Y-%m-%d}",

@@ -161,3 +161,14 @@ def align_covariate(frame: pd.DataFrame, other: pd.DataFrame, name: str, *,
     covered = position >= 0
     filled = int((covered & ~dates.isin(prices.index)).sum())
     return returns, filled
+
+
+def inputs_start(description: dict[str, Any]) -> str:
+    """For a too-short series' message: where the inputs start, when warm-ups moved the first day later.
+
+    >>> inputs_start({"first_used": "1999-02-01", "dropped_days": 19})
+    ', inputs from 1999-02-01 (19 earlier days lack a value)'
+    """
+    if not description["dropped_days"]:
+        return ""
+    return f", inputs from {description['first_used']} ({description['dropped_days']} earlier days lack a value)"

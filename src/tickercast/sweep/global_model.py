@@ -44,7 +44,7 @@ def fit_global(cell: str, config: ModelConfig, frames: dict[str, pd.DataFrame],
     for name, frame in frames.items():
         member = RecurrentModel(cell, config)
         try:
-            frame, series, _ = build_inputs(frame, config.features)
+            frame, series, _ = build_inputs(frame, config.features, start=frame.attrs.get("first_date"))
             part = checked_split(frame.index, member.min_history, origin=frame.attrs["origin"], **split.to_dict(),
                                  settings=f"lookback {config.lookback} and this split")
             members[name] = (member.fit_scaler(series[:part.val_end], part.train_end), frame, series, part)

@@ -11,6 +11,7 @@ transaction per unit) and, at the end, `selection.json` (the chosen settings and
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
@@ -84,7 +85,9 @@ def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folde
 
     `datasets` maps a name to a PriceFrame, or to the message of why it could not be read.
     """
-    frames = {name: _price_only(frame) for name, frame in datasets.items() if not isinstance(frame, str)}
+    features = {spec.base.features, *dict(spec.grid).get("features", ())}
+    frames = {name: _price_only(frame) if features == {"returns"} else _from_common_day(frame, features)
+              for name, frame in datasets.items() if not isinstance(frame, str)}
     if not frames:
         raise TickercastError("none of the datasets could be read")
     definition = {**spec.to_dict(), "data": {name: fingerprint(frame) for name, frame in datasets.items()}}
@@ -118,8 +121,23 @@ def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folde
     return result
 
 
+def _from_common_day(frame: pd.DataFrame, features: set[str]) -> pd.DataFrame:
+    """The whole frame (features read its other columns), marked with the first day every feature set searched
+    has a value (`attrs["first_date"]`): every unit on it then scores the same days, whatever its inputs.
+    A frame no feature set can use is shipped unmarked: its units fail with the reason."""
+    from tickercast.errors import TickercastError
+    from tickercast.prepare.inputs import build_inputs
+
+    marked = frame.copy()
+    marked.attrs = dict(frame.attrs)
+    with contextlib.suppress(TickercastError):
+        marked.attrs["first_date"] = max(build_inputs(frame, key)[0].index[0] for key in features)
+    return marked
+
+
 def _price_only(frame: pd.DataFrame) -> pd.DataFrame:
-    """The price column alone (with the PriceFrame's attrs): all a unit reads, and 1/6 of what would be shipped."""
+    """The price column alone (with the PriceFrame's attrs): all a unit on returns only reads, and 1/6 of what
+    would be shipped."""
     column = frame.attrs["price_column"]
     slim = frame[[column]].copy()
     slim.attrs = dict(frame.attrs)

@@ -68,7 +68,8 @@ def run_unit(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.Dat
             from tickercast.forecaster import Forecaster
 
             (name,), (frame,) = unit.data, frames
-            metrics[name] = Forecaster(unit.model, **config.to_dict()).fit(frame, **split.to_dict()).metrics
+            metrics[name] = Forecaster(unit.model, **config.to_dict()).fit(
+                frame, **split.to_dict(), first_date=frame.attrs.get("first_date")).metrics
     except Exception as error:  # recorded, never lost: see the docstring
         errors = dict.fromkeys(unit.data, describe(error))
         metrics = {}
