@@ -44,9 +44,12 @@ fuzz: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
-# tickercast alone on issue 6's canonical job (a few minutes); prints the tables.
+# tickercast alone on issue 6's canonical job (a few minutes), then issue 14's inputs: the feature catalogue on
+# 5,000 days and training on ten inputs against returns alone; prints the tables.
 bench: setup
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_features.py
+	$(BIN)/python benchmarks/bench_inputs.py
 
 # ... and against a plain PyTorch loop, Darts and NeuralForecast, from their own environment (~30 min).
 PEERS := .venv-peers
