@@ -130,3 +130,19 @@ def test_cli_model_dir_cell_must_match(trained, capsys):
     _, _, folder = trained
     assert main(["explain", "--model-dir", str(folder), "--cell", "gru"]) == 2
     assert "holds a lstm model, not gru" in capsys.readouterr().err
+
+
+def test_a_model_with_several_inputs_replays_every_input_and_forecasts_like_the_network():
+    prices = price_frame(260)
+    other = price_frame(260, seed=11)
+    fc = tc.Forecaster("gru", lookback=5, hidden=3, layers=1, epochs=2, features="returns,rsi").fit(
+        prices, covariates={"other": other})
+    result = explain_model(fc, prices, days=8, covariates={"other": other})
+    assert result["input_names"] == ["returns", "rsi", "other.returns"]
+    assert np.asarray(result["inputs"]).shape == (8, 3)
+    assert np.asarray(result["layers"][0]["values"]["z"]).shape == (8, 3)
+    _, inputs = fc.prepare(prices, {"other": other})
+    day = len(inputs)  # the day after the data, from the last lookback rows of every input
+    expected = fc.model_.forecast_direct(inputs, range(day, day + 1))[0, 0]
+    result = explain_model(fc, prices, days=fc.config.lookback, covariates={"other": other})
+    assert result["next_day_forecast"] == pytest.approx(expected, rel=1e-5)

@@ -100,8 +100,8 @@ def verdict_lines(verdicts: list[Mapping[str, Any]]) -> list[str]:
 
 
 def inputs_line(inputs: Mapping[str, Any] | None) -> str | None:
-    """'inputs: returns, volume, rsi; with nasdaq (0 days filled); used from 1999-02-01 (19 days of warm-up)',
-    or None for returns only (what every model read before inputs existed)."""
+    """'inputs: returns, volume, rsi; with nasdaq (0 days filled with the last price); used from 1999-02-01 (19
+    days before it lack an input)', or None for returns only (what every model read before inputs existed)."""
     if not inputs or (list(inputs.get("features", [])) in ([], ["returns"]) and not inputs.get("with")):
         return None
     text = f"inputs: {', '.join(inputs['features'])}"
