@@ -90,3 +90,36 @@ def test_damaged_json(saved):
 def test_json_safe_turns_nan_into_null():
     assert json.dumps(json_safe({"a": float("nan"), "b": [float("inf"), 1.5]}), allow_nan=False) == \
         '{"a": null, "b": [null, 1.5]}'
+
+
+def test_a_bundle_from_before_inputs_loads_and_predicts_as_before(saved, prices):
+    forecaster, folder = saved
+    config = json.loads((folder / "config.json").read_text())
+    for key in ("inputs", "importance"):  # what a bundle written before inputs existed did not have
+        config.pop(key)
+    config["settings"].pop("features")
+    (folder / "config.json").write_text(json.dumps(config))
+    assert not (folder / "inputs.json").exists()
+    loaded = tc.Forecaster.load(folder)
+    assert loaded.config.features == "returns"
+    pd.testing.assert_series_equal(loaded.predict(prices), forecaster.predict(prices))
+
+
+@pytest.mark.parametrize("model", ["gru", "ar"])
+def test_a_model_with_inputs_saves_them_and_loads_to_the_same_forecasts(prices, tmp_path, model):
+    other = prices.copy()
+    other["close"] = other["close"].to_numpy()[::-1].copy()  # another series of the same days
+    fc = tc.Forecaster(model, **TINY, features="returns,rsi").fit(prices, covariates={"other": other})
+    fc.save(tmp_path)
+    saved_inputs = json.loads((tmp_path / "inputs.json").read_text())
+    assert saved_inputs["columns"] == ["rsi", "other.returns"]
+    assert len(saved_inputs["scalers"]) == 2
+    loaded = tc.Forecaster.load(tmp_path)
+    assert loaded.inputs_["with"] == ["other"]
+    pd.testing.assert_series_equal(loaded.predict(prices, covariates={"other": other}),
+                                   fc.predict(prices, covariates={"other": other}))
+    with pytest.raises(tc.TickercastError, match="needs exactly those"):
+        loaded.predict(prices)
+    fc = tc.Forecaster(model, **TINY).fit(prices)
+    fc.save(tmp_path)  # a returns-only model saved over it leaves no inputs.json behind
+    assert not (tmp_path / "inputs.json").exists()
