@@ -66,17 +66,41 @@ def test_flags_change_nothing_in_the_data():
     assert prices["close"].to_numpy() == pytest.approx(raw["Close"].to_numpy())
 
 
-@pytest.mark.parametrize("name", ["sp500", "nasdaq"])
-def test_the_bundled_index_samples_are_clean(name):
+def test_the_bundled_sp500_sample_is_clean():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataQualityWarning)
-        assert tc.load(name).attrs["quality"] == []
+        assert tc.load("sp500").attrs["quality"] == []
 
 
-def test_the_bundled_msft_sample_shows_its_two_missing_days():
+def test_the_bundled_nasdaq_sample_shows_its_two_days_without_a_recorded_volume():
+    prices = tc.load("nasdaq")
+    assert prices.attrs["quality"] == [
+        {"kind": "volume", "count": 2, "dates": ["2015-05-12", "2018-01-09"],
+         "detail": "2 days of volume 0 in a series that trades every day (unrecorded volume)"}]
+    assert (prices.loc[["2015-05-12", "2018-01-09"], "volume"] == 0).all()
+
+
+def test_the_bundled_msft_sample_shows_its_two_missing_days_and_its_unrecorded_volume():
     prices = tc.load("msft")
-    assert prices.attrs["quality"] == [{"kind": "gap", "count": 2, "dates": ["1998-10-29", "1999-11-16"],
-                                        "detail": "2 trading days of XNYS missing, in 2 runs"}]
+    assert prices.attrs["quality"] == [
+        {"kind": "volume", "count": 1, "dates": ["2010-04-26"],
+         "detail": "1 day of volume 0 in a series that trades every day (unrecorded volume)"},
+        {"kind": "gap", "count": 2, "dates": ["1998-10-29", "1999-11-16"],
+         "detail": "2 trading days of XNYS missing, in 2 runs"}]
+
+
+def test_a_zero_volume_is_unrecorded_only_in_a_series_that_traded_every_day_before():
+    from tickercast.data.quality import unrecorded_volume
+
+    liquid = pd.Series([1e6] * 30 + [0.0] + [1e6] * 5)
+    assert unrecorded_volume(liquid).nonzero()[0].tolist() == [30]
+    thin = pd.Series(([1e3] * 9 + [0.0]) * 5)  # a day without trades in ten is how a thin stock trades
+    assert not unrecorded_volume(thin).any()
+    early = pd.Series([0.0] + [1e6] * 40)  # nothing before it to judge by
+    assert not unrecorded_volume(early).any()
+    later = liquid.copy()
+    later[32:] = 0.0  # what happens after a day never changes how it is read
+    assert unrecorded_volume(later)[:31].tolist() == unrecorded_volume(liquid)[:31].tolist()
 
 
 def test_an_unadjusted_seven_for_one_split_is_found_and_a_crash_that_recovers_is_not():

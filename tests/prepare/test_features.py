@@ -334,3 +334,12 @@ def test_the_group_names_only_catalogue_features():
 def test_the_documented_catalogue_matches_the_code():
     rows = re.findall(r"^\| `(\w+)` \| (.+?) \| .+? \| (\d+) \|", DOCS.read_text(encoding="utf-8"), re.MULTILINE)
     assert {name: int(warmup) for name, _, warmup in rows} == {f.name: f.warmup for f in CATALOGUE.values()}
+
+
+def test_an_unrecorded_volume_takes_the_last_recorded_one_instead_of_a_jump_to_zero():
+    nasdaq = tc.load("nasdaq")
+    table = compute_features(nasdaq, ["volume"])
+    day = nasdaq.index.get_loc(pd.Timestamp("2018-01-09"))  # volume 0 in the file; the flag names it
+    assert nasdaq["volume"].iloc[day] == 0
+    assert table["volume.change"].iloc[day] == 0.0  # carried over: no change that day
+    assert table.abs().max().max() < 5  # a zero read as a volume would be a change of about -21 (log of 1e9)

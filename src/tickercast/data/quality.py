@@ -1,6 +1,6 @@
 """Defects real price files carry, found and named but never repaired: the user decides what to do.
 
-Four kinds, each a pure function of a PriceFrame's columns:
+Five kinds, each a pure function of a PriceFrame's columns:
 
 - `split`: a one-day move within 4% of a split ratio (-50%, -66.7%, -75%, -80%, -85.7%, -90%, or the inverse)
   that does not revert the next day: an unadjusted split (Alpha Vantage's free daily series is unadjusted).
@@ -8,6 +8,8 @@ Four kinds, each a pure function of a PriceFrame's columns:
 - `outlier`: a one-day price that is 40% or more away from both neighbours, which agree with each other within
   10%: a bad print that reverts the next day.
 - `gap`: trading days of the exchange's calendar missing inside the ticker's history.
+- `volume`: a volume of 0 in a series that traded on at least 99% of the days before: a volume that was not
+  recorded, not a day without trades (an index or a liquid stock does not stop trading for a day and go on).
 
 `quality_flags` runs them all and returns one `Flag` per kind found; the validation gate warns one line per flag
 and keeps them in `prices.attrs["quality"]`, so the CLI, the JSON and the report can list them.
@@ -32,7 +34,11 @@ _ADVICE = {
     "bar": "check the open, high and low columns (the model uses only the price column)",
     "outlier": "check those days against another source",
     "gap": "the model treats the days around each gap as consecutive",
+    "volume": "the volume feature carries the previous day's volume over them",
 }
+#: A series with volume on at least this share of its (at least _HISTORY) earlier days records every day's volume;
+#: its zeros are gaps.
+_TRADES_EVERY_DAY, _HISTORY = 0.99, 20
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,23 @@ def impossible_bars(frame: pd.DataFrame) -> pd.DatetimeIndex:
     return frame.index[bad.fillna(False).to_numpy(dtype=bool)]
 
 
+def unrecorded_volume(volume: pd.Series) -> np.ndarray:
+    """True on days of zero volume in a series that had volume on at least 99% of the (20 or more) days before.
+
+    Decided from the days before each one only, so a volume feature that relies on it knows no later day.
+
+    >>> unrecorded_volume(pd.Series([5.0] * 199 + [0.0])).nonzero()[0].tolist()
+    [199]
+    """
+    values = volume.to_numpy(dtype=float)
+    traded = (np.isfinite(values) & (values > 0)).astype(float)
+    before = np.concatenate([[0.0], np.cumsum(traded)[:-1]])  # days with volume before each day
+    days = np.arange(len(values))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trades_every_day = (days >= _HISTORY) & (before >= _TRADES_EVERY_DAY * days)
+    return (values == 0) & trades_every_day
+
+
 def missing_days(dates: pd.DatetimeIndex, expected: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """The expected trading days between a series' first and last date that it does not have."""
     if len(dates) == 0:
@@ -106,6 +129,8 @@ def quality_flags(frame: pd.DataFrame, price_column: str, expected: pd.DatetimeI
     """Every kind of defect in a PriceFrame, one Flag each; `expected` (the exchange's trading days) adds gaps."""
     prices = frame[price_column]
     found = {"split": unadjusted_splits(prices), "bar": impossible_bars(frame), "outlier": bad_prints(prices)}
+    if "volume" in frame:
+        found["volume"] = frame.index[unrecorded_volume(frame["volume"])]
     if expected is not None:
         found["gap"] = missing_days(frame.index, expected)
     flags = []
@@ -140,6 +165,8 @@ def _detail(kind: str, days: pd.DatetimeIndex, prices: pd.Series, expected: pd.D
         return f"{_counted(count, 'impossible bar')} (open or close outside low..high, high below low, or low <= 0)"
     if kind == "outlier":
         return f"{_counted(count, 'one-day price')} that revert the next day (bad prints)"
+    if kind == "volume":
+        return f"{_counted(count, 'day')} of volume 0 in a series that trades every day (unrecorded volume)"
     assert expected is not None
     runs = int((np.diff(expected.get_indexer(days)) > 1).sum()) + 1  # consecutive trading days make one run
     return f"{_counted(count, 'trading day')} of {exchange or 'the exchange'} missing, in {_counted(runs, 'run')}"

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import talib
 
+from tickercast.data.quality import unrecorded_volume
 from tickercast.errors import ConfigError, DataError, shown, shown_path
 from tickercast.prepare.targets import get_target
 
@@ -94,7 +95,10 @@ def _ohlc(frame: pd.DataFrame) -> Columns:
 
 
 def _volume(frame: pd.DataFrame) -> Columns:
-    shifted = _values(frame, "volume") + 1.0  # a day without trades stays finite
+    unrecorded = unrecorded_volume(frame["volume"])
+    # an unrecorded day takes the last recorded volume (never a later one); a missing value stays missing
+    volume = frame["volume"].where(~unrecorded, frame["volume"].mask(unrecorded).ffill())
+    shifted = np.ascontiguousarray(volume.to_numpy(dtype=np.float64)) + 1.0  # a day without trades stays finite
     return {"volume.change": np.log(shifted / _previous(shifted)),
             "volume.relative": np.log(shifted / talib.SMA(shifted, timeperiod=20))}
 
