@@ -64,7 +64,7 @@ def walk_forward(model_name: str, config: ModelConfig, inputs: Inputs | np.ndarr
                  reporter: Reporter = SILENT) -> Backtest:
     """Run the walk-forward backtest over the test part of `split` (see the module docstring).
 
-    `strategy` None: recursive, or direct for a model that reads inputs beyond returns.
+    `strategy` None: recursive, or direct for a model that reads inputs beyond returns and a horizon above 1.
     """
     inputs = Inputs.of(inputs)
     if horizon < 1:
@@ -75,7 +75,7 @@ def walk_forward(model_name: str, config: ModelConfig, inputs: Inputs | np.ndarr
         raise ConfigError(f"window must be one of {', '.join(WINDOWS)}")
     model = make_model(model_name, config)
     recursive = can_forecast_recursively(model, inputs)
-    strategy = strategy or ("recursive" if recursive else "direct")
+    strategy = strategy or ("recursive" if recursive or horizon == 1 else "direct")  # one day ahead: no strategy
     if strategy not in STRATEGIES:
         raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}")
     if strategy == "recursive" and horizon > 1 and not recursive:
