@@ -129,8 +129,10 @@ def build_inputs(frame: pd.DataFrame, features: str | Sequence[str] | None = Non
     if start is not None:
         known &= frame.index >= start
     if not known.any():
-        raise DataError(f"{origin}: no day has a value for every input ({shown(', '.join(table.columns))}); use "
-                        f"fewer inputs or a longer series")
+        finite = np.isfinite(extra)
+        latest = table.columns[int(np.argmax(np.where(finite.any(axis=0), finite.argmax(axis=0), len(frame))))]
+        raise DataError(f"{origin}: no day has a value for every input ({shown(latest)} starts latest, and "
+                        f"{len(frame)} days are too few); use fewer inputs or a longer series")
     first = int(np.argmax(known))
     if not known[first:].all():
         row = first + int(np.argmin(known[first:]))
