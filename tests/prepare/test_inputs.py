@@ -151,7 +151,7 @@ def test_the_latest_warm_up_of_several_features_decides() -> None:
 def test_too_short_a_series_for_the_inputs_is_one_clear_line() -> None:
     with pytest.raises(DataError, match="no day has a value for every input") as error:
         build_inputs(ohlcv(150), "indicators,ohlc,volume")
-    assert "'ma_gap.200' starts latest, and 150 days are too few" in one_line(error)
+    assert "'ma_gap' starts latest, and 150 days are too few" in one_line(error)
 
 
 def test_a_first_date_drops_earlier_days_but_keeps_the_values_computed_on_the_whole_history() -> None:
