@@ -132,8 +132,7 @@ def build_inputs(frame: pd.DataFrame, features: str | Sequence[str] | None = Non
         finite = np.isfinite(extra)
         latest = table.columns[int(np.argmax(np.where(finite.any(axis=0), finite.argmax(axis=0), len(frame))))]
         raise DataError(f"{origin}: no day has a value for every input ({shown(latest.rsplit('.', 1)[0])} starts "
-                        f"latest, and "
-                        f"{len(frame)} days are too few); use fewer inputs or a longer series")
+                        f"latest, and {len(frame)} days are too few); use fewer inputs or a longer series")
     first = int(np.argmax(known))
     if not known[first:].all():
         row = first + int(np.argmin(known[first:]))
