@@ -19,8 +19,9 @@ weight the errors, but p_{t-1} is built from returns up to t−1 only, so it is 
 A model reading only the target's past has nothing to go on (r is i.i.d. in both cases), so its best is 1.
 
 The signal is strong (best ratio 0.75) and the test part long (2,100 days: the sampling error of an RMSE ratio
-there is about 1.4%), so "within 5% of the best" separates a model that found the input from one that did not,
-without flakiness; the training part (600 days, lookback 3, 8 units, 30 epochs at lr 1e-2) keeps the file fast.
+there is about 1.5%; the forecast that knows the signal scored 0.729 to 0.751 on six samples), so "within 5% of the
+best" separates a model that found the input from one that did not, without flakiness; the training part (600
+days, lookback 3, 8 units, 30 epochs at lr 1e-2) keeps the file fast.
 """
 
 from __future__ import annotations
