@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tickercast.errors import ConfigError, DataError, shown
+from tickercast.errors import ConfigError, DataError, shown, shown_path
 
 #: Columns of a covariate (`--with NAME`): its log-return, named `NAME.returns`.
 COVARIATE_COLUMN = "{name}.returns"
@@ -48,10 +48,17 @@ class Inputs:
 
     def __post_init__(self) -> None:
         prices = np.asarray(self.prices, dtype=np.float64)
-        extra = np.asarray(self.extra, dtype=np.float64).reshape(len(prices), -1) if len(self.columns) else \
-            np.empty((len(prices), 0))
-        if extra.shape[1] != len(self.columns):
-            raise ValueError(f"{extra.shape[1]} input columns but {len(self.columns)} names")
+        extra = np.asarray(self.extra, dtype=np.float64)
+        if extra.size == 0 and not self.columns:
+            extra = np.empty((len(prices), 0))  # returns only
+        elif extra.ndim == 1:
+            extra = extra[:, None]  # one column given flat
+        # the exact shape, not a reshape: [2, 4] is not [4, 2] read in another order
+        if extra.shape != (len(prices), len(self.columns)):
+            raise ValueError(f"input columns of shape {extra.shape} for {len(prices)} days and "
+                             f"{len(self.columns)} names")
+        if self.past is not None and len(self.past) != len(prices):
+            raise ValueError(f"an own past of {len(self.past)} days for {len(prices)} days of prices")
         object.__setattr__(self, "prices", prices)
         object.__setattr__(self, "extra", extra)
 
@@ -113,20 +120,25 @@ def build_inputs(frame: pd.DataFrame, features: str | Sequence[str] | None = Non
             raise ConfigError(f"the covariate {shown(name)} has the name of an input already used; "
                               f"give --with another dataset name")
         table[column], filled[name] = align_covariate(frame, other, name, common_span=common_span)
+    origin = shown_path(frame.attrs.get("origin", "the data"))
+    if start is not None and start > frame.index[-1]:
+        raise DataError(f"{origin}: the first date to use, {start:%Y-%m-%d}, is after the last day "
+                        f"{frame.index[-1]:%Y-%m-%d}; use an earlier one")
     extra = table.to_numpy(dtype=np.float64)
     known = np.isfinite(extra).all(axis=1) if extra.shape[1] else np.ones(len(frame), dtype=bool)
     if start is not None:
         known &= frame.index >= start
     if not known.any():
-        raise DataError(f"{frame.attrs.get('origin', 'data')}: no day has a value for every input "
-                        f"({', '.join(table.columns)}); use fewer inputs or a longer series")
+        finite = np.isfinite(extra)
+        latest = table.columns[int(np.argmax(np.where(finite.any(axis=0), finite.argmax(axis=0), len(frame))))]
+        raise DataError(f"{origin}: no day has a value for every input ({shown(latest.rsplit('.', 1)[0])} starts "
+                        f"latest, and {len(frame)} days are too few); use fewer inputs or a longer series")
     first = int(np.argmax(known))
     if not known[first:].all():
-        day = frame.index[first + int(np.argmin(known[first:]))]
-        missing = [c for c, ok in zip(table.columns, np.isfinite(extra[first + int(np.argmin(known[first:]))]),
-                                      strict=True) if not ok]
-        raise DataError(f"{frame.attrs.get('origin', 'data')}: the input {missing[0] if missing else '?'} has no value "
-                        f"on {day:%Y-%m-%d} after it started; repair that day in the data or drop the input")
+        row = first + int(np.argmin(known[first:]))
+        missing = [c for c, ok in zip(table.columns, np.isfinite(extra[row]), strict=True) if not ok]
+        raise DataError(f"{origin}: the input {shown(missing[0])} has no value on {frame.index[row]:%Y-%m-%d} "
+                        f"after it started; repair that day in the data or drop the input")
     trimmed = frame.iloc[first:]
     trimmed.attrs = dict(frame.attrs)
     inputs = Inputs(trimmed[frame.attrs["price_column"]].to_numpy(dtype=np.float64), extra[first:],
