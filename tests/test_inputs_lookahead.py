@@ -149,7 +149,7 @@ def test_the_check_catches_a_covariate_that_leaks_tomorrow(frame: pd.DataFrame) 
 
 @pytest.mark.parametrize(("model", "horizon", "strategy", "features"), [
     ("gru", 3, None, "returns,volume,rsi"),  # direct by default: one network output per day ahead
-    ("ar", 1, "recursive", "returns,ohlc,macd"),  # one day ahead (see the xfail below for the default)
+    ("ar", 1, "recursive", "returns,ohlc,macd"),  # one day ahead (the default, see below)
 ])
 def test_a_backtest_that_refits_makes_the_same_forecasts_up_to_d(model: str, horizon: int, strategy: str | None,
                                                                  features: str, frame: pd.DataFrame,
@@ -171,8 +171,6 @@ def test_a_backtest_that_refits_makes_the_same_forecasts_up_to_d(model: str, hor
     assert (before.loc[~made_by_d, "predicted"] != moved.loc[~made_by_d, "predicted"]).any()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: walk_forward picks the direct strategy for any model with inputs, "
-                   "even at horizon 1 where ar's one-day forecast needs no strategy; remove this mark when fixed")
 def test_ar_with_inputs_backtests_one_day_ahead_by_default(frame: pd.DataFrame) -> None:
     result = backtest(frame, "ar", features="returns,volume", **SETTINGS)
     assert result.settings["strategy"] == "recursive"

@@ -89,6 +89,10 @@ def input_sets(spec: str | Sequence[str] | None, covariates: Sequence[str] = (),
         extras = [name for name in names if name != "returns"]
         sets.append(InputSet(feature_key(own or ["returns"]), tuple(n for n in names if n in covariates),
                              "".join(f"+{name}" for name in dict.fromkeys(extras))))
+    unused = [name for name in covariates if not any(name in s.covariates for s in sets)]
+    if unused:
+        raise ConfigError(f"--with {shown(unused[0])} is in none of the --feature-sets; name it in a set "
+                          f"(e.g. \"returns; returns,{unused[0][:40]}\") or leave it out")
     reference = InputSet()
     unique = list(dict.fromkeys(InputSet(s.features, s.covariates) for s in sets))
     if len(unique) < len(sets):

@@ -140,9 +140,6 @@ def test_train_with_features_and_a_covariate_reports_its_inputs_and_their_import
     assert output["settings"]["features"] == "returns,volume,rsi"
 
 
-@pytest.mark.xfail(raises=AttributeError, strict=True,
-                   reason="bug: Forecaster.forecast sends every model with inputs to forecast_direct, which ar lacks "
-                          "(a traceback, exit 1); remove this mark when fixed")
 def test_a_one_day_forecast_of_ar_with_a_covariate_works(folder: Path, capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     result = in_process(folder, capsys, monkeypatch, "forecast", "--model-dir", "other-model", "--data", "prices.csv",

@@ -10,7 +10,7 @@ from dataclasses import fields
 from typing import Any
 
 from tickercast.config import DEVICES, FILLS, SCALERS, TARGETS, TEST_SIZE, VAL_SIZE, ModelConfig
-from tickercast.errors import ConfigError, shown
+from tickercast.errors import ConfigError, DataError, shown
 
 _DEFAULTS = {field.name: field.default for field in fields(ModelConfig)}
 #: The feature catalogue's names and groups (`prepare.features`), written out so that --help imports no NumPy;
@@ -151,7 +151,10 @@ def load_covariates(args: argparse.Namespace) -> dict[str, Any]:
         name = covariate_name(spec)
         if name in frames:
             raise ConfigError(f"--with names {shown(name)} twice; give each dataset once")
-        frames[name] = load(spec, fill=getattr(args, "fill", None), api_key=getattr(args, "api_key", None))
+        try:
+            frames[name] = load(spec, fill=getattr(args, "fill", None), api_key=getattr(args, "api_key", None))
+        except DataError as error:  # say which option named it: the message alone names a file, not its role
+            raise type(error)(f"--with {shown(spec)}: {error}") from None
     return frames
 
 

@@ -37,9 +37,8 @@ import numpy as np
 from tickercast.config import ModelConfig
 from tickercast.errors import TrainingError
 from tickercast.models.baseline import ReturnBaseline, log_returns
-from tickercast.models.inputs import check_columns, input_state, restore_inputs
+from tickercast.models.inputs import check_columns, fit_input_scalers, input_state, restore_inputs
 from tickercast.prepare.inputs import Inputs
-from tickercast.prepare.scaling import fit_scaler
 from tickercast.prepare.windows import windows_before
 
 #: Default ridge strength α, as a fraction of the average lag's sum of squares.
@@ -69,7 +68,7 @@ class AutoregressiveModel(ReturnBaseline):
     def _fit_returns(self, train: np.ndarray, inputs: Inputs) -> None:
         lags = self.lags
         self.columns_ = inputs.columns
-        self.input_scalers_ = [fit_scaler(inputs.extra[1:, k], "standard") for k in range(inputs.width)]
+        self.input_scalers_ = fit_input_scalers(inputs, slice(1, None), "standard")
         horizons = self.config.horizons
         days = range(lags, len(train) - horizons + 1)  # each row's H days ahead lie in the training part
         x = self._design(train, inputs[1:], days)  # [n, L (1 + k)]; row k = the lags of day k + L (train[0] = r_1)

@@ -19,6 +19,21 @@ from tickercast.prepare.scaling import Scaler
 MAX_COLUMNS = 256
 
 
+def fit_input_scalers(inputs: Inputs, rows: slice, kind: str) -> list[Scaler]:
+    """One scaler per input column, fit on `rows` (the training rows) only; a column that is constant there is
+    one line naming it (it carries nothing to learn from, whatever the price column is)."""
+    from tickercast.prepare.scaling import fit_scaler
+
+    scalers = []
+    for k, column in enumerate(inputs.columns):
+        try:
+            scalers.append(fit_scaler(inputs.extra[rows, k], kind))
+        except DataError as error:
+            raise DataError(f"the input {shown(column)} cannot be scaled on the training part: "
+                            f"{str(error).split(';')[0]}; drop it from --features or --with") from None
+    return scalers
+
+
 def input_state(columns: tuple[str, ...], scalers: list[Scaler]) -> dict[str, Any] | None:
     """The `inputs` entry of a model's state: None without input columns."""
     if not columns:

@@ -19,7 +19,7 @@ import torch
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError, NotFittedError, shown
 from tickercast.models import EXECUTION_SETTINGS
-from tickercast.models.inputs import check_columns, input_state, restore_inputs
+from tickercast.models.inputs import check_columns, fit_input_scalers, input_state, restore_inputs
 from tickercast.nets import RecurrentForecaster, check_memory, resolve_device, weight_shapes
 from tickercast.prepare.inputs import Inputs
 from tickercast.prepare.scaling import Scaler, fit_scaler
@@ -66,8 +66,7 @@ class RecurrentModel:
         self.scaler_ = fit_scaler(series[self.target.offset:train_end], self.config.scaler,
                                   center=self.target.name == "price")
         self.columns_ = inputs.columns
-        self.input_scalers_ = [fit_scaler(inputs.extra[:train_end, k], self.config.scaler)
-                               for k in range(inputs.width)]
+        self.input_scalers_ = fit_input_scalers(inputs, slice(0, train_end), self.config.scaler)
         return self
 
     def training_windows(self, inputs: Inputs | np.ndarray,

@@ -20,6 +20,7 @@ first 200) are dropped from the front, and the description says from which date 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tickercast.errors import ConfigError, DataError, shown, shown_path
+from tickercast.errors import ConfigError, DataError, TickercastWarning, shown, shown_path
 
 #: Columns of a covariate (`--with NAME`): its log-return, named `NAME.returns`.
 COVARIATE_COLUMN = "{name}.returns"
@@ -120,6 +121,7 @@ def build_inputs(frame: pd.DataFrame, features: str | Sequence[str] | None = Non
             raise ConfigError(f"the covariate {shown(name)} has the name of an input already used; "
                               f"give --with another dataset name")
         table[column], filled[name] = align_covariate(frame, other, name, common_span=common_span)
+        _warn_if_stale(frame, other, name)
     origin = shown_path(frame.attrs.get("origin", "the data"))
     if start is not None and start > frame.index[-1]:
         raise DataError(f"{origin}: the first date to use, {start:%Y-%m-%d}, is after the last day "
@@ -184,3 +186,13 @@ def inputs_start(description: dict[str, Any]) -> str:
     if not description["dropped_days"]:
         return ""
     return f", inputs from {description['first_used']} ({description['dropped_days']} earlier days lack a value)"
+
+
+def _warn_if_stale(frame: pd.DataFrame, other: pd.DataFrame, name: str) -> None:
+    """A covariate that ends before the data does is carried over the last days with a return of 0: say so."""
+    last = other.index[-1]
+    stale = int((frame.index > last).sum())
+    if stale:
+        warnings.warn(f"the covariate {shown(name)} ends on {last:%Y-%m-%d}, {stale} day(s) before the data does; "
+                      "its last price is carried over them (a return of 0): update it for current forecasts",
+                      TickercastWarning, stacklevel=3)
