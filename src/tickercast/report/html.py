@@ -508,10 +508,10 @@ def _reading(run: RunFolder) -> str:
                                      "falls is overfitting."))
     models = [m for c in run.comparisons for m in c.models]
     if any(m.beyond_returns for m in models):
-        items.append(("inputs", "Besides its own past returns a model may read other inputs: features of the same "
-                                "data (volume, indicators) or other tickers' returns. Each is known at the close of "
-                                "the day it is dated, so a forecast for tomorrow uses nothing from tomorrow, and each "
-                                "is scaled on the training days only."))
+        items.append(("extra inputs", "Besides its own past returns a model may read other inputs: features of the "
+                                      "same data (volume, indicators) or other tickers' returns. Each is known at the "
+                                      "close of the day it is dated, so a forecast for tomorrow uses nothing from "
+                                      "tomorrow, and each is scaled on the training days only."))
     if any(m.importance for m in models):
         items.append(("which inputs mattered", "Shuffling one input in time keeps its values but breaks their link "
                                                "to the next day; the more the validation RMSE rises, the more the "
