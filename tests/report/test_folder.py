@@ -1,6 +1,7 @@
 """Reading run folders back: every kind of run, and a clear error for anything that is not one."""
 
 import json
+import re
 
 import pytest
 
@@ -188,6 +189,18 @@ def test_a_damaged_inputs_importance_or_ablation_is_one_line_naming_the_file(cas
     assert what in message
     assert "\n" not in message
     assert len(message.replace(str(path), "")) < 300
+
+
+def test_a_backtest_with_damaged_inputs_is_one_line_naming_its_metrics(backtest_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(backtest_run, copy)
+    metrics = json.loads((copy / "metrics.json").read_text())
+    metrics["settings"]["inputs"]["with"] = "nasdaq"
+    (copy / "metrics.json").write_text(json.dumps(metrics))
+    with pytest.raises(DataError, match=rf'^{re.escape(str(copy / "metrics.json"))} is damaged \("inputs" is not '):
+        read_run(copy)
 
 
 def test_nan_in_an_ablation_file_is_refused_as_damaged_json(inputs_run, tmp_path):

@@ -196,3 +196,27 @@ def test_several_datasets_each_get_their_ablation_and_importance(inputs_run, tmp
     assert _section(page, "d1-ablation").count("<tr data-label=") == 1
     assert {"fig-0-importance", "fig-1-importance"} <= set(page_data(page)["figures"])
     assert page.count("<dt>inputs (first)</dt>") == page.count("<dt>inputs (second)</dt>") == 4
+
+
+def test_a_backtest_with_inputs_says_which_in_its_own_lines(tmp_path):
+    from tests.report.runs import TINY_ARGS, write_volume_prices
+    from tickercast.cli import main
+
+    data = write_volume_prices(tmp_path / "prices.csv")
+    assert main(["backtest", "--data", str(data), "--model", "gru", "--features", "returns,volume", "--horizon", "2",
+                 *TINY_ARGS, "--out", str(tmp_path / "run"), "--json"]) == 0
+    page = render_page(read_run(tmp_path / "run"), library=STUB)
+    facts = _section(page, "run")
+    assert re.findall(r"<dt>inputs</dt><dd>([^<]*)</dd>", facts) == [
+        "returns, volume; columns volume.change, volume.relative",
+        f"from {json.loads((tmp_path / 'run' / 'metrics.json').read_text())['settings']['inputs']['first_used']}, "
+        "the first day with a value for every input (19 days before it left out)"]
+    assert "inputs" not in re.search(r"<dt>backtest</dt><dd>([^<]*)</dd>", facts).group(1)
+    assert "<dt>extra inputs</dt>" in page
+
+
+def test_a_returns_only_backtest_lists_no_inputs(backtest_run):
+    page = render_page(read_run(backtest_run), library=STUB)
+    assert re.search(r"<dt>backtest</dt><dd>model ar, horizon 3, retrain every 0, window expanding, strategy "
+                     r"recursive, cost bps 5.0</dd>", page)  # as before inputs existed
+    assert "<dt>inputs" not in page

@@ -62,8 +62,7 @@ class ModelRun:
 
     @property
     def beyond_returns(self) -> bool:
-        """Whether the model was given inputs beyond its own past returns (features or other tickers)."""
-        return bool(self.inputs) and (self.inputs["features"] != ["returns"] or bool(self.inputs["with"]))
+        return beyond_returns(self.inputs)
 
     @property
     def reads_inputs(self) -> bool:
@@ -230,15 +229,25 @@ def _read_model(folder: Path, label: str) -> ModelRun:
     predictions = _csv(folder / "predictions.csv", dates=["date"])
     history = _json(folder / "history.json")
     epochs = pd.DataFrame(history["epochs"]) if history and history.get("epochs") else None
-    path, inputs, importance = folder / "config.json", config.get("inputs"), config.get("importance")
-    fix = "run the command that wrote it again"
-    if inputs is not None:
-        detail = {key: shape for key, shape in INPUTS_DETAIL.items() if isinstance(inputs, dict) and key in inputs}
-        _checked(inputs, Keys({**INPUTS.required, **detail}), path,
-                 '"inputs" is not {features, with, columns, first_used, dropped_days, filled_days}', fix)
+    path, importance, fix = folder / "config.json", config.get("importance"), "run the command that wrote it again"
+    inputs = _checked_inputs(config.get("inputs"), path, fix)
     if importance is not None:
         _checked(importance, IMPORTANCE, path, '"importance" is not a list of {input, columns, importance}', fix)
     return ModelRun(label, config, _json(folder / "metrics.json") or {}, predictions, epochs, inputs, importance)
+
+
+def beyond_returns(inputs: Mapping[str, Any] | None) -> bool:
+    """Whether a checked "inputs" names any beyond the model's own past returns (features or other tickers)."""
+    return bool(inputs) and (inputs["features"] != ["returns"] or bool(inputs["with"]))
+
+
+def _checked_inputs(inputs: Any, path: Path, fix: str) -> dict[str, Any] | None:
+    """An "inputs" description (a bundle's or a backtest's) if it has the shape `build_inputs` writes."""
+    if inputs is None:
+        return None
+    detail = {key: shape for key, shape in INPUTS_DETAIL.items() if isinstance(inputs, dict) and key in inputs}
+    return _checked(inputs, Keys({**INPUTS.required, **detail}), path,
+                    '"inputs" is not {features, with, columns, first_used, dropped_days, filled_days}', fix)
 
 
 def _read_ablation(folder: Path) -> list[dict[str, Any]] | None:
@@ -276,6 +285,7 @@ def _read_backtest(folder: Path) -> BacktestRun | None:
     metrics = _json(folder / "metrics.json")
     if not metrics or "settings" not in metrics:
         raise DataError(f"{folder}: forecasts.csv without the metrics.json of a backtest; run the backtest again")
+    _checked_inputs(metrics["settings"].get("inputs"), folder / "metrics.json", "run the backtest again")
     equity = folder / "equity.csv"
     return BacktestRun(metrics["settings"], metrics.get("fits", 1), metrics["metrics"], metrics.get("trading"),
                        _csv(folder / "forecasts.csv", dates=["origin", "date"]),

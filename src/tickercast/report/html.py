@@ -24,7 +24,7 @@ import numpy as np
 from tickercast._version import __version__
 from tickercast.report import figures as fig
 from tickercast.report import leaderboard
-from tickercast.report.folder import BacktestRun, Comparison, ModelRun, RunFolder, SweepRun
+from tickercast.report.folder import BacktestRun, Comparison, ModelRun, RunFolder, SweepRun, beyond_returns
 from tickercast.report.leaderboard import (
     COLUMNS,
     Chosen,
@@ -338,7 +338,9 @@ def _facts(run: RunFolder) -> str:
         if settings.get("split"):
             facts.append(("split", _split(settings["split"])))
         facts.append(("backtest", ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
-                                            if key not in ("data", "split"))))
+                                            if key not in ("data", "split", "inputs"))))
+        if beyond_returns(settings.get("inputs")):
+            facts += [("inputs", text) for text in (_input_set(settings["inputs"]), _span(settings["inputs"])) if text]
     sweep = run.sweep
     settings = record.get("settings") or (sweep.definition["settings"] if sweep else None) or next(
         (m.config["settings"] for m in models if m.is_network), models[0].config["settings"] if models else None)
@@ -442,14 +444,21 @@ def _inputs(models: Sequence[ModelRun]) -> list[str]:
         read = _input_set(inputs) if model.reads_inputs or not model.beyond_returns else \
             f"{_input_set(inputs)}, given but not read (it forecasts from the price alone)"
         sets.setdefault(read, []).append(model.label)
-        if (leaderboard.number(inputs.get("dropped_days")) or 0) > 0:
-            spans.setdefault(f"from {inputs.get('first_used')}, the first day with a value for every input "
-                             f"({number_text(inputs.get('dropped_days'), '{:,.0f}')} days before it left out)",
-                             []).append(model.label)
+        span = _span(inputs)
+        if span:
+            spans.setdefault(span, []).append(model.label)
     lines = [f"{', '.join(labels)}: {text}" for text, labels in sets.items()]
     if len(spans) == 1:
         return [*lines, next(iter(spans))]
     return [*lines, *(f"{', '.join(labels)}: {text}" for text, labels in spans.items())]
+
+
+def _span(inputs: Mapping[str, Any]) -> str | None:
+    """From which day the inputs were used, when days before it were left out (warm-ups, a later covariate)."""
+    if (leaderboard.number(inputs.get("dropped_days")) or 0) <= 0:
+        return None
+    return (f"from {inputs.get('first_used')}, the first day with a value for every input "
+            f"({number_text(inputs.get('dropped_days'), '{:,.0f}')} days before it left out)")
 
 
 def _input_set(inputs: Mapping[str, Any]) -> str:
@@ -507,7 +516,7 @@ def _reading(run: RunFolder) -> str:
                                      "watches: the dot marks the weights kept. Validation rising while training "
                                      "falls is overfitting."))
     models = [m for c in run.comparisons for m in c.models]
-    if any(m.beyond_returns for m in models):
+    if any(m.beyond_returns for m in models) or (run.backtest and beyond_returns(run.backtest.settings.get("inputs"))):
         items.append(("extra inputs", "Besides its own past returns a model may read other inputs: features of the "
                                       "same data (volume, indicators) or other tickers' returns. Each is known at the "
                                       "close of the day it is dated, so a forecast for tomorrow uses nothing from "
