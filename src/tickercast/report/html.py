@@ -525,7 +525,8 @@ def _reading(run: RunFolder) -> str:
         items.append(("which inputs mattered", "Shuffling one input in time keeps its values but breaks their link "
                                                "to the next day; the more the validation RMSE rises, the more the "
                                                "model relied on that input. Relying on an input is not the same "
-                                               "as being helped by it: the ablation table says that."))
+                                               "as being helped by it: a comparison of the same model with and "
+                                               "without it says that (compare --feature-sets)."))
     if any(c.ablation for c in run.comparisons):
         items.append(("did the extra inputs help?", "The same model with and without the inputs, scored on the "
                                                     "same test days. 'Significantly better' needs a one-sided "
