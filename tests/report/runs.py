@@ -24,6 +24,35 @@ def write_prices(folder: Path, rows: int = 300) -> Path:
     return path
 
 
+def write_volume_prices(path: Path, rows: int = 300, seed: int = 0) -> Path:
+    """A CSV of `rows` days of a random walk with a random Volume column: what --features volume reads."""
+    import numpy as np
+
+    from tests.conftest import price_frame
+
+    frame = price_frame(rows, seed=seed)
+    volume = np.random.default_rng(seed).integers(100_000, 1_000_000, rows)
+    path.write_text("Date,Close,Volume\n" + "".join(f"{day:%Y-%m-%d},{close:.4f},{shares}\n" for (day, close), shares
+                                                    in zip(frame["close"].items(), volume, strict=True)))
+    return path
+
+
+#: The input sets of `inputs_run`: returns only, then the data's own volume, then another ticker ("index").
+FEATURE_SETS = "returns; returns,volume; returns,index"
+
+
+@pytest.fixture(scope="session")
+def inputs_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """compare gru, ar and naive with three input sets (FEATURE_SETS): bundles with inputs and importance, and an
+    ablation.json of gru and ar."""
+    folder = tmp_path_factory.mktemp("inputs")
+    data, index = write_volume_prices(folder / "prices.csv"), write_volume_prices(folder / "index.csv", seed=1)
+    code = main(["compare", "--data", str(data), "--with", str(index), "--models", "gru,ar,naive", "--feature-sets",
+                 FEATURE_SETS, *TINY_ARGS, "--out", str(folder / "run"), "--json"])
+    assert code == 0
+    return folder / "run"
+
+
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """compare lstm, gru and naive on 300 synthetic days."""

@@ -226,3 +226,20 @@ def test_a_report_of_hostile_names_draws_and_shows_each_as_itself(browser, hosti
             assert shown.replace("\n", " ") in ticks
     finally:
         seen.page.close()
+
+
+def test_a_report_of_input_sets_draws_the_importance_chart_and_the_ablation_table(browser, inputs_run):
+    seen = Visit(browser, inputs_run / "report.html")
+    try:
+        assert seen.page.evaluate("document.body.dataset.ready") == "true"
+        assert seen.errors == []
+        assert seen.refused == []
+        bars = seen.traces("fig-0-importance")
+        assert [t["name"] for t in bars] == ["ar+index", "ar+volume", "gru+index-seed0", "gru+volume-seed0"]
+        assert seen.page.evaluate("document.querySelectorAll('#fig-0-importance .bars .point').length") == sum(
+            t["points"] for t in bars)
+        verdicts = seen.page.evaluate("""[...document.querySelectorAll('table[data-table=ablation] tbody tr')]
+            .map(row => row.querySelector('td.verdict').textContent)""")
+        assert verdicts == [row["verdict"] for row in json.loads((inputs_run / "ablation.json").read_text())]
+    finally:
+        seen.page.close()

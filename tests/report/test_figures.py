@@ -90,3 +90,20 @@ def test_loss_figure_marks_the_epoch_whose_weights_were_kept():
     figure = fig.loss_figure({"gru": history}, {"gru": "#111"})
     marker = figure["data"][-1]
     assert (marker["x"], marker["y"]) == ([1], [0.4])
+
+
+def test_importance_bars_a_model_each_with_the_input_that_mattered_most_on_top():
+    importance = {
+        "gru+volume": [{"input": "volume", "columns": ["volume.change", "volume.relative"], "importance": 0.02},
+                       {"input": "returns", "columns": ["returns"], "importance": -0.001}],
+        "ar+index": [{"input": "returns", "columns": ["returns"], "importance": 0.05},
+                     {"input": "index", "columns": ["index.returns"], "importance": None}],
+    }
+    figure = fig.importance_figure(importance, fig.colours(importance))
+    assert figure["layout"]["yaxis"]["categoryarray"] == ["returns", "volume", "index"]  # None last
+    gru, ar = figure["data"]
+    assert (gru["name"], gru["orientation"], gru["y"], gru["x"]) == ("gru+volume", "h", ["returns", "volume"],
+                                                                     [-0.001, 0.02])
+    assert gru["customdata"] == ["returns", "volume.change, volume.relative"]
+    assert (ar["y"], ar["x"]) == (["returns", "index"], [0.05, None])  # no bar where there is no number
+    assert gru["marker"]["color"] != ar["marker"]["color"]

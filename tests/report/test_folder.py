@@ -1,6 +1,7 @@
 """Reading run folders back: every kind of run, and a clear error for anything that is not one."""
 
 import json
+import re
 
 import pytest
 
@@ -91,3 +92,123 @@ def test_an_interrupted_sweep_is_read_without_its_selection(sweep_run, tmp_path)
     assert run.sweep.selection is None
     assert run.leaderboard is None
     assert len(run.sweep.records) == len(read_run(sweep_run).sweep.records)
+
+
+def test_a_compare_of_input_sets_gives_each_model_its_inputs_and_importance_and_the_ablation(inputs_run):
+    [comparison] = read_run(inputs_run).comparisons
+    assert comparison.ablation == json.loads((inputs_run / "ablation.json").read_text())
+    assert [(row["model"], row["inputs"]) for row in comparison.ablation] == [
+        ("gru", "+volume"), ("gru", "+index"), ("ar", "+volume"), ("ar", "+index")]
+    models = {m.label: m for m in comparison.models}
+    assert sorted(models) == ["ar", "ar+index", "ar+volume", "gru+index-seed0", "gru+volume-seed0", "gru-seed0",
+                              "naive"]
+    for label, model in models.items():
+        config = json.loads((inputs_run / label / "config.json").read_text())
+        assert (model.inputs, model.importance) == (config["inputs"], config["importance"])
+    assert models["gru+volume-seed0"].inputs["columns"] == ["volume.change", "volume.relative"]
+    assert models["ar+index"].inputs["with"] == ["index"]
+    assert {label for label, m in models.items() if m.reads_inputs} == {"ar+index", "ar+volume", "gru+index-seed0",
+                                                                        "gru+volume-seed0"}
+    assert not any(m.beyond_returns for label, m in models.items() if label in ("ar", "gru-seed0", "naive"))
+
+
+def test_a_single_bundle_with_inputs_has_its_importance_and_no_ablation(inputs_run):
+    [comparison] = read_run(inputs_run / "gru+volume-seed0").comparisons
+    assert comparison.ablation is None
+    assert [row["input"] for row in comparison.models[0].importance] != []
+    assert {row["input"] for row in comparison.models[0].importance} == {"returns", "volume"}
+
+
+def test_a_folder_from_before_inputs_reads_as_returns_only(small_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(small_run, copy)
+    for config in copy.glob("*/config.json"):
+        data = json.loads(config.read_text())
+        del data["inputs"], data["importance"]
+        config.write_text(json.dumps(data))
+    models = read_run(copy).comparisons[0].models
+    assert [(m.inputs, m.importance, m.beyond_returns) for m in models] == [(None, None, False)] * 3
+
+
+def _edit(change):
+    """An edit that changes the file's data in place (the data itself is written back)."""
+    return lambda data: (change(data), data)[1]
+
+
+def _importance(**values):
+    return _edit(lambda config: config["importance"][0].update(values))
+
+
+def _inputs(**values):
+    return _edit(lambda config: config["inputs"].update(values))
+
+
+#: Edits of a copy of inputs_run that break the shape the report reads: file, edit (data -> data written),
+#: and what the one-line error says.
+DAMAGED = {
+    "importance not a list": ("gru+volume-seed0/config.json", _edit(lambda c: c.update(importance="volume")),
+                              '"importance" is not'),
+    "importance a string": ("gru+volume-seed0/config.json", _importance(importance="0.1"), '"importance" is not'),
+    "importance columns not names": ("ar+volume/config.json", _importance(columns=[1, 2]), '"importance" is not'),
+    "importance row without its input": ("ar+volume/config.json", _edit(lambda c: c["importance"][0].pop("input")),
+                                         '"importance" is not'),
+    "importance list huge": ("ar+volume/config.json",
+                             _edit(lambda c: c.update(importance=c["importance"][:1] * 10_001)),
+                             "more than 10,000 entries"),
+    "inputs not an object": ("gru+index-seed0/config.json", _edit(lambda c: c.update(inputs=5)), '"inputs" is not'),
+    "inputs features a string": ("gru+index-seed0/config.json", _inputs(features="returns"), '"inputs" is not'),
+    "inputs filled days not counts": ("gru+index-seed0/config.json", _inputs(filled_days={"index": "none"}),
+                                      '"inputs" is not'),
+    "inputs dropped days a float": ("naive/config.json", _inputs(dropped_days=1.5), '"inputs" is not'),
+    "inputs with a huge unknown list": ("naive/config.json", _inputs(notes=[0] * 20_000), "more than 10,000 entries"),
+    "ablation an object": ("ablation.json", lambda rows: {"rows": rows}, "not a list of"),
+    "ablation row without a verdict": ("ablation.json", _edit(lambda rows: rows[0].pop("verdict")), "not a list of"),
+    "ablation p-value a string": ("ablation.json", _edit(lambda rows: rows[1].update(dm_p_value_better="0.01")),
+                                  "not a list of"),
+    "ablation days a float": ("ablation.json", _edit(lambda rows: rows[1].update(n=57.5)), "not a list of"),
+    "ablation row a list": ("ablation.json", _edit(lambda rows: rows.append(["gru", "+volume"])), "not a list of"),
+    "ablation huge": ("ablation.json", lambda rows: rows * 2_000, "more than 10,000 entries"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGED)
+def test_a_damaged_inputs_importance_or_ablation_is_one_line_naming_the_file(case, inputs_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(inputs_run, copy)
+    name, change, what = DAMAGED[case]
+    path = copy / name
+    path.write_text(json.dumps(change(json.loads(path.read_text()))))
+    with pytest.raises(DataError) as error:
+        read_run(copy)
+    message = str(error.value)
+    assert message.startswith(f"{path} is damaged (")
+    assert what in message
+    assert "\n" not in message
+    assert len(message.replace(str(path), "")) < 300
+
+
+def test_a_backtest_with_damaged_inputs_is_one_line_naming_its_metrics(backtest_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(backtest_run, copy)
+    metrics = json.loads((copy / "metrics.json").read_text())
+    metrics["settings"]["inputs"]["with"] = "nasdaq"
+    (copy / "metrics.json").write_text(json.dumps(metrics))
+    with pytest.raises(DataError, match=rf'^{re.escape(str(copy / "metrics.json"))} is damaged \("inputs" is not '):
+        read_run(copy)
+
+
+def test_nan_in_an_ablation_file_is_refused_as_damaged_json(inputs_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(inputs_run, copy)
+    text = (copy / "ablation.json").read_text()
+    (copy / "ablation.json").write_text(text.replace('"n": 57', '"n": NaN', 1))
+    with pytest.raises(DataError, match=r"ablation\.json: damaged JSON \(NaN is not a JSON number\)"):
+        read_run(copy)

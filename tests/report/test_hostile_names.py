@@ -155,7 +155,13 @@ def test_every_chart_text_is_plotly_escaped():
     assert [t["name"] for t in settings["data"]] == [for_plotly(name) for name in labels]
     assert [t["x"] for t in settings["data"]] == [[for_plotly(name)] for name in labels]
     assert settings["layout"]["xaxis"]["categoryarray"] == [for_plotly(labels[0])]
-    for figure in (direction, losses, horizons, settings):
+    importance = fig.importance_figure(
+        {name: [{"input": name, "columns": [name, "x"], "importance": 0.01}] for name in labels}, colour)
+    assert [t["name"] for t in importance["data"]] == [for_plotly(name) for name in labels]
+    assert [t["y"] for t in importance["data"]] == [[for_plotly(name)] for name in labels]
+    assert [t["customdata"] for t in importance["data"]] == [[for_plotly(f"{name}, x")] for name in labels]
+    assert all(t["hovertemplate"].count("%{") == 3 for t in importance["data"])  # y, customdata, x: no more
+    for figure in (direction, losses, horizons, settings, importance):
         drawn = [text for text in _texts(figure) if text != "<extra></extra>" and not text.startswith("%")]
         assert not any("<" in text for text in drawn)  # Plotly markup only where the page puts it
 
@@ -252,3 +258,29 @@ def test_the_test_corpus_covers_every_kind_of_meaning():
     assert all(any(char in name for name in NAMES) for char in kinds)
     assert max(map(len, NAMES)) >= 10_000
     assert np.all([isinstance(name, str) for name in NAMES])
+
+
+def test_hostile_input_covariate_and_ablation_names_show_escaped(inputs_run, tmp_path):
+    """Each name as an input, its column, a covariate, and an ablation row's model, inputs and verdict."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(inputs_run, copy)
+    config = json.loads((copy / "gru+index-seed0" / "config.json").read_text())
+    config["inputs"].update({"with": NAMES, "filled_days": dict.fromkeys(NAMES, 0), "columns": NAMES})
+    config["importance"] = [{"input": name, "columns": [name], "importance": 0.01} for name in NAMES]
+    (copy / "gru+index-seed0" / "config.json").write_text(json.dumps(config))
+    row = json.loads((copy / "ablation.json").read_text())[0]
+    rows = [{**row, "model": name, "inputs": f"+{name}", "name": name, "verdict": name} for name in NAMES]
+    (copy / "ablation.json").write_text(json.dumps(rows))
+    page = render_page(read_run(copy), library=STUB)
+    shown = markup(page)
+    for name in NAMES:
+        assert for_html(name) in shown
+        if for_html(name) != name:
+            assert name not in shown
+    ablation = re.search(r'<section id="ablation">(.*?)</section>', page, re.S).group(1)
+    assert re.findall(r'<tr data-label="([^"]*)">', ablation) == [for_html(name) for name in NAMES]
+    figures = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))["figures"]
+    gru = next(t for t in figures["fig-0-importance"]["data"] if t["name"] == "gru+index-seed0")
+    assert gru["y"] == [for_plotly(name) for name in NAMES]

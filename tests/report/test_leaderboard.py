@@ -2,7 +2,14 @@
 
 import pytest
 
-from tickercast.report.leaderboard import Chosen, runs_verdict, selection_rows, table_rows, verdict
+from tickercast.report.leaderboard import (
+    Chosen,
+    ablation_kind,
+    runs_verdict,
+    selection_rows,
+    table_rows,
+    verdict,
+)
 
 
 def metrics(rmse, ratio, p_better, direction=0.5, p_two=None):
@@ -69,3 +76,18 @@ def test_selection_rows_rank_and_mark_the_best_within_each_dataset():
     assert best == [True, False, True, False]  # the best RMSE of each dataset, though 49.5 > 0.505
     assert [cell.text for cell in rows[2].lead] == ["lstm", "lookback=5", "0.5", "1"]
     assert rows[0].verdict.kind == "benchmark"
+
+
+@pytest.mark.parametrize(("p_better", "p_two"), [(0.01, 0.02), (0.049, 0.098), (0.3, 0.6), (0.7, 0.6), (0.97, 0.06),
+                                                 (0.98, 0.04), (0.999, 0.002), (0.6, 0.01)])
+def test_an_ablation_row_is_coloured_by_what_its_verdict_says(p_better, p_two):
+    from tickercast.comparison import _verdict  # the words ablation.json holds, written by the same rule
+
+    words = _verdict("+volume", p_better, p_two)
+    expected = "better" if "significantly better" in words else "worse" if "significantly worse" in words else "same"
+    assert ablation_kind({"dm_p_value_better": p_better, "dm_p_value": p_two}) == expected
+
+
+def test_an_ablation_row_without_numbers_is_untested():
+    assert ablation_kind({"dm_p_value_better": None, "dm_p_value": 0.01}) == "untested"
+    assert ablation_kind({"dm_p_value_better": "0.01"}) == "untested"

@@ -186,6 +186,36 @@ def direction_figure(labels: Sequence[str], metrics: Sequence[Mapping[str, Any]]
     return {"data": [trace], "layout": layout}
 
 
+def importance_figure(importance: Mapping[str, Sequence[Mapping[str, Any]]],
+                      colour: Mapping[str, str]) -> dict[str, Any]:
+    """Permutation importance (config.json's "importance") as horizontal bars: an input per row, the one that
+    mattered most on top, a bar per model (a legend click hides one); hovering shows the input's columns."""
+    largest: dict[str, float] = {}
+    for rows in importance.values():
+        for row in rows:
+            value = number(row["importance"])
+            largest[row["input"]] = max(largest.get(row["input"], -math.inf), -math.inf if value is None else value)
+    inputs = sorted(largest, key=lambda name: -largest[name])  # stable: unscored inputs keep their order, last
+    traces = []
+    for label, rows in importance.items():
+        found = {row["input"]: row for row in rows}
+        mine = [name for name in inputs if name in found]
+        traces.append({"type": "bar", "orientation": "h", "name": for_plotly(label), "legendgroup": label,
+                       "y": [for_plotly(name) for name in mine],
+                       "x": _rounded([number(found[name]["importance"]) for name in mine]),
+                       "customdata": [for_plotly(", ".join(found[name]["columns"])) for name in mine],
+                       "marker": {"color": colour.get(label, PALETTE[0])},
+                       "hovertemplate": "%{y} (%{customdata}): %{x:+.3%}"})
+    bars = sum(len(trace["y"]) for trace in traces)
+    layout = {**BASE_LAYOUT, "height": min(2400, 160 + 20 * bars + 24 * len(inputs)), "barmode": "group",
+              "showlegend": True, "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+              "xaxis": {"title": {"text": "validation RMSE increase when shuffled"}, "tickformat": "+.2%",
+                        "zeroline": True, "zerolinecolor": "#999"},
+              "yaxis": {"type": "category", "categoryorder": "array", "autorange": "reversed",
+                        "categoryarray": [for_plotly(name) for name in inputs], "automargin": True}}
+    return {"data": traces, "layout": layout}
+
+
 def grid(rows: int, cols: int, gap: float = 0.08) -> dict[str, Any]:
     """Layout axes for a rows × cols grid of subplots; subplot k (0-based, row-major) uses `axis_names(k)`."""
     layout: dict[str, Any] = {}

@@ -21,13 +21,27 @@ from tickercast.config import CELLS
 from tickercast.errors import DataError
 from tickercast.jsonio import read_json
 from tickercast.sweep.plan import GLOBAL_SUFFIX
-from tickercast.sweep.schema import SELECTION, check, damaged, load_json
+from tickercast.sweep.schema import NUMBER, SELECTION, Each, Keys, check, damaged, load_json
 from tickercast.sweep.store import Record, read_definition, read_records
 
 #: selection.json is computed from results.sqlite at the end of every sweep, so a resume writes it again.
 REWRITE = "run the sweep's command again with --resume to write it again"
 #: What a command writes beside its results: when and how it ran (see `report.run.write_record`).
 RECORD = "run.json"
+#: `compare` with several input sets: each set against the same model on returns only (`comparison.ablation`).
+ABLATION = "ablation.json"
+#: The shapes of what issue 14 added to a run folder, as `Forecaster.save` and `comparison.ablation` write them:
+#: config.json's "inputs" (`prepare.inputs.build_inputs`; a bundle saved after loading one from before inputs
+#: has only features and with) and "importance" (`evaluate.importance`), and the rows of ablation.json.
+INPUTS = Keys({"features": [str], "with": [str]})
+INPUTS_DETAIL = {"columns": [str], "first_used": str, "dropped_days": int, "filled_days": Each(int)}
+IMPORTANCE = [Keys({"input": str, "columns": [str], "importance": (NUMBER, None)})]
+ABLATION_ROWS = [Keys({"model": str, "inputs": str, "name": str, "rmse_ratio_vs_returns_only": (NUMBER, None),
+                       "dm_p_value": (NUMBER, None), "dm_p_value_better": (NUMBER, None), "n": (int, None),
+                       "verdict": str})]
+#: The most entries (of every list and object together) read from one of those: far above any real run (a few
+#: dozen input columns, a few hundred input sets), far below a page too large to open.
+MOST_ENTRIES = 10_000
 
 
 @dataclass
@@ -39,10 +53,22 @@ class ModelRun:
     metrics: dict[str, dict[str, Any]]
     predictions: pd.DataFrame
     history: pd.DataFrame | None = None
+    inputs: dict[str, Any] | None = None  # config.json's "inputs", checked; None from before inputs existed
+    importance: list[dict[str, Any]] | None = None  # config.json's "importance", checked
 
     @property
     def is_network(self) -> bool:
         return self.config["model"] in CELLS
+
+    @property
+    def beyond_returns(self) -> bool:
+        return beyond_returns(self.inputs)
+
+    @property
+    def reads_inputs(self) -> bool:
+        """Whether the model read those inputs: a model that does (a network, ar) is scored on each of them, so
+        its config has an "importance"; naive, drift, ma and arima are given them and ignore them."""
+        return self.beyond_returns and self.importance is not None
 
 
 @dataclass
@@ -51,6 +77,7 @@ class Comparison:
 
     folder: Path
     models: list[ModelRun]
+    ablation: list[dict[str, Any]] | None = None  # ablation.json: compare with several input sets
 
     @property
     def name(self) -> str:
@@ -144,7 +171,7 @@ def read_run(path: str | Path) -> RunFolder:
     run = RunFolder(path=folder, record=_json(folder / RECORD))
     subfolders = sorted(child for child in folder.iterdir() if child.is_dir() and not child.name.startswith("."))
     if _is_bundle(folder):
-        run.comparisons.append(Comparison(folder, [_read_model(folder, _model_name(folder))]))
+        run.comparisons.append(Comparison(folder, [_read_model(folder, _model_name(folder))], _read_ablation(folder)))
     elif any(_is_bundle(child) for child in subfolders):
         run.comparisons.append(_read_comparison(folder, subfolders))
     else:  # several datasets: one comparison per sub-folder that holds bundles
@@ -193,7 +220,8 @@ def _model_name(folder: Path) -> str:
 
 
 def _read_comparison(folder: Path, bundles: list[Path]) -> Comparison:
-    return Comparison(folder, [_read_model(bundle, bundle.name) for bundle in bundles if _is_bundle(bundle)])
+    return Comparison(folder, [_read_model(bundle, bundle.name) for bundle in bundles if _is_bundle(bundle)],
+                      _read_ablation(folder))
 
 
 def _read_model(folder: Path, label: str) -> ModelRun:
@@ -201,7 +229,54 @@ def _read_model(folder: Path, label: str) -> ModelRun:
     predictions = _csv(folder / "predictions.csv", dates=["date"])
     history = _json(folder / "history.json")
     epochs = pd.DataFrame(history["epochs"]) if history and history.get("epochs") else None
-    return ModelRun(label, config, _json(folder / "metrics.json") or {}, predictions, epochs)
+    path, importance, fix = folder / "config.json", config.get("importance"), "run the command that wrote it again"
+    inputs = _checked_inputs(config.get("inputs"), path, fix)
+    if importance is not None:
+        _checked(importance, IMPORTANCE, path, '"importance" is not a list of {input, columns, importance}', fix)
+    return ModelRun(label, config, _json(folder / "metrics.json") or {}, predictions, epochs, inputs, importance)
+
+
+def beyond_returns(inputs: Mapping[str, Any] | None) -> bool:
+    """Whether a checked "inputs" names any beyond the model's own past returns (features or other tickers)."""
+    return bool(inputs) and (inputs["features"] != ["returns"] or bool(inputs["with"]))
+
+
+def _checked_inputs(inputs: Any, path: Path, fix: str) -> dict[str, Any] | None:
+    """An "inputs" description (a bundle's or a backtest's) if it has the shape `build_inputs` writes."""
+    if inputs is None:
+        return None
+    detail = {key: shape for key, shape in INPUTS_DETAIL.items() if isinstance(inputs, dict) and key in inputs}
+    return _checked(inputs, Keys({**INPUTS.required, **detail}), path,
+                    '"inputs" is not {features, with, columns, first_used, dropped_days, filled_days}', fix)
+
+
+def _read_ablation(folder: Path) -> list[dict[str, Any]] | None:
+    """ablation.json, if the folder has one, checked row by row: the report tabulates each field."""
+    rows = _json(folder / ABLATION)
+    if rows is None:
+        return None
+    return _checked(rows, ABLATION_ROWS, folder / ABLATION, "not a list of {model, inputs, name, "
+                    "rmse_ratio_vs_returns_only, dm_p_value, dm_p_value_better, n, verdict}", "run the compare again")
+
+
+def _checked(value: Any, shape: Any, path: Path, what: str, fix: str) -> Any:
+    """`value` if it has `shape` and at most MOST_ENTRIES entries; otherwise one line naming the file."""
+    if _entries(value) > MOST_ENTRIES:
+        raise damaged(path, f"more than {MOST_ENTRIES:,} entries", fix)
+    return check(value, shape, path, what, fix)
+
+
+def _entries(value: Any) -> int:
+    """Items of every list and object in `value` (a JSON value), counted until past MOST_ENTRIES: a loop, not
+    recursion, so that nesting as deep as the parser allows cannot overflow the stack."""
+    count, pending = 0, [value]
+    while pending and count <= MOST_ENTRIES:
+        item = pending.pop()
+        if isinstance(item, list | dict):
+            items = list(item.values()) if isinstance(item, dict) else item
+            count += len(items)
+            pending.extend(items)
+    return count
 
 
 def _read_backtest(folder: Path) -> BacktestRun | None:
@@ -210,6 +285,7 @@ def _read_backtest(folder: Path) -> BacktestRun | None:
     metrics = _json(folder / "metrics.json")
     if not metrics or "settings" not in metrics:
         raise DataError(f"{folder}: forecasts.csv without the metrics.json of a backtest; run the backtest again")
+    _checked_inputs(metrics["settings"].get("inputs"), folder / "metrics.json", "run the backtest again")
     equity = folder / "equity.csv"
     return BacktestRun(metrics["settings"], metrics.get("fits", 1), metrics["metrics"], metrics.get("trading"),
                        _csv(folder / "forecasts.csv", dates=["origin", "date"]),

@@ -24,11 +24,12 @@ import numpy as np
 from tickercast._version import __version__
 from tickercast.report import figures as fig
 from tickercast.report import leaderboard
-from tickercast.report.folder import BacktestRun, Comparison, RunFolder, SweepRun
+from tickercast.report.folder import BacktestRun, Comparison, ModelRun, RunFolder, SweepRun, beyond_returns
 from tickercast.report.leaderboard import (
     COLUMNS,
     Chosen,
     Row,
+    ablation_kind,
     number_text,
     selection_rows,
     table_rows,
@@ -120,6 +121,12 @@ def _comparison(page: Page, comparison: Comparison, number: int, *, several: boo
     page.section(f"{anchor}leaderboard", f"Leaderboard{where}", _table(rows, "model", "leaderboard"),
                  f"every model's one-step-ahead forecasts on the test part ({test.get('start')} .. {test.get('end')}"
                  f"), best value per column highlighted; click a column to sort")
+    if comparison.ablation:
+        page.section(f"{anchor}ablation", f"Did the extra inputs help?{where}", _ablation(comparison.ablation),
+                     "each input set against the same model reading returns only, on the same test days (seeds "
+                     "averaged into one forecast per set): RMSE ratio below 1 = smaller errors with the inputs; "
+                     "p (better): one-sided Diebold–Mariano p-value of 'the inputs make the errors smaller'; the "
+                     "verdict at the 5% level; click a column to sort")
     view = fig.price_view({m.label: m.predictions for m in models})
     prefix = f"{number}:"
     page.section(f"{anchor}prices", f"Price and forecasts{where}",
@@ -141,6 +148,13 @@ def _comparison(page: Page, comparison: Comparison, number: int, *, several: boo
         page.section(f"{anchor}losses", f"Loss curves{where}",
                      page.chart(f"fig-{number}-losses", fig.loss_figure(histories, colour)),
                      "mean squared error per epoch on the scaled target; epoch 0 is the untrained network")
+    importance = {m.label: m.importance for m in models if m.importance}
+    if importance:
+        page.section(f"{anchor}importance", f"Which inputs mattered{where}",
+                     page.chart(f"fig-{number}-importance", fig.importance_figure(importance, colour)),
+                     "validation RMSE increase when the input is shuffled in time (its values kept, their order "
+                     "lost): 0 = the model does not use it; slightly below 0 = noise. Hover for the input's "
+                     "columns; click a name in the legend to hide or show a model")
 
 
 def _sweep(page: Page, sweep: SweepRun) -> None:
@@ -271,6 +285,28 @@ def _overall(board: Sequence[Mapping[str, Any]]) -> str:
             f'<tbody>{rows}</tbody></table></div>')
 
 
+def _ablation(rows: Sequence[Mapping[str, Any]]) -> str:
+    """ablation.json as a sortable table: a row per model and input set, its verdict coloured as in the
+    leaderboard."""
+    def cell(value: Any, fmt: str) -> str:
+        found = leaderboard.number(value)
+        return f'<td data-value="{"" if found is None else repr(found)}">{number_text(found, fmt)}</td>'
+
+    body = "".join(
+        f'<tr data-label="{_e(row["name"])}"><td>{_e(row["model"])}</td>'
+        f'<td class="text">{_e(row["inputs"].lstrip("+").replace("+", ", "))}</td>'
+        f'{cell(row["rmse_ratio_vs_returns_only"], "{:.4f}")}{cell(row["dm_p_value_better"], "{:.3g}")}'
+        f'{cell(row["n"], "{:,.0f}")}<td data-value="{_VERDICT_ORDER[ablation_kind(row)]}" '
+        f'class="verdict {ablation_kind(row)}">{_e(row["verdict"])}</td></tr>' for row in rows)
+    heads = ('<th data-sort="text">model</th><th data-sort="text" class="text">inputs added</th>'
+             '<th data-sort="number" title="RMSE with the inputs / RMSE of the same model on returns only">'
+             'RMSE / returns only</th><th data-sort="number" title="one-sided Diebold–Mariano p-value of \'the '
+             'inputs make the errors smaller\'">p (better)</th><th data-sort="number">days</th>'
+             '<th data-sort="number" class="verdict">verdict</th>')
+    return (f'<div class="table-wrap"><table class="sortable" data-table="ablation"><thead><tr>{heads}</tr>'
+            f'</thead><tbody>{body}</tbody></table></div>')
+
+
 def _trading_table(trading: Mapping[str, Any]) -> str:
     heads = "".join(f"<th>{header}</th>" for _, header, _ in _TRADING)
     rows = []
@@ -291,6 +327,7 @@ def _facts(run: RunFolder) -> str:
         facts.append((f"data{name}", _data(comparison.data)))
         facts += [(f"data quality{name}", text) for text in _quality(comparison.data)]
         facts.append((f"split{name}", _split(comparison.split)))
+        facts += [(f"inputs{name}", text) for text in _inputs(comparison.models)]
     models = [m for c in run.comparisons for m in c.models]
     if models:
         facts.append(("models", ", ".join(dict.fromkeys(m.label for m in models))))
@@ -301,15 +338,19 @@ def _facts(run: RunFolder) -> str:
         if settings.get("split"):
             facts.append(("split", _split(settings["split"])))
         facts.append(("backtest", ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
-                                            if key not in ("data", "split"))))
+                                            if key not in ("data", "split", "inputs"))))
+        if beyond_returns(settings.get("inputs")):
+            facts += [("inputs", text) for text in (_input_set(settings["inputs"]), _span(settings["inputs"])) if text]
     sweep = run.sweep
     settings = record.get("settings") or (sweep.definition["settings"] if sweep else None) or next(
         (m.config["settings"] for m in models if m.is_network), models[0].config["settings"] if models else None)
     searched = sweep.definition["grid"] if sweep else {}
+    # a model's inputs have their own lines: the one `features` of the settings is not what each model read
+    left_out = set(searched) | ({"features"} if any(m.beyond_returns for m in models) else set())
     if settings:
         facts.append(("other settings" if searched else "settings",
                       " · ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
-                                 if key != "seed" and key not in searched)))
+                                 if key != "seed" and key not in left_out)))
     facts.append(("seeds", _seeds(record, models, sweep)))
     facts.append(("run", _when(record, models)))
     made_with = (record.get("tickercast_version") or (sweep.version if sweep else None)
@@ -391,6 +432,48 @@ def _split(split: Mapping[str, Mapping[str, Any]]) -> str:
                       f"({number_text(dates.get('days'), '{:,.0f}')} days)" for part, dates in split.items())
 
 
+def _inputs(models: Sequence[ModelRun]) -> list[str]:
+    """What each model read, a line per set of inputs with the models that read it, then from which day; nothing
+    when every model read its own past returns only (as before inputs existed)."""
+    if not any(m.beyond_returns for m in models):
+        return []
+    sets: dict[str, list[str]] = {}
+    spans: dict[str, list[str]] = {}
+    for model in models:
+        inputs = model.inputs or {"features": ["returns"], "with": []}
+        read = _input_set(inputs) if model.reads_inputs or not model.beyond_returns else \
+            f"{_input_set(inputs)}, given but not read (it forecasts from the price alone)"
+        sets.setdefault(read, []).append(model.label)
+        span = _span(inputs)
+        if span:
+            spans.setdefault(span, []).append(model.label)
+    lines = [f"{', '.join(labels)}: {text}" for text, labels in sets.items()]
+    if len(spans) == 1:
+        return [*lines, next(iter(spans))]
+    return [*lines, *(f"{', '.join(labels)}: {text}" for text, labels in spans.items())]
+
+
+def _span(inputs: Mapping[str, Any]) -> str | None:
+    """From which day the inputs were used, when days before it were left out (warm-ups, a later covariate)."""
+    if (leaderboard.number(inputs.get("dropped_days")) or 0) <= 0:
+        return None
+    return (f"from {inputs.get('first_used')}, the first day with a value for every input "
+            f"({number_text(inputs.get('dropped_days'), '{:,.0f}')} days before it left out)")
+
+
+def _input_set(inputs: Mapping[str, Any]) -> str:
+    """'returns, volume; with nasdaq (0 days filled with its last price); columns volume.change, ...'."""
+    if inputs["features"] == ["returns"] and not inputs["with"]:
+        return "returns only"
+    text = ", ".join(inputs["features"])
+    filled = inputs.get("filled_days") or {}
+    if inputs["with"]:
+        text += "; with " + ", ".join(f"{name} ({number_text(filled.get(name, 0), '{:,.0f}')} days filled with "
+                                      "its last price)" for name in inputs["with"])
+    columns = inputs.get("columns")
+    return text + (f"; columns {', '.join(columns)}" if columns else "")
+
+
 def _seeds(record: Mapping[str, Any], models: Sequence[Any], sweep: SweepRun | None) -> str:
     found = {m.config["settings"]["seed"] for m in models if m.is_network}
     found |= {r.seed for r in sweep.records if r.seed is not None} if sweep else set()
@@ -432,6 +515,23 @@ def _reading(run: RunFolder) -> str:
         items.append(("loss curves", "Training loss should fall. Validation loss is what early stopping "
                                      "watches: the dot marks the weights kept. Validation rising while training "
                                      "falls is overfitting."))
+    models = [m for c in run.comparisons for m in c.models]
+    if any(m.beyond_returns for m in models) or (run.backtest and beyond_returns(run.backtest.settings.get("inputs"))):
+        items.append(("extra inputs", "Besides its own past returns a model may read other inputs: features of the "
+                                      "same data (volume, indicators) or other tickers' returns. Each is known at the "
+                                      "close of the day it is dated, so a forecast for tomorrow uses nothing from "
+                                      "tomorrow, and each is scaled on the training days only."))
+    if any(m.importance for m in models):
+        items.append(("which inputs mattered", "Shuffling one input in time keeps its values but breaks their link "
+                                               "to the next day; the more the validation RMSE rises, the more the "
+                                               "model relied on that input. Relying on an input is not the same "
+                                               "as being helped by it: a comparison of the same model with and "
+                                               "without it says that (compare --feature-sets)."))
+    if any(c.ablation for c in run.comparisons):
+        items.append(("did the extra inputs help?", "The same model with and without the inputs, scored on the "
+                                                    "same test days. 'Significantly better' needs a one-sided "
+                                                    "Diebold–Mariano p below 0.05; a ratio below 1 without it "
+                                                    "cannot be told apart from luck on these days."))
     if run.sweep is not None:
         items.append(("chosen on validation", "Many settings were tried; each model's were chosen per dataset on the "
                                               "validation days alone, and the test days, which come after, were "

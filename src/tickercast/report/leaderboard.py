@@ -92,6 +92,18 @@ def verdict(metrics: Mapping[str, Any], *, benchmark: bool = False) -> Verdict:
                            f"{number_text(metrics.get('dm_p_value'), '{:.2f}')})")
 
 
+def ablation_kind(row: Mapping[str, Any]) -> Literal["better", "worse", "same", "untested"]:
+    """What an ablation.json row's verdict says (`comparison.ablation` writes it in words, by this rule): better
+    when the one-sided p of 'the inputs make the errors smaller' is below SIGNIFICANCE, worse when the two-sided
+    p is and the inputs made the errors larger."""
+    better, both = number(row.get("dm_p_value_better")), number(row.get("dm_p_value"))
+    if better is None:
+        return "untested"
+    if better < SIGNIFICANCE:
+        return "better"
+    return "worse" if both is not None and both < SIGNIFICANCE and better > 0.5 else "same"
+
+
 def runs_verdict(runs: Sequence[Mapping[str, Any]], *, benchmark: bool = False) -> Verdict:
     """One verdict for the runs of the same settings (one per seed): better or worse than naive only when every
     run is, so that one lucky seed cannot carry it. A single run keeps its own verdict."""
