@@ -164,3 +164,30 @@ def lifeline_running(pid):
         return any((task / "comm").read_text().strip() == THREAD_NAME for task in Path(f"/proc/{pid}/task").iterdir())
     except (FileNotFoundError, ProcessLookupError):
         return False
+
+
+def test_input_sets_put_the_reference_first_and_label_each_set_as_written():
+    from tickercast.comparison import input_sets
+
+    sets = input_sets("returns,rsi, volume; returns; returns,other", covariates=["other"])
+    assert [(s.features, s.covariates, s.label) for s in sets] == [
+        ("returns", (), ""), ("returns,volume,rsi", (), "+rsi+volume"), ("returns", ("other",), "+other")]
+    with pytest.raises(ConfigError, match="in none of the --feature-sets"):
+        input_sets("returns; returns,rsi", covariates=["other"])
+    with pytest.raises(ConfigError, match="unknown input 'telepathy'"):
+        input_sets("returns; telepathy")
+    with pytest.raises(ConfigError, match="the same set twice"):
+        input_sets("returns,rsi; rsi,returns")
+
+
+def test_feature_sets_score_every_set_on_the_same_days_with_a_verdict_each(prices):
+    from tickercast.comparison import ablation
+
+    results = tc.compare(prices, "ar,naive", feature_sets="returns; returns,rsi", **TINY)
+    assert [r.name for r in results] == ["ar", "ar+rsi", "naive"]
+    days = {r.name: r.forecaster.split_["test"] for r in results}
+    assert days["ar"] == days["ar+rsi"] == days["naive"]  # the same split and test days, whatever the inputs
+    (row,) = ablation(results)
+    assert row["name"] == "ar+rsi"
+    assert 0 <= row["dm_p_value_better"] <= 1
+    assert row["verdict"].startswith("adding rsi: ")

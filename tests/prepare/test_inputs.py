@@ -315,3 +315,24 @@ def test_build_inputs_reports_the_filled_days_of_each_covariate() -> None:
     other = series(frame.index.delete([5, 6, 7]))
     _, _, described = build_inputs(frame, covariates={"x": other, "y": series(frame.index)})
     assert described["filled_days"] == {"x": 3, "y": 0}
+
+
+def test_a_covariate_that_ends_before_the_data_warns_how_many_days_it_is_carried():
+    frame, other = price_frame(120), price_frame(120, seed=3).iloc[:-7]
+    with pytest.warns(tc.TickercastWarning, match=r"'late' ends on .*, 7 day\(s\) before the data does"):
+        build_inputs(frame, None, {"late": other})
+
+
+def test_an_input_constant_over_the_training_part_is_named():
+    import numpy as np
+
+    import tickercast as tc
+    from tickercast.config import ModelConfig
+    from tickercast.models import make_model
+    from tickercast.progress import SILENT
+
+    prices = np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 200))) * 100
+    flat = Inputs(prices, np.ones((200, 1)), ("flat.returns",))
+    for name in ("gru", "ar"):
+        with pytest.raises(tc.TickercastError, match=r"the input 'flat\.returns' cannot be scaled"):
+            make_model(name, ModelConfig(epochs=1, hidden=2, layers=1, lookback=3)).fit(flat, 150, SILENT)
