@@ -140,8 +140,10 @@ def test_the_check_catches_a_covariate_that_leaks_tomorrow(frame: pd.DataFrame) 
         return tomorrow
 
     later = changed(frame, after(frame, d))
-    fitted = tc.Forecaster("ar", **SETTINGS).fit(frame, covariates={"leak": leaky(frame)})
-    refitted = tc.Forecaster("ar", **SETTINGS).fit(later, covariates={"leak": leaky(later)})
+    with pytest.warns(tc.TickercastWarning, match="'leak' ends on"):  # tomorrow's price ends a day early
+        fitted = tc.Forecaster("ar", **SETTINGS).fit(frame, covariates={"leak": leaky(frame)})
+    with pytest.warns(tc.TickercastWarning, match="'leak' ends on"):
+        refitted = tc.Forecaster("ar", **SETTINGS).fit(later, covariates={"leak": leaky(later)})
     before, moved = by_date(fitted.predictions_), by_date(refitted.predictions_)
     assert before[following] != moved[following]
     assert fitted.metrics["test"]["rmse_ratio_vs_naive"] < 0.5  # it really read tomorrow
