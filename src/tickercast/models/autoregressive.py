@@ -80,8 +80,9 @@ class AutoregressiveModel(ReturnBaseline):
         x_mean, y_mean = x.mean(axis=0), y.mean(axis=0)
         gram = x.T @ x  # [L (1 + k), L (1 + k)]
         moments = gram - n * np.outer(x_mean, x_mean)
-        target = x.T @ y - n * (np.outer(x_mean, y_mean) if horizons > 1 else x_mean * y_mean)  # [p] or [p, H]
-        blocks = np.diagonal(gram).reshape(-1, lags).mean(axis=1)  # each input's average lag sum of squares
+        target = x.T @ y - (n * np.outer(x_mean, y_mean) if horizons > 1 else n * x_mean * y_mean)  # [p] or [p, H]
+        blocks = [float(np.trace(gram[b:b + lags, b:b + lags])) / lags  # each input's average lag sum of squares
+                  for b in range(0, len(gram), lags)]
         penalty = self.ridge * np.maximum(np.repeat(blocks, lags), np.finfo(np.float64).tiny)
         try:
             coefficients = np.linalg.solve(moments + np.diag(penalty), target)
