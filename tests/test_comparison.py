@@ -169,7 +169,7 @@ def lifeline_running(pid):
 def test_input_sets_put_the_reference_first_and_label_each_set_as_written():
     from tickercast.comparison import input_sets
 
-    sets = input_sets("returns,rsi, volume; returns; returns,other", covariates=["other"])
+    sets = input_sets("returns,RSI, volume; returns; returns,other", covariates=["other"])  # features: any case
     assert [(s.features, s.covariates, s.label) for s in sets] == [
         ("returns", (), ""), ("returns,volume,rsi", (), "+rsi+volume"), ("returns", ("other",), "+other")]
     with pytest.raises(ConfigError, match="in none of the --feature-sets"):

@@ -80,7 +80,8 @@ def input_sets(spec: str | Sequence[str] | None, covariates: Sequence[str] = (),
         raise ConfigError("--feature-sets needs at least one set, e.g. \"returns; returns,volume\"")
     sets = []
     for text in texts:
-        names = [name.strip() for name in text.split(",") if name.strip()]
+        names = [name.strip() if name.strip() in covariates else name.strip().lower()  # features: any case
+                 for name in text.split(",") if name.strip()]
         unknown = [name for name in names if name not in CATALOGUE and name not in GROUPS and name not in covariates]
         if unknown:
             raise ConfigError(f"unknown input {shown(unknown[0])} in --feature-sets; use features "

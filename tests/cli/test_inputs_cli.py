@@ -103,6 +103,9 @@ BAD = {
                                        ["covariates other", "--with"]),
     "unknown feature in a sweep grid": (["sweep", "--data", "prices.csv", "--models", "ar",
                                          "--grid", "features=returns|returns,moon"], ["moon"]),
+    "a covariate in none of the feature sets": (["compare", "--data", "prices.csv", "--models", "ar", "--with",
+                                                 "other.csv", "--feature-sets", "returns; returns,volume"],
+                                                ["--with 'other' is in none of the --feature-sets"]),
 }
 
 
@@ -146,3 +149,16 @@ def test_a_one_day_forecast_of_ar_with_a_covariate_works(folder: Path, capsys: p
                         "--with", "other.csv", "--horizon", "1", "--json")
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["forecast"]) == 1
+
+
+def test_a_sweep_offers_no_covariates(folder: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep searches the data's own features only: --with is not among its options, so argparse refuses it."""
+    monkeypatch.chdir(folder)
+    with pytest.raises(SystemExit) as exit_:
+        main(["sweep", "--data", "prices.csv", "--models", "ar", "--with", "other.csv"])
+    assert exit_.value.code == 2
+    assert "unrecognized arguments: --with other.csv" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    assert "--with D,D" not in capsys.readouterr().out  # the option (other help lines may mention it)

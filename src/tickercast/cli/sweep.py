@@ -16,7 +16,7 @@ ENGINES = ("local", "ray")  # as tickercast.sweep.engines.ENGINES, which imports
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "sweep", help="many datasets, models, settings and seeds; local processes or Ray; resumable",
-        parents=options.parents(default_out="runs/sweep"), formatter_class=options.HelpFormatter,
+        parents=options.parents(default_out="runs/sweep", covariates=False), formatter_class=options.HelpFormatter,
         description="Run every (dataset, model, settings, seed) unit, store each as it finishes, choose each "
                     "model's settings on the validation part only, and rank the chosen ones on the test part "
                     "as `compare` does. An interrupted sweep continues with --resume.",
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tickercast.config import ModelConfig
     from tickercast.data.load import dataset_names
-    from tickercast.errors import ConfigError, TickercastError, TickercastWarning
+    from tickercast.errors import TickercastError, TickercastWarning
     from tickercast.models import model_names
     from tickercast.progress import progress_bars
     from tickercast.report.run import Stopwatch
@@ -66,10 +66,6 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.sweep.run import load_datasets, run_sweep
 
     stopwatch = Stopwatch()
-    if args.covariates or args.common_span:
-        raise ConfigError("a sweep takes inputs from the data's own columns (--features, or --grid "
-                          "features=\"returns|returns,volume\"), not --with; compare other datasets' returns as "
-                          "inputs with compare --with D --feature-sets \"returns; returns,D\"")
     base = ModelConfig.from_settings(**options.model_settings(args))
     spec = SweepSpec(models=tuple(model_names(args.models)), seeds=args.seeds, grid=parse_grid(args.grid, base),
                      search=args.search, global_models=args.global_models, base=base,
