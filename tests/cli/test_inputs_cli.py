@@ -150,15 +150,3 @@ def test_a_one_day_forecast_of_ar_with_a_covariate_works(folder: Path, capsys: p
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["forecast"]) == 1
 
-
-def test_a_sweep_offers_no_covariates(folder: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """A sweep searches the data's own features only: --with is not among its options, so argparse refuses it."""
-    monkeypatch.chdir(folder)
-    with pytest.raises(SystemExit) as exit_:
-        main(["sweep", "--data", "prices.csv", "--models", "ar", "--with", "other.csv"])
-    assert exit_.value.code == 2
-    assert "unrecognized arguments: --with other.csv" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["sweep", "--help"])
-    assert "--with D,D" not in capsys.readouterr().out  # the option (other help lines may mention it)

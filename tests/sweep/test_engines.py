@@ -35,11 +35,13 @@ def without_timings(result):
 
 def test_local_processes_and_ray_give_identical_results(tmp_path, ray):
     datasets = {"a": price_frame(260, phi=0.3, seed=7), "b": price_frame(240, seed=8)}
+    covariates = {"c": price_frame(260, seed=9)}  # shipped to every unit as an input, on both engines
     sweep = SweepSpec(models=("gru", "ar"), grid=parse_grid(["hidden=3,4", "lookback=5,8"], BASE),
-                      global_models=True, base=BASE)
-    local = run_sweep(sweep, datasets, tmp_path / "local", LocalEngine(2))
-    on_ray = run_sweep(sweep, datasets, tmp_path / "ray", RayEngine())
+                      global_models=True, base=BASE, covariates=("c",))
+    local = run_sweep(sweep, datasets, tmp_path / "local", LocalEngine(2), covariates=covariates)
+    on_ray = run_sweep(sweep, datasets, tmp_path / "ray", RayEngine(), covariates=covariates)
     assert local.units["ran"] == on_ray.units["ran"] == 4 * 2 + 4 + 2 * 2  # gru, gru-global, ar
+    assert local.units["failed"] == 0
     assert without_timings(local) == without_timings(on_ray)
     assert ray.is_initialized()  # a Ray the caller started is left running
 

@@ -57,3 +57,12 @@ def test_a_ticker_too_short_is_left_out_with_its_reason():
 def test_no_ticker_to_train_on_is_an_error():
     with pytest.raises(TickercastError, match="no dataset can train the global lstm"):
         fit_global("lstm", CONFIG, {"tiny": price_frame(40)}, SPLIT)
+
+
+def test_with_inputs_and_a_covariate_on_one_ticker_it_is_the_per_ticker_model_exactly():
+    prices, other = price_frame(300, phi=0.3, seed=3), price_frame(300, seed=8)
+    config = ModelConfig(**{**TINY, "features": "returns,rsi"})
+    metrics, errors = fit_global("lstm", config, {"a": prices}, SPLIT, {"other": other})
+    assert errors == {}
+    alone = tc.Forecaster("lstm", **{**TINY, "features": "returns,rsi"}).fit(prices, covariates={"other": other})
+    assert metrics["a"] == alone.metrics

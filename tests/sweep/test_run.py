@@ -7,10 +7,13 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
+import tickercast as tc
 from tests.conftest import TINY, price_frame
 from tickercast.cli import main
 from tickercast.config import ModelConfig
+from tickercast.errors import TickercastError
 from tickercast.prepare.split import make_split
 from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.plan import SweepSpec, parse_grid
@@ -98,3 +101,20 @@ def rows(out):
     with sqlite3.connect(out / "results.sqlite") as db:
         return {key: (seconds, finished) for key, seconds, finished in
                 db.execute("SELECT key, seconds, finished_at FROM units")}
+
+
+def test_a_sweep_with_a_covariate_scores_each_unit_as_a_fit_with_it_and_resumes_only_with_it(tmp_path):
+    data, other = price_frame(300, phi=0.3, seed=2), price_frame(300, seed=5)
+    sweep = spec(("ar", "naive"), ["lookback=5,10"], covariates=("other",))
+    result = run_sweep(sweep, {"data": data}, tmp_path / "run", LocalEngine(1), covariates={"other": other})
+    assert result.units["failed"] == 0
+    for record in result.records:
+        alone = tc.Forecaster(record.model, **{**TINY, **record.params}).fit(data, covariates={"other": other})
+        assert record.metrics == alone.metrics
+    changed = other.copy()
+    changed["close"] *= 1.01
+    with pytest.raises(TickercastError, match=r"changed|differ"):
+        run_sweep(sweep, {"data": data}, tmp_path / "run", LocalEngine(1), covariates={"other": changed},
+                  resume=True)
+    with pytest.raises(TickercastError, match="names covariates other"):
+        run_sweep(sweep, {"data": data}, tmp_path / "again", LocalEngine(1))

@@ -29,7 +29,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text
 
 
-def data_options(default_data: str | None = None, covariates: bool = True) -> argparse.ArgumentParser:
+def data_options(default_data: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False)
     group = parser.add_argument_group("data")
     group.add_argument("--data", required=default_data is None, default=default_data, metavar="D",
@@ -45,10 +45,9 @@ def data_options(default_data: str | None = None, covariates: bool = True) -> ar
                        help="forward-fill empty prices instead of stopping with an error")
     add_exchange(group, "the store's for a stored ticker, else by the ticker's suffix: .NS XNSE, .L XLON, .DE "
                         "XETR, ...; else XNYS")
-    if covariates:
-        add_covariates(group)
-        group.add_argument("--common-span", action="store_true",
-                           help="start the data where the latest --with dataset starts, instead of stopping")
+    add_covariates(group)
+    group.add_argument("--common-span", action="store_true",
+                       help="start the data where the latest --with dataset starts, instead of stopping")
     return parser
 
 
@@ -116,11 +115,9 @@ def output_options(default_out: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def parents(default_data: str | None = None, default_out: str | None = None,
-            covariates: bool = True) -> list[argparse.ArgumentParser]:
-    """Data, training and output options: what every command that trains accepts (`--with` unless `covariates`
-    is off: a sweep takes inputs from the data's own columns only)."""
-    return [data_options(default_data, covariates), training_options(), output_options(default_out)]
+def parents(default_data: str | None = None, default_out: str | None = None) -> list[argparse.ArgumentParser]:
+    """Data, training and output options: what every command that trains accepts."""
+    return [data_options(default_data), training_options(), output_options(default_out)]
 
 
 def model_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -137,7 +134,7 @@ def model_settings(args: argparse.Namespace) -> dict[str, Any]:
 def fit_options(args: argparse.Namespace) -> dict[str, Any]:
     """The split and data arguments of `Forecaster.fit` / `compare` / `backtest`."""
     return {"test_size": args.test_size, "val_size": args.val_size, "test_start": args.test_start,
-            "val_start": args.val_start, "fill": args.fill, "common_span": getattr(args, "common_span", False)}
+            "val_start": args.val_start, "fill": args.fill, "common_span": args.common_span}
 
 
 def load_covariates(args: argparse.Namespace) -> dict[str, Any]:

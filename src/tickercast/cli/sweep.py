@@ -16,7 +16,7 @@ ENGINES = ("local", "ray")  # as tickercast.sweep.engines.ENGINES, which imports
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "sweep", help="many datasets, models, settings and seeds; local processes or Ray; resumable",
-        parents=options.parents(default_out="runs/sweep", covariates=False), formatter_class=options.HelpFormatter,
+        parents=options.parents(default_out="runs/sweep"), formatter_class=options.HelpFormatter,
         description="Run every (dataset, model, settings, seed) unit, store each as it finishes, choose each "
                     "model's settings on the validation part only, and rank the chosen ones on the test part "
                     "as `compare` does. An interrupted sweep continues with --resume.",
@@ -67,9 +67,11 @@ def run(args: argparse.Namespace) -> int:
 
     stopwatch = Stopwatch()
     base = ModelConfig.from_settings(**options.model_settings(args))
+    covariates = options.load_covariates(args)
     spec = SweepSpec(models=tuple(model_names(args.models)), seeds=args.seeds, grid=parse_grid(args.grid, base),
                      search=args.search, global_models=args.global_models, base=base,
-                     split=SplitOptions(args.test_size, args.val_size, args.test_start, args.val_start))
+                     split=SplitOptions(args.test_size, args.val_size, args.test_start, args.val_start,
+                                        args.common_span), covariates=tuple(covariates))
     engine = make_engine(args.engine, workers=args.workers, address=args.ray_address,
                          timeout=args.ray_timeout)  # no Ray, or no cluster there: fail now
     datasets = load_datasets(dataset_names(args.data), **options.load_options(args))
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             warnings.warn(f"{frame} (its units are recorded as failed)", TickercastWarning, stacklevel=1)
     with progress_bars(False if args.json else None) as reporter:
         result = run_sweep(spec, datasets, Path(args.out).expanduser(), engine, resume=args.resume,
-                           reporter=reporter)
+                           reporter=reporter, covariates=covariates)
     if not result.selections:
         first = next(record.error for record in result.records if record.error)
         raise TickercastError(f"every unit failed (recorded in {result.folder / 'results.sqlite'}); the first: {first}")

@@ -42,7 +42,7 @@ class Engine(Protocol):
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
-        """Run every unit on its frames (by name in `unit.data`), yielding each outcome as it finishes."""
+        """Run every unit on its frames (by name in `unit.frames`), yielding each outcome as it finishes."""
         ...
 
 
@@ -65,7 +65,7 @@ class LocalEngine:
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
         if self.workers == 1:
             for unit in units:
-                yield unit, work(unit, base, split, *(frames[name] for name in unit.data))
+                yield unit, work(unit, base, split, *(frames[name] for name in unit.frames))
             return
         queue = iter(units)
         pending: dict[Future[Outcome], Unit] = {}
@@ -73,7 +73,7 @@ class LocalEngine:
 
         def submit(batch: Iterable[Unit]) -> None:
             for unit in batch:
-                pending[pool.submit(work, unit, base, split, *(frames[n] for n in unit.data))] = unit
+                pending[pool.submit(work, unit, base, split, *(frames[n] for n in unit.frames))] = unit
 
         try:
             submit(itertools.islice(queue, self.workers * (1 + _QUEUED_PER_WORKER)))
@@ -125,7 +125,7 @@ class RayEngine:
 
             def submit(batch: Iterable[Unit]) -> None:
                 for unit in batch:
-                    pending[task.remote(unit, base, split, *(shared[name] for name in unit.data))] = unit
+                    pending[task.remote(unit, base, split, *(shared[name] for name in unit.frames))] = unit
 
             submit(itertools.islice(queue, workers * (1 + _QUEUED_PER_WORKER)))
             while pending:

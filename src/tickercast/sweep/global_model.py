@@ -25,6 +25,7 @@ import torch
 from tickercast.config import ModelConfig
 from tickercast.errors import TickercastError
 from tickercast.evaluate.score import score
+from tickercast.models.inputs import input_state
 from tickercast.models.recurrent import RecurrentModel
 from tickercast.prepare.inputs import build_inputs
 from tickercast.prepare.split import checked_split
@@ -32,9 +33,12 @@ from tickercast.sweep.plan import SplitOptions
 from tickercast.train import fit_network, seed_everything
 
 
-def fit_global(cell: str, config: ModelConfig, frames: dict[str, pd.DataFrame],
-               split: SplitOptions) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[str, str]]:
+def fit_global(cell: str, config: ModelConfig, frames: dict[str, pd.DataFrame], split: SplitOptions,
+               covariates: dict[str, pd.DataFrame] | None = None
+               ) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[str, str]]:
     """Train one `cell` network on every frame's training windows; return (metrics, errors) by data name.
+
+    `covariates` (the sweep's --with datasets) are inputs of every ticker, each aligned on that ticker's days.
 
     A ticker that cannot take part (too short for the lookback, say) is left out with its reason; the
     network trains on the others. Raises TickercastError when no ticker can take part.
@@ -44,9 +48,11 @@ def fit_global(cell: str, config: ModelConfig, frames: dict[str, pd.DataFrame],
     for name, frame in frames.items():
         member = RecurrentModel(cell, config)
         try:
-            frame, series, _ = build_inputs(frame, config.features, start=frame.attrs.get("first_date"))
-            part = checked_split(frame.index, member.min_history, origin=frame.attrs["origin"], **split.to_dict(),
-                                 settings=f"lookback {config.lookback} and this split")
+            frame, series, _ = build_inputs(frame, config.features, covariates, common_span=split.common_span,
+                                            start=frame.attrs.get("first_date"))
+            part = checked_split(frame.index, member.min_history, origin=frame.attrs["origin"],
+                                 test_size=split.test_size, val_size=split.val_size, test_start=split.test_start,
+                                 val_start=split.val_start, settings=f"lookback {config.lookback} and this split")
             members[name] = (member.fit_scaler(series[:part.val_end], part.train_end), frame, series, part)
         except TickercastError as error:
             errors[name] = str(error)
@@ -63,6 +69,7 @@ def fit_global(cell: str, config: ModelConfig, frames: dict[str, pd.DataFrame],
              "history": history.to_dict()}
     metrics = {}
     for name, (member, frame, series, part) in members.items():
-        member.restore({**state, "scaler": member.scaler_.to_dict()})
+        member.restore({**state, "scaler": member.scaler_.to_dict(),  # its own scalers, the shared weights
+                        "inputs": input_state(member.columns_, member.input_scalers_)})
         _, metrics[name] = score(member, series, frame.index, part, origin=frame.attrs["origin"])
     return metrics, errors

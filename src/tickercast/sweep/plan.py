@@ -28,6 +28,8 @@ from tickercast.models import EXECUTION_SETTINGS, make_model, model_names
 
 #: `lstm` trained on every dataset at once is the model `lstm-global`.
 GLOBAL_SUFFIX = "-global"
+#: A covariate's frame is shipped to workers under this prefix and its name (a dataset could be called nasdaq too).
+COVARIATE_PREFIX = "with:"
 #: Settings a grid may search: what a model learns with, not the seed (`--seeds`) or where it runs.
 SEARCHABLE = tuple(f.name for f in fields(ModelConfig) if f.name != "seed" and f.name not in EXECUTION_SETTINGS)
 #: Grid values are read by the type of the setting's default.
@@ -44,6 +46,7 @@ class SplitOptions:
     val_size: float = VAL_SIZE
     test_start: str | None = None
     val_start: str | None = None
+    common_span: bool = False  # start each dataset where its latest covariate starts (`Forecaster.fit`)
 
     def __post_init__(self) -> None:
         if self.val_size == 0 and self.val_start is None:
@@ -51,7 +54,11 @@ class SplitOptions:
                               "--val-size must be above 0")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As `Forecaster.fit` takes them (common_span only when on, so sweeps from before it resume unchanged)."""
+        options = asdict(self)
+        if not self.common_span:
+            del options["common_span"]
+        return options
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,12 @@ class Unit:
     model: str
     params: tuple[tuple[str, Any], ...]  # the searched settings this model reads, by name
     seed: int | None  # None: the model does not depend on a seed
+    covariates: tuple[str, ...] = ()  # datasets given with --with, whose returns are inputs
+
+    @property
+    def frames(self) -> tuple[str, ...]:
+        """The names of the frames a worker receives, in order: the unit's datasets, then its covariates."""
+        return (*self.data, *(COVARIATE_PREFIX + name for name in self.covariates))
 
     @property
     def key(self) -> str:
@@ -82,11 +95,13 @@ class Unit:
         return replace(base, **dict(self.params), seed=base.seed if self.seed is None else self.seed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"data": list(self.data), "model": self.model, "params": dict(self.params), "seed": self.seed}
+        unit = {"data": list(self.data), "model": self.model, "params": dict(self.params), "seed": self.seed}
+        return {**unit, "with": list(self.covariates)} if self.covariates else unit  # keys from before --with hold
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Unit:
-        return cls(tuple(data["data"]), data["model"], tuple(sorted(data["params"].items())), data["seed"])
+        return cls(tuple(data["data"]), data["model"], tuple(sorted(data["params"].items())), data["seed"],
+                   tuple(data.get("with", ())))
 
 
 @dataclass(frozen=True)
@@ -104,6 +119,7 @@ class SweepSpec:
     global_models: bool = False
     base: ModelConfig = field(default_factory=ModelConfig)
     split: SplitOptions = field(default_factory=SplitOptions)
+    covariates: tuple[str, ...] = ()  # names of the --with datasets every unit reads
 
     def __post_init__(self) -> None:
         model_names(self.models)
@@ -115,9 +131,10 @@ class SweepSpec:
                               "to --models")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"models": list(self.models), "seeds": self.seeds, "grid": {k: list(v) for k, v in self.grid},
+        spec = {"models": list(self.models), "seeds": self.seeds, "grid": {k: list(v) for k, v in self.grid},
                 "search": self.search, "global": self.global_models, "settings": self.base.to_dict(),
                 "split": self.split.to_dict()}
+        return {**spec, "with": list(self.covariates)} if self.covariates else spec
 
 
 def parse_grid(items: Sequence[str], base: ModelConfig) -> Grid:
@@ -209,9 +226,10 @@ def plan(spec: SweepSpec, data: Sequence[str], global_data: Sequence[str] | None
         distinct = list(dict.fromkeys(tuple(sorted((k, v) for k, v in s.items() if k in reads)) for s in tried))
         seeds: list[int | None] = [spec.base.seed + k for k in range(spec.seeds)] if "seed" in reads else [None]
         per_model.append((name, distinct, seeds))
-    units = [Unit(tuple(data if global_data is None else global_data), name + GLOBAL_SUFFIX, params, seed)
+    units = [Unit(tuple(data if global_data is None else global_data), name + GLOBAL_SUFFIX, params, seed,
+                  spec.covariates)
              for name, distinct, seeds in per_model if spec.global_models and name in CELLS
              for params in distinct for seed in seeds]
-    units += [Unit((dataset,), name, params, seed)
+    units += [Unit((dataset,), name, params, seed, spec.covariates)
               for dataset in data for name, distinct, seeds in per_model for params in distinct for seed in seeds]
     return units

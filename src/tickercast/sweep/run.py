@@ -25,7 +25,7 @@ from tickercast.errors import DataError, TickercastError
 from tickercast.jsonio import write_json
 from tickercast.progress import SILENT, Reporter
 from tickercast.sweep.engines import Engine
-from tickercast.sweep.plan import SweepSpec, labels, plan
+from tickercast.sweep.plan import COVARIATE_PREFIX, SweepSpec, labels, plan
 from tickercast.sweep.select import RULE, Selection, select, standings
 from tickercast.sweep.store import Record, open_run
 from tickercast.sweep.unit import Outcome
@@ -80,17 +80,25 @@ def fingerprint(frame: pd.DataFrame | str) -> dict[str, Any]:
 
 
 def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folder: Path, engine: Engine, *,
-              resume: bool = False, reporter: Reporter = SILENT) -> SweepResult:
+              resume: bool = False, reporter: Reporter = SILENT,
+              covariates: Mapping[str, pd.DataFrame] | None = None) -> SweepResult:
     """Run every unit of `spec` on `datasets` not already done in `folder`; store each as it finishes.
 
-    `datasets` maps a name to a PriceFrame, or to the message of why it could not be read.
+    `datasets` maps a name to a PriceFrame, or to the message of why it could not be read; `covariates` maps each
+    name of `spec.covariates` to its PriceFrame (the --with datasets, inputs of every unit).
     """
+    covariates = dict(covariates or {})
+    if set(covariates) != set(spec.covariates):
+        raise TickercastError(f"the sweep names covariates {', '.join(spec.covariates) or '(none)'}, but "
+                              f"{', '.join(covariates) or 'none'} were given")
     features = {spec.base.features, *dict(spec.grid).get("features", ())}
-    frames = {name: _price_only(frame) if features == {"returns"} else _from_common_day(frame, features)
+    frames = {name: _price_only(frame) if features == {"returns"} else
+              _from_common_day(frame, features, covariates, spec.split.common_span)
               for name, frame in datasets.items() if not isinstance(frame, str)}
     if not frames:
         raise TickercastError("none of the datasets could be read")
-    definition = {**spec.to_dict(), "data": {name: fingerprint(frame) for name, frame in datasets.items()}}
+    definition = {**spec.to_dict(), "data": {name: fingerprint(frame) for name, frame in datasets.items()},
+                  **({"with": {name: fingerprint(frame) for name, frame in covariates.items()}} if covariates else {})}
     units = plan(spec, list(datasets), global_data=list(frames))
     started = time.perf_counter()
     with open_run(folder, definition, resume=resume) as run:
@@ -105,7 +113,8 @@ def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folde
                     failed += 1
                     bar.advance(failed=failed)
             runnable = [unit for unit in todo if set(unit.data) <= set(frames)]
-            for unit, outcome in engine.run(runnable, frames, spec.base, spec.split):
+            shipped = frames | {COVARIATE_PREFIX + name: _price_only(frame) for name, frame in covariates.items()}
+            for unit, outcome in engine.run(runnable, shipped, spec.base, spec.split):
                 run.save(unit, outcome)
                 failed += bool(outcome.errors)
                 bar.advance(failed=failed)
@@ -121,7 +130,8 @@ def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folde
     return result
 
 
-def _from_common_day(frame: pd.DataFrame, features: set[str]) -> pd.DataFrame:
+def _from_common_day(frame: pd.DataFrame, features: set[str], covariates: Mapping[str, pd.DataFrame],
+                     common_span: bool) -> pd.DataFrame:
     """The whole frame (features read its other columns), marked with the first day every feature set searched
     has a value (`attrs["first_date"]`): every unit on it then scores the same days, whatever its inputs.
     A frame no feature set can use is shipped unmarked: its units fail with the reason."""
@@ -131,7 +141,8 @@ def _from_common_day(frame: pd.DataFrame, features: set[str]) -> pd.DataFrame:
     marked = frame.copy()
     marked.attrs = dict(frame.attrs)
     with contextlib.suppress(TickercastError):
-        marked.attrs["first_date"] = max(build_inputs(frame, key)[0].index[0] for key in features)
+        marked.attrs["first_date"] = max(build_inputs(frame, key, covariates, common_span=common_span)[0].index[0]
+                                         for key in features)
     return marked
 
 

@@ -48,7 +48,8 @@ def work(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.DataFra
 
 
 def run_unit(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> Outcome:
-    """Fit and score one unit on `frames` (validated PriceFrames, one per name in `unit.data`, in order).
+    """Fit and score one unit on `frames` (validated PriceFrames, one per name in `unit.frames`, in order: its
+    datasets, then its covariates).
 
     Any error is caught and recorded, so that one bad ticker cannot stop a sweep of thousands of units:
     a user's error (TickercastError) with its own message, anything else as a bug to report.
@@ -60,16 +61,17 @@ def run_unit(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.Dat
     errors: dict[str, str] = {}
     config = unit.config(base)
     try:
+        own, covariates = frames[:len(unit.data)], dict(zip(unit.covariates, frames[len(unit.data):], strict=True))
         if unit.is_global:
             from tickercast.sweep.global_model import fit_global
 
-            metrics, errors = fit_global(unit.cell, config, dict(zip(unit.data, frames, strict=True)), split)
+            metrics, errors = fit_global(unit.cell, config, dict(zip(unit.data, own, strict=True)), split, covariates)
         else:
             from tickercast.forecaster import Forecaster
 
-            (name,), (frame,) = unit.data, frames
+            (name,), (frame,) = unit.data, own
             metrics[name] = Forecaster(unit.model, **config.to_dict()).fit(
-                frame, **split.to_dict(), first_date=frame.attrs.get("first_date")).metrics
+                frame, covariates=covariates, **split.to_dict(), first_date=frame.attrs.get("first_date")).metrics
     except Exception as error:  # recorded, never lost: see the docstring
         errors = dict.fromkeys(unit.data, describe(error))
         metrics = {}
