@@ -44,11 +44,12 @@ def permutation_importance(model: Model, inputs: Inputs, split: Split, *, seed: 
         worse = []
         for _ in range(repeats):
             order = start + rng.permutation(stop - start)
-            extra, past = inputs.extra.copy(), own.copy()
-            if group == "returns":
+            if group == "returns":  # shuffle the own past only; the columns stay as they are
+                extra, past = inputs.extra, own.copy()
                 past[start:] = own[order]
-            else:
-                extra[start:, columns] = inputs.extra[order][:, columns]
+            else:  # shuffle this group's columns only; the model computes its own past from the prices
+                extra, past = inputs.extra.copy(), None
+                extra[start:, columns] = inputs.extra[np.ix_(order, columns)]
             worse.append(rmse(actual, model.predict(inputs.with_columns(extra, past), start)) / base - 1)
         names = ["returns"] if group == "returns" else [inputs.columns[k] for k in columns]
         rows.append({"input": group, "columns": names, "importance": float(np.mean(worse))})
