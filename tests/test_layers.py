@@ -19,7 +19,7 @@ LAYERS = {
     "prepare": ("prepare",),
     "models": ("models", "nets", "fused", "train", "scratch"),
     "evaluate": ("evaluate",),
-    "library": ("bundle", "forecaster", "comparison", "explain", "gradients"),
+    "library": ("bundle", "forecaster", "comparison", "explain", "gradients", "rank"),
     "sweep": ("sweep",),
     "report": ("report",),
     "cli": ("cli", "__init__", "__main__"),

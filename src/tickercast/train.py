@@ -6,7 +6,7 @@ import copy
 import math
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -19,6 +19,8 @@ from tickercast.errors import TrainingError
 from tickercast.progress import SILENT, Reporter
 
 _EVAL_CHUNK = 1024  # windows per forward pass when evaluating: bounds memory, costs no time
+#: Training losses by name: mean squared error for values, binary cross-entropy on logits for up/down targets.
+LOSSES = {"mse": nn.functional.mse_loss, "bce": nn.functional.binary_cross_entropy_with_logits}
 
 
 @dataclass
@@ -46,8 +48,11 @@ def seed_everything(seed: int) -> None:
 
 def fit_network(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor,
                 y_val: torch.Tensor, config: ModelConfig, *, reporter: Reporter = SILENT,
-                description: str = "training") -> History:
-    """Train `net` with mini-batch Adam on MSE; early-stop on the validation loss and keep the best weights.
+                description: str = "training", loss: str = "mse") -> History:
+    """Train `net` with mini-batch Adam; early-stop on the validation loss and keep the best weights.
+
+    `loss` is `mse` (a value target) or `bce` (an up/down target: the network outputs a logit, targets are 0/1,
+    and the loss is binary cross-entropy on the logit, which is stabler than a sigmoid followed by a log).
 
     Call `seed_everything(config.seed)` before creating `net`, so that its initial weights are reproducible.
 
@@ -59,7 +64,7 @@ def fit_network(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_
     """
     device = next(net.parameters()).device
     with torch_threads(training_threads(config, device)):
-        return _fit(net, x_train, y_train, x_val, y_val, config, device, reporter, description)
+        return _fit(net, x_train, y_train, x_val, y_val, config, device, reporter, description, LOSSES[loss])
 
 
 def training_threads(config: ModelConfig, device: torch.device) -> int:
@@ -81,14 +86,14 @@ def torch_threads(count: int) -> Iterator[None]:
 
 
 def _fit(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
-         config: ModelConfig, device: torch.device, reporter: Reporter, description: str) -> History:
+         config: ModelConfig, device: torch.device, reporter: Reporter, description: str,
+         loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> History:
     generator = torch.Generator().manual_seed(config.seed)  # batch order, independent of everything else
     optimizer = Adam(list(net.parameters()), lr=config.lr)
-    loss_fn = nn.MSELoss()
     has_val = len(y_val) > 0
     history = History()
-    val_loss = evaluate_loss(net, x_val, y_val) if has_val else None
-    history.epochs.append({"epoch": 0, "train_loss": evaluate_loss(net, x_train, y_train),
+    val_loss = evaluate_loss(net, x_val, y_val, loss_fn) if has_val else None
+    history.epochs.append({"epoch": 0, "train_loss": evaluate_loss(net, x_train, y_train, loss_fn),
                            "val_loss": val_loss, "seconds": 0.0})
     best_loss, best_state = (val_loss, copy.deepcopy(net.state_dict())) if has_val else (math.inf, None)
     bar = reporter.bar(description, total=config.epochs)
@@ -113,7 +118,7 @@ def _fit(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: to
             bar.close()
             raise TrainingError(f"the training loss became {train_loss} in epoch {epoch}; lower the learning "
                                 f"rate (now {config.lr:g}) or keep gradient clipping on")
-        val_loss = evaluate_loss(net, x_val, y_val) if has_val else None
+        val_loss = evaluate_loss(net, x_val, y_val, loss_fn) if has_val else None
         history.epochs.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                                "seconds": time.perf_counter() - started})
         bar.advance(train=train_loss, val=val_loss if val_loss is not None else math.nan)
@@ -182,9 +187,9 @@ def predict_network(net: nn.Module, windows: torch.Tensor) -> np.ndarray:
     return torch.cat(outputs).double().numpy() if outputs else np.empty(0)
 
 
-def evaluate_loss(net: nn.Module, windows: torch.Tensor, targets: torch.Tensor) -> float:
-    """Mean squared error of the network on windows, in evaluation mode (no dropout)."""
+def evaluate_loss(net: nn.Module, windows: torch.Tensor, targets: torch.Tensor,
+                  loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = LOSSES["mse"]) -> float:
+    """The training loss of the network on windows (mean squared error by default), in evaluation mode."""
     if len(targets) == 0:
         return math.nan
-    predictions = torch.from_numpy(predict_network(net, windows))
-    return float(torch.mean((predictions - targets.double()) ** 2))
+    return float(loss_fn(torch.from_numpy(predict_network(net, windows)), targets.double()))

@@ -357,3 +357,40 @@ def test_verdict_is_symmetric_in_its_arguments(a, b, higher):
     swap = {"A": "B", "B": "A", "tie": "tie"}
     assert seed_spread_verdict(b, a, higher_is_better=higher) == swap[seed_spread_verdict(a, b,
                                                                                           higher_is_better=higher)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Newey–West mean test
+
+
+def test_newey_west_equals_statsmodels_hac_t():
+    import statsmodels.api as sm
+
+    from tickercast.evaluate.stats import newey_west_test
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(0.001, 0.01, 400)
+    x[1:] += 0.4 * x[:-1]  # autocorrelated, as a daily-rebuilt portfolio's returns are
+    for lags in (0, 3, 7):
+        fit = sm.OLS(x, np.ones(len(x))).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": False})
+        assert newey_west_test(x, lags=lags).t_stat == pytest.approx(fit.tvalues[0], rel=1e-10)
+
+
+def test_newey_west_default_lags_and_one_sided_p():
+    from tickercast.evaluate.stats import newey_west_lags, newey_west_test
+
+    assert newey_west_lags(250) == 4
+    assert newey_west_lags(100) == 4
+    assert newey_west_lags(2000) == 7
+    up = newey_west_test(np.array([0.01, 0.02, 0.015, 0.03, 0.0]))
+    down = newey_west_test(-np.array([0.01, 0.02, 0.015, 0.03, 0.0]))
+    assert up.p_value < 0.5 < down.p_value
+    assert up.p_value + down.p_value == pytest.approx(1.0)
+
+
+def test_newey_west_constant_series_and_too_short():
+    from tickercast.evaluate.stats import newey_west_test
+
+    assert newey_west_test(np.full(5, 0.01)).t_stat is None
+    with pytest.raises(SeriesTooShortError):
+        newey_west_test(np.array([1.0]))
