@@ -98,16 +98,16 @@ def load_sample_panel(name: str, *, price_column: str | None = None, fill: Fill 
 
 
 def read_long_panel(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
-                    exchange: str | None = None) -> pd.DataFrame:
+                    exchange: str | None = None, min_tickers: int = MIN_TICKERS) -> pd.DataFrame:
     """A long CSV/Parquet file with a ticker column as a panel; without one it is a single series, not a panel."""
     raw, origin, rows = read_long(path)
     return validate_panel(raw, origin=origin, source="file", price_column=price_column, fill=fill, rows=rows,
-                          exchange=exchange)
+                          exchange=exchange, min_tickers=min_tickers)
 
 
 def validate_panel(long: pd.DataFrame, *, origin: str, source: str = "file", price_column: str | None = None,
                    fill: Fill = None, rows: str = "line", exchange: str | None = None,
-                   caveat: str | None = None) -> pd.DataFrame:
+                   caveat: str | None = None, min_tickers: int = MIN_TICKERS) -> pd.DataFrame:
     """Pass a long table (a raw one, text cells and all, or a user's frame) through the gate, ticker by ticker.
 
     The ticker column is any of `Name`, `ticker`, `symbol` (case-insensitive). `long`'s index labels are the
@@ -133,15 +133,17 @@ def validate_panel(long: pd.DataFrame, *, origin: str, source: str = "file", pri
                                      ticker=str(ticker), source=source, price_column=price_column, fill=fill,
                                      rows=rows, exchange=exchange))
                for ticker in sorted(named.dropna().unique())]
-    return gate(loaders, name=origin, origin=origin, source=source, caveat=caveat, unnamed=unnamed)
+    return gate(loaders, name=origin, origin=origin, source=source, caveat=caveat, unnamed=unnamed,
+                min_tickers=min_tickers)
 
 
 def gate(loaders: Iterable[tuple[str, Loader]], *, name: str, origin: str, source: str,
-         caveat: str | None = None, unnamed: int = 0) -> pd.DataFrame:
+         caveat: str | None = None, unnamed: int = 0, min_tickers: int = MIN_TICKERS) -> pd.DataFrame:
     """Run each ticker's loader with its warnings caught; keep what passes, drop what fails, warn once.
 
     `loaders` pairs a ticker (the name to report it under if it fails) with a function that returns its
-    validated PriceFrame or raises DataError. `unnamed` counts rows skipped for having no ticker.
+    validated PriceFrame or raises DataError. `unnamed` counts rows skipped for having no ticker. Fewer than
+    `min_tickers` left is a DataError (a cross-section needs two; `data import` stores even one).
     """
     frames: dict[str, pd.DataFrame] = {}
     dropped: dict[str, str] = {}
@@ -162,8 +164,8 @@ def gate(loaders: Iterable[tuple[str, Loader]], *, name: str, origin: str, sourc
         frames[ticker] = frame
         if messages:
             notes[ticker] = messages
-    if len(frames) < MIN_TICKERS:
-        raise DataError(_too_few(name, count, frames, dropped))
+    if len(frames) < min_tickers:
+        raise DataError(_too_few(name, count, frames, dropped, min_tickers, origin))
     price_column = _one_price_column(frames, name)
     panel = _long_frame(frames, price_column)
     calendar = pd.DatetimeIndex(panel["date"].unique()).sort_values()
@@ -425,11 +427,13 @@ def _unnamed_rows(table: pd.DataFrame, named: pd.Series) -> int:
     return int((named.isna() & ~empty).sum())
 
 
-def _too_few(name: str, count: int, frames: dict[str, pd.DataFrame], dropped: dict[str, str]) -> str:
+def _too_few(name: str, count: int, frames: dict[str, pd.DataFrame], dropped: dict[str, str], least: int,
+             origin: str) -> str:
     first = next(iter(dropped.items()), None)
-    reason = f"; {first[0]}: {first[1][:140]}" if first else ""
-    return (f"{shown_path(name)}: {len(frames)} of {count} tickers passed the checks{reason}; a panel needs at "
-            "least 2: fix or remove the bad files, or give more tickers")
+    reason = f"; {first[0]}: {_short(first[1], origin)}" if first else ""
+    need = "a panel needs at least 2" if least == MIN_TICKERS else f"at least {least} needed"
+    return (f"{shown_path(name, limit=60)}: {len(frames)} of {count} tickers passed the checks{reason}; {need}: "
+            "fix or remove the bad data, or give more tickers")
 
 
 def _one_price_column(frames: dict[str, pd.DataFrame], name: str) -> str:
@@ -469,7 +473,8 @@ def _summarise(panel: pd.DataFrame, calendar: pd.DatetimeIndex) -> None:
     parts = [f"{quality['tickers_kept']} of {quality['tickers_in']} tickers kept, {len(calendar):,} days "
              f"({calendar[0]:%Y-%m-%d} .. {calendar[-1]:%Y-%m-%d})"]
     if quality["dropped"]:
-        parts.append("dropped " + _named({t: f"({r[:80]})" for t, r in quality["dropped"].items()}))
+        origin = panel.attrs["origin"]
+        parts.append("dropped " + _named({t: f"({_short(r, origin)})" for t, r in quality["dropped"].items()}))
     missing = {t: n for t, n in quality["missing_days"].items() if n}
     if missing:
         parts.append(f"days missing (not filled) in {len(missing)} tickers: "
@@ -488,8 +493,14 @@ def _summarise(panel: pd.DataFrame, calendar: pd.DatetimeIndex) -> None:
     if len(parts) == 1:
         return
     repaired = quality["dropped"] or quality["notes"] or quality["rows_without_ticker"]
-    warnings.warn(f"{name}: " + "; ".join(parts) + " (attrs['panel_quality'] has each ticker's)",
+    warnings.warn(f"{name}: " + "; ".join(parts),
                   TickercastWarning if repaired else DataQualityWarning, stacklevel=3)
+
+
+def _short(reason: str, origin: str, limit: int = 100) -> str:
+    """A ticker's reason without the panel's origin in front (the message names it once), cut to `limit`."""
+    text = reason.removeprefix(f"{origin} ")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _named(items: dict[str, str], limit: int = _LISTED) -> str:
