@@ -275,14 +275,13 @@ def file_tickers(path: str | Path) -> list[str] | None:
     path = Path(path).expanduser()
     data = read_bounded(path)
     if path.suffix.lower() in _PARQUET:
-        if ticker_column(_parquet_table(data, shown_path(path)).columns) is None:
-            return None
+        names = list(_parquet_table(data, shown_path(path)).columns)
     else:
         text = _decoded(data[:65_536], path) if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else _decoded(data, path)
         header = next((line for line in text.splitlines() if line.strip()), "")
         names = [cell.strip().strip('"') for cell in header.split(_delimiter(header))]
-        if ticker_column(names) is None:
-            return None
+    if ticker_column(names) is None or "date" not in map(canonical_name, names):
+        return None  # no ticker column; or yfinance's stacked header, whose first row is `Ticker,AAPL,...`
     raw, _origin, _rows = read_long(path)
     column = ticker_column(raw.columns)
     assert column is not None
