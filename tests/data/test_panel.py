@@ -269,9 +269,21 @@ def test_a_users_long_frame_goes_through_the_same_gate():
 
 # single-series commands given a panel
 
-def test_train_on_a_panel_exits_2_with_one_line_pointing_to_rank(capsys):
-    code = main(["train", "--data", "djia30", "--model", "naive"])
+HINT = "djia30 is a panel of 31 tickers: use `tickercast rank --data djia30`, or pick one ticker's file"
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "--data", "djia30", "--model", "naive"],
+    ["compare", "--data", "sp500,djia30", "--models", "naive"],
+    ["sweep", "--data", "djia30", "--models", "naive"],
+    ["train", "--data", "sp500", "--model", "naive", "--with", "djia30"],
+], ids=["train", "compare", "sweep", "with"])
+def test_single_series_commands_given_a_panel_exit_2_with_one_line_pointing_to_rank(args, capsys, tmp_path,
+                                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)  # sweep would write its folder here
+    code = main(args)
     err = capsys.readouterr().err
     assert code == 2
-    assert err == ("error: djia30 is a panel of 31 tickers: use `tickercast rank --data djia30`, or pick one "
-                   "ticker's file\n")
+    assert err.endswith(HINT + "\n")
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1

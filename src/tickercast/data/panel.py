@@ -129,10 +129,10 @@ def validate_panel(long: pd.DataFrame, *, origin: str, source: str = "file", pri
         price_column = "adj_close" if adjusted and (~is_missing(long[adjusted[0]])).any() else "close"
     table = _parsed(long.drop(columns=[column])[named.notna()], origin, rows)
     named = named[named.notna()]
-    loaders = [(str(ticker), partial(validate, table[named == ticker], origin=f"{origin} [{ticker}]",
-                                     ticker=str(ticker), source=source, price_column=price_column, fill=fill,
-                                     rows=rows, exchange=exchange))
-               for ticker in sorted(named.dropna().unique())]
+    loaders = [(str(ticker), partial(validate, rows_of, origin=f"{origin} [{ticker}]", ticker=str(ticker),
+                                     source=source, price_column=price_column, fill=fill, rows=rows,
+                                     exchange=exchange))
+               for ticker, rows_of in table.groupby(named.astype(str), sort=True)]
     return gate(loaders, name=origin, origin=origin, source=source, caveat=caveat, unnamed=unnamed,
                 min_tickers=min_tickers)
 
