@@ -29,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from tickercast.data.files import FILE_SUFFIXES, MAX_PARQUET_ROWS, _decoded, _delimiter, read_bounded, read_file
-from tickercast.data.layout import canonical_columns, canonical_name
-from tickercast.data.parse import is_missing, parse_dates
+from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
+from tickercast.data.parse import is_missing, parse_dates, parse_numbers
 from tickercast.data.samples import PANELS, panel_table
 from tickercast.data.validate import Fill, validate
 from tickercast.errors import DataError, DataQualityWarning, TickercastWarning, shown, shown_path
@@ -377,24 +377,29 @@ def _parquet_table(data: bytes, origin: str) -> pd.DataFrame:
 
 
 def _parsed(table: pd.DataFrame, origin: str, rows: str) -> pd.DataFrame:
-    """`table` with its dates parsed once for all tickers, by the gate's own parser.
+    """`table` with its dates and numbers parsed once for all tickers, by the gate's own parsers.
 
-    Finding a date column's format is most of the gate's time, and the format does not depend on the ticker.
-    Left as text, for each ticker's gate to parse (and to drop only that ticker), when a cell cannot be read or
-    a date has a time of day (which tells intraday bars from repeated days: the gate needs the text).
+    Parsing is most of the gate's time, and how a column is written does not depend on the ticker. A column is
+    left as text, for each ticker's gate to parse (and to drop only the ticker with the bad cell), when a cell
+    cannot be read, or when a date has a time of day (which tells intraday bars from repeated days).
     """
-    column = next((name for name, canonical in canonical_columns(table.columns, origin).items()
-                   if canonical == "date"))
-    values = table[column]
-    if pd.api.types.is_datetime64_any_dtype(values) or values.astype("string").str.contains(":").any():
-        return table
-    try:
-        dates = parse_dates(values, origin, rows)
-    except DataError:
-        return table
     parsed = table.copy()
-    parsed[column] = dates
+    for name, canonical in canonical_columns(table.columns, origin).items():
+        values = table[name]
+        if canonical not in ("date", *PRICE_COLUMNS) or not _is_text(values):
+            continue
+        if canonical == "date" and values.astype("string").str.contains(":").any():
+            continue
+        try:
+            parsed[name] = (parse_dates(values, origin, rows) if canonical == "date"
+                            else parse_numbers(values, canonical, origin, rows))
+        except DataError:
+            continue
     return parsed
+
+
+def _is_text(values: pd.Series) -> bool:
+    return not (pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values))
 
 
 def _file_ticker(path: Path) -> str:
