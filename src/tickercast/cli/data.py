@@ -171,19 +171,19 @@ def run_show(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from tickercast.calendar import check_exchange, exchange_for
     from tickercast.data.files import read_file
-    from tickercast.data.panel import file_tickers
+    from tickercast.data.panel import long_table
     from tickercast.data.store import Store, ticker_key
 
     if args.ticker is None:
-        tickers = file_tickers(args.file)
-        if tickers is None or not tickers:
+        long = long_table(args.file)
+        if long is None or not long.tickers:
             from tickercast.errors import ConfigError
 
             raise ConfigError(f"{args.file} names no ticker (no Name, ticker or symbol column, or an empty one); say "
                               "which ticker it is with --ticker, e.g. --ticker IBM")
-        if len(tickers) > 1:
-            return _import_many(args)
-        args.ticker = tickers[0]
+        if len(long.tickers) > 1:
+            return _import_many(args, long)
+        args.ticker = long.tickers[0]
     ticker_key(args.ticker)  # a bad symbol or exchange fails before the file is read
     exchange = check_exchange(args.exchange) if args.exchange else exchange_for(args.ticker)
     prices = read_file(args.file, fill=args.fill, ticker=args.ticker, exchange=exchange)
@@ -197,18 +197,19 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_many(args: argparse.Namespace) -> int:
+def _import_many(args: argparse.Namespace, long: Any) -> int:
     """A long file's tickers, each checked (symbol and prices) before any is stored, then each stored.
 
     A ticker that fails is left out with its reason; the others are stored (one transaction each).
     """
     from tickercast.calendar import check_exchange
-    from tickercast.data.panel import panel_frames, read_long_panel
+    from tickercast.data.panel import panel_frames, validate_panel
     from tickercast.data.store import Store, ticker_key
     from tickercast.errors import TickercastError
 
     exchange = check_exchange(args.exchange) if args.exchange else None
-    panel = read_long_panel(args.file, fill=args.fill, exchange=exchange, min_tickers=1)
+    panel = validate_panel(long.raw, origin=long.origin, rows=long.rows, fill=args.fill, exchange=exchange,
+                           min_tickers=1)
     dropped = dict(panel.attrs["panel_quality"]["dropped"])
     frames = {}
     for ticker, prices in panel_frames(panel).items():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from tickercast.data.files import FILE_SUFFIXES, read_file
-from tickercast.data.panel import file_tickers, load_panel, not_a_series, panel_files
+from tickercast.data.panel import load_panel, long_table, not_a_series, panel_files, validate_panel
 from tickercast.data.samples import PANELS, SAMPLES, load_sample
 from tickercast.data.validate import Fill
 from tickercast.errors import DataError, shown
@@ -90,12 +90,13 @@ def dataset_names(spec: str) -> list[str]:
 def _file(path: Path, *, series: bool, price_column: str | None, fill: Fill,
           exchange: str | None) -> pd.DataFrame:
     """One series from a file, or a panel when its ticker column holds several tickers."""
-    tickers = file_tickers(path)
-    if tickers is None or len(tickers) <= 1:
+    long = long_table(path)
+    if long is None or len(long.tickers) <= 1:
         return read_file(path, price_column=price_column, fill=fill, exchange=exchange)
     if series:
-        raise not_a_series(str(path), len(tickers), example=tickers[0])
-    return load_panel(path, source="file", price_column=price_column, fill=fill, exchange=exchange)
+        raise not_a_series(str(path), len(long.tickers), example=long.tickers[0])
+    return validate_panel(long.raw, origin=long.origin, rows=long.rows, price_column=price_column, fill=fill,
+                          exchange=exchange)
 
 
 def _stored_panel(series: bool, *, price_column: str | None, fill: Fill) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -98,11 +99,11 @@ def load_sample_panel(name: str, *, price_column: str | None = None, fill: Fill 
 
 
 def read_long_panel(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
-                    exchange: str | None = None, min_tickers: int = MIN_TICKERS) -> pd.DataFrame:
+                    exchange: str | None = None) -> pd.DataFrame:
     """A long CSV/Parquet file with a ticker column as a panel; without one it is a single series, not a panel."""
     raw, origin, rows = read_long(path)
     return validate_panel(raw, origin=origin, source="file", price_column=price_column, fill=fill, rows=rows,
-                          exchange=exchange, min_tickers=min_tickers)
+                          exchange=exchange)
 
 
 def validate_panel(long: pd.DataFrame, *, origin: str, source: str = "file", price_column: str | None = None,
@@ -267,10 +268,20 @@ def read_long(path: str | Path) -> tuple[pd.DataFrame, str, str]:
     return table, origin, "line"
 
 
-def file_tickers(path: str | Path) -> list[str] | None:
-    """The tickers a file's ticker column holds (sorted), or None when it has no ticker column.
+class LongTable(NamedTuple):
+    """A long file read once: its raw table (see `read_long`), its origin and row word, and its tickers."""
 
-    Reads only the header unless there is a ticker column, so a plain single-series file costs one peek.
+    raw: pd.DataFrame
+    origin: str
+    rows: str
+    tickers: list[str]
+
+
+def long_table(path: str | Path) -> LongTable | None:
+    """The file as a long table when its header has a ticker column beside a date column, else None.
+
+    Only the header is looked at before that, so a plain single-series file costs one peek, and a long file is
+    parsed once whether it turns out to hold one ticker or many.
     """
     path = Path(path).expanduser()
     data = read_bounded(path)
@@ -282,11 +293,10 @@ def file_tickers(path: str | Path) -> list[str] | None:
         names = [cell.strip().strip('"') for cell in header.split(_delimiter(header))]
     if ticker_column(names) is None or "date" not in map(canonical_name, names):
         return None  # no ticker column; or yfinance's stacked header, whose first row is `Ticker,AAPL,...`
-    raw, _origin, _rows = read_long(path)
+    raw, origin, rows = read_long(path)
     column = ticker_column(raw.columns)
-    assert column is not None
     held = raw[column].astype("string").str.strip().where(~is_missing(raw[column]))
-    return sorted(held.dropna().unique())
+    return LongTable(raw, origin, rows, sorted(held.dropna().unique()))
 
 
 def ticker_column(columns: Iterable[object]) -> object | None:
