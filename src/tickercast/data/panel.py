@@ -222,11 +222,19 @@ def panel_frames(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def not_a_series(name: str, tickers: int, example: str | None = None) -> DataError:
-    """The error for a single-series command given a panel: where panels go, and how to pick one ticker."""
-    pick = (f"or pick one with `tickercast data import {name} --ticker {example}`" if example
-            else "or pick one ticker's file")
-    return DataError(f"{shown_path(name)} is a panel of {tickers} tickers: use `tickercast rank --data "
-                     f"{shown_path(name)}`, {pick}")
+    """The error for a single-series command given a panel: where panels go, and how to pick one ticker.
+
+    `example` is one of a long file's tickers, for the `data import --ticker` that takes it alone.
+    """
+    shown_name = shown_path(name, limit=50)  # named up to three times, still under 300 characters
+    if example:
+        pick = f"or pick one with `tickercast data import {shown_name} --ticker {shown_path(example, limit=24)}`"
+    elif name == "store:*":
+        pick = "or pick one stored ticker (--data store:TICKER)"
+    else:
+        pick = "or pick one ticker's file"
+    return DataError(f"{shown_name} is a panel of {tickers} tickers: use `tickercast rank --data {shown_name}`, "
+                     f"{pick}")
 
 
 def panel_files(spec: str) -> list[Path] | None:
