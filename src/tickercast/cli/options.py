@@ -152,7 +152,8 @@ def load_covariates(args: argparse.Namespace) -> dict[str, Any]:
         if name in frames:
             raise ConfigError(f"--with names {shown(name)} twice; give each dataset once")
         try:
-            frames[name] = load(spec, fill=getattr(args, "fill", None), api_key=getattr(args, "api_key", None))
+            frames[name] = load(spec, fill=getattr(args, "fill", None), api_key=getattr(args, "api_key", None),
+                                series=True)
         except DataError as error:  # say which option named it: the message alone names a file, not its role
             raise type(error)(f"--with {shown(spec)}: {error}") from None
     return frames
@@ -187,7 +188,7 @@ def load_options(args: argparse.Namespace) -> dict[str, Any]:
     from tickercast.calendar import check_exchange
 
     return {"source": args.source, "price_column": args.price_column, "fill": args.fill, "api_key": args.api_key,
-            "exchange": check_exchange(args.exchange) if args.exchange else None}
+            "exchange": check_exchange(args.exchange) if args.exchange else None, "series": True}
 
 
 def with_exchange(prices: Any, explicit: str | None) -> Any:
