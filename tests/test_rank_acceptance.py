@@ -181,6 +181,19 @@ def test_standardisation_and_early_stopping_see_training_days_only(reversal_pane
         assert not np.allclose(original.scores[1:], moved.scores[1:], equal_nan=True)
 
 
+def test_every_model_ranks_the_same_eligible_tickers(reversal_panel):
+    returns, _, _ = panel_returns(reversal_panel)
+    holes = np.random.default_rng(6).random(returns.shape) < 0.05  # 5% of returns missing, some windows too gappy
+    returns[holes] = np.nan
+    period = study_periods(len(returns), SETTINGS, CONFIG.lookback)[0]
+    settings = RankSettings(train_days=300, trade_days=100, step=100, top=5, max_missing=1)
+    scored = {model: np.isfinite(run_period(returns, period, model, CONFIG, settings).scores)
+              for model in ("logistic", "reversal", "random")}
+    assert 0 < scored["logistic"].mean() < 0.95
+    np.testing.assert_array_equal(scored["logistic"], scored["reversal"])
+    np.testing.assert_array_equal(scored["logistic"], scored["random"])
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The contract, progress, saved outcomes, bad input
 

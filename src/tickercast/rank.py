@@ -271,7 +271,7 @@ def run_period(returns: np.ndarray, period: Period, model: str, config: ModelCon
                              config.lookback, settings.max_missing, settings.val_fraction)
     if len(samples.train[0]) == 0:
         raise DataError(f"study period {period.index + 1} has no complete training window; the panel is too "
-                        f"sparse there (raise --max-missing or use tickers with more history)")
+                        f"sparse there (allow more missing days per window, or use tickers with more history)")
     trade = PanelWindows(samples.z, *samples.trade, config.lookback)
     history = None
     if model == "logistic":
