@@ -349,12 +349,11 @@ class _Book:
     labels: np.ndarray
 
     def part(self, rows: np.ndarray) -> dict[str, Any]:
-        """Returns, costs and classification of the selected rows (a period, a year, all)."""
+        """Returns, costs and classification of the days selected by the boolean `rows` (a period, a year, all)."""
         gross, net = performance(self.gross[rows], self.turnover[rows]), performance(self.net[rows])
         scored = np.isfinite(self.scores[rows]) & np.isfinite(self.labels[rows])
         classes = classification_metrics(self.labels[rows][scored], self.scores[rows][scored])
-        return {"days": int(np.sum(rows)) if rows.dtype == bool else len(rows), "gross": gross, "net": net,
-                "classes": classes, "scored": scored}
+        return {"days": int(np.sum(rows)), "gross": gross, "net": net, "classes": classes, "scored": scored}
 
 
 def _book(returns: np.ndarray, labels: np.ndarray, runs: list[PeriodOutcome], k: int, cost_bps: float) -> _Book:
