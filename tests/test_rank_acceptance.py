@@ -15,6 +15,7 @@ import pytest
 
 from tickercast.config import ModelConfig
 from tickercast.errors import DataError
+from tickercast.evaluate.stats import MeanTest
 from tickercast.progress import Reporter
 from tickercast.rank import (
     MODELS,
@@ -24,6 +25,7 @@ from tickercast.rank import (
     rank_study,
     run_period,
     study_periods,
+    verdict,
 )
 
 SETTINGS = RankSettings(train_days=300, trade_days=100, step=100, top=5, cost_bps=1.0)
@@ -223,6 +225,17 @@ def test_progress_shows_one_bar_per_period_and_network(progress, reversal):
     descriptions = [description for description, _ in progress.bars.values()]
     assert descriptions == [f"period {i}/4 lstm" for i in range(1, 5)]
     assert all(1 <= steps <= CONFIG.epochs for _, steps in progress.bars.values())
+
+
+def test_the_verdict_names_significance_and_the_comparison_with_reversal():
+    strong = {"mean": 0.0021, "t_stat": 3.2, "p_value": 0.0007}
+    line = verdict("gru", strong, 5, MeanTest(0.001, 2.5, 0.006, 8, 2269))
+    assert line == ("gru: +0.210%/day after 5 bps, t = 3.20 (p < 0.01): significantly above zero; "
+                    "above reversal (t = 2.50)")
+    weak = {"mean": -0.0001, "t_stat": -0.4, "p_value": 0.66}
+    assert verdict("rnn", weak, 5, MeanTest(-0.001, -1.2, 0.88, 8, 2269)).endswith(
+        "(p = 0.66): not significantly above zero; not above reversal (t = -1.20)")
+    assert "not significantly" in verdict("lstm", strong, 5, None, traded=False)
 
 
 def test_a_period_outcome_round_trips_through_npz_and_json(reversal_panel):
