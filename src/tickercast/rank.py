@@ -27,6 +27,8 @@ import pandas as pd
 import torch
 
 from tickercast.config import CELLS, ModelConfig
+from tickercast.data.panel import is_panel, validate_panel
+from tickercast.data.panel import wide as prices_wide
 from tickercast.errors import ConfigError, DataError, shown
 from tickercast.evaluate.classification import average_ranks, classification_metrics, reliability_table
 from tickercast.evaluate.portfolio import long_short_weights, performance, portfolio_returns
@@ -161,19 +163,17 @@ def study_periods(days: int, settings: RankSettings, lookback: int) -> list[Peri
 def panel_returns(panel: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex, list[str]]:
     """`(returns [T, N], dates [T], tickers [N])` of a long panel frame (columns date, ticker and prices).
 
-    Prices are `attrs["price_column"]` (default `close`), laid out on the union calendar of all tickers; row t
+    A long frame that did not come from `load_panel` is validated first, as a file would be. Prices are
+    `attrs["price_column"]`, laid out on the union calendar of all tickers; row t
     is the return of day `dates[t]` from the previous panel day (the first panel day has none and is dropped).
     Tickers are sorted, which fixes the tie-breaking order of the rankings.
     """
-    if not isinstance(panel, pd.DataFrame) or not {"date", "ticker"} <= set(panel.columns):
+    if not isinstance(panel, pd.DataFrame):
         raise DataError("rank needs a panel: a long table with date and ticker columns (e.g. tickercast.load("
                         "'djia30'), or a CSV with a Name/ticker/symbol column)")
-    column = panel.attrs.get("price_column", "close")
-    if column not in panel.columns:
-        raise DataError(f"the panel has no {shown(column)} column to compute returns from")
-    if panel.duplicated(["date", "ticker"]).any():
-        raise DataError("the panel has a ticker twice on the same date; drop the duplicates first")
-    wide = panel.pivot(index="date", columns="ticker", values=column).sort_index().sort_index(axis=1)
+    if not is_panel(panel):  # a long frame built by hand goes through the same gate as a file
+        panel = validate_panel(panel, origin="a DataFrame", source="dataframe")
+    wide = prices_wide(panel)
     if len(wide) < 2:
         raise DataError("the panel covers fewer than 2 dates; returns need at least two")
     returns = simple_returns(wide.to_numpy(dtype=np.float64))

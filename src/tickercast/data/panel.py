@@ -51,7 +51,8 @@ def is_panel(frame: object) -> bool:
     >>> is_panel(pd.DataFrame({"close": [1.0]}))
     False
     """
-    return isinstance(frame, pd.DataFrame) and frame.attrs.get("kind") == "panel"
+    return (isinstance(frame, pd.DataFrame) and frame.attrs.get("kind") == "panel"
+            and {"date", "ticker"} <= set(frame.columns))
 
 
 def load_panel(spec: str | Path, *, source: str | None = None, price_column: str | None = None,
