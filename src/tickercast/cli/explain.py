@@ -70,7 +70,8 @@ def _explain_model(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError(f"{args.model_dir} holds a {forecaster.model} model, not {args.cell}")
     data = forecaster.data_
     # A bundle is data from elsewhere: it may name a sample or a stored ticker, never a path or a download.
-    prices = load(args.data if args.data else saved_data(args.model_dir, data), price_column=data["price_column"])
+    prices = load(args.data if args.data else saved_data(args.model_dir, data), price_column=data["price_column"],
+                  series=True)
     result = explain_model(forecaster, prices, args.days, options.load_covariates(args))
     out = Path(args.out or args.model_dir)
     title = f"{forecaster.model} gates on {data['ticker']}, {result['dates'][0]} .. {result['dates'][-1]}"
