@@ -109,7 +109,8 @@ def test_direction_gives_a_probability_for_every_requested_day(name):
     model = fitted_up(name)
     p_up = model.predict_proba(PRICES, model.min_history)
     assert p_up.shape == (len(PRICES) - model.min_history,)
-    assert np.isfinite(p_up).all() and ((p_up >= 0) & (p_up <= 1)).all()
+    assert np.isfinite(p_up).all()
+    assert ((p_up >= 0) & (p_up <= 1)).all()
 
 
 @pytest.mark.parametrize("name", CLASSIFIERS)

@@ -67,7 +67,7 @@ class RecurrentModel(ScaledRows):
         self.net_ = self.new_net()
         windows = self.training_windows(inputs, train_end)
         if self.direction:  # epoch 0 forecasts the training base rate (clipped: a logit must be finite)
-            rate = float(np.clip(windows[1].double().mean(), 1e-3, 1 - 1e-3)) if len(windows[1]) else 0.5
+            rate = min(max(float(windows[1].double().mean()), 1e-3), 1 - 1e-3) if len(windows[1]) else 0.5
             with torch.no_grad():
                 self.net_.head.bias.fill_(np.log(rate / (1 - rate)))
         self.history_ = fit_network(self.net_, *windows, self.config, reporter=reporter,
