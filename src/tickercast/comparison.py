@@ -187,9 +187,10 @@ def _fit(name: str, settings: dict[str, Any], prices: pd.DataFrame, options: dic
         return Forecaster(name, **settings).fit(prices, **options, reporter=reporter)
 
 
-def is_direction(results: list[Result]) -> bool:
-    """Whether the results forecast P(up) (the `direction` target) rather than prices."""
-    return bool(results) and results[0].forecaster.config.target == "direction"
+def is_direction(results: Sequence[Any]) -> bool:
+    """Whether the results (fitted `Result`s, or a sweep's records) score P(up), the `direction` target: their
+    metrics are classification scores."""
+    return any("log_loss" in card for result in results for card in (result.metrics or {}).values())
 
 
 def summarize(results: list[Result], part: str = "test") -> list[dict[str, Any]]:
