@@ -1,13 +1,14 @@
 """A saved model is a folder anyone can read: JSON for settings and results, safetensors for weights.
 
-    config.json          model name, settings, data description, split, format and package versions
+    config.json          model name, target, settings, data description, split, format and package versions
     weights.safetensors  learned numbers: network weights, AR/ARIMA coefficients, drift (absent for naive, ma)
     scaler.json          the scaler fit on the training part (networks and arima)
     inputs.json          the input columns beyond returns and their scalers (models that read any; see
                          `models.inputs`); absent for returns only, so bundles from before inputs load unchanged
-    metrics.json         metrics per split, in price units
+    metrics.json         metrics per split, in price units (direction target: classification scores and the
+                         reliability table)
     history.json         loss per epoch and the epoch whose weights were kept
-    predictions.csv      date, actual, predicted, naive, split
+    predictions.csv      date, actual, predicted, naive, split (direction target: date, actual, up, p_up, split)
 
 Loading never unpickles anything, so a bundle from a stranger cannot run code. Every file is written to a
 temporary name and renamed into place, so an interrupted save never leaves a half-written file.
@@ -43,6 +44,8 @@ LIMITS = {"config.json": 2**20, "scaler.json": 2**16, "inputs.json": 2**20, "met
           "predictions.csv": 64 * 2**20}
 PARTS = ("train", "val", "test")
 PREDICTION_COLUMNS = ("date", "actual", "predicted", "naive", "split")
+#: predictions.csv of a direction model: the day's price, whether it rose (0/1) and the forecast P(up).
+DIRECTION_COLUMNS = ("date", "actual", "up", "p_up", "split")
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 _HEADER_BYTES = 2**20  # room for the safetensors header beside the numbers
 
@@ -104,7 +107,8 @@ def read_bundle(folder: str | Path) -> dict[str, Any]:
              "scaler": _optional(folder, "scaler.json", _check_scaler),
              "history": _optional(folder, "history.json", _check_history), "inputs": inputs}
     metrics = _optional(folder, "metrics.json", _check_metrics) or {}
-    return {"config": config, "state": state, "metrics": metrics, "predictions": _read_predictions(folder)}
+    columns = DIRECTION_COLUMNS if settings.target == "direction" else PREDICTION_COLUMNS
+    return {"config": config, "state": state, "metrics": metrics, "predictions": _read_predictions(folder, columns)}
 
 
 def saved_data(folder: str | Path, data: dict[str, Any]) -> str:
@@ -145,6 +149,8 @@ def check_config(folder: Path, config: Any) -> dict[str, Any]:
     for key, kind in (("model", str), ("settings", dict), ("data", dict), ("split", dict)):
         need(isinstance(config.get(key), kind), f"{key} is missing or not {_kind(kind())}")
     need(config["model"] in MODELS, f"unknown model {shown(config['model'])}")
+    target = config.get("target")
+    need(target is None or target == config["settings"].get("target"), "target differs from settings.target")
     data = config["data"]
     for key in ("origin", "ticker", "source", "price_column"):
         need(isinstance(data.get(key), str) and len(data[key]) <= 4096, f"data.{key} is missing or not text")
@@ -261,14 +267,26 @@ def _check_history(content: Any) -> str | None:
 
 def _check_metrics(content: Any) -> str | None:
     if not (isinstance(content, dict) and set(content) <= set(PARTS) and all(
-            isinstance(card, dict) and all(value is None or isinstance(value, (str, bool, int, float))
-                                           for value in card.values()) for card in content.values())):
-        return "must map train, val and test to their metrics (numbers, text or null)"
+            isinstance(card, dict) and all(_scalar(value) or (key == "reliability" and _reliability(value))
+                                           for key, value in card.items()) for card in content.values())):
+        return ("must map train, val and test to their metrics (numbers, text or null; a direction model's "
+                "reliability: a list of bins of numbers)")
     return None
 
 
-def _read_predictions(folder: Path) -> pd.DataFrame | None:
-    """predictions.csv: the exact header, ISO dates, finite numbers, known parts; None when absent."""
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bool, int, float))
+
+
+def _reliability(value: Any) -> bool:
+    """A direction model's reliability table (`evaluate.classification.reliability_table`): up to 100 bins."""
+    return isinstance(value, list) and len(value) <= 100 and all(
+        isinstance(row, dict) and set(row) == {"lo", "hi", "n", "mean_p", "freq"}
+        and all(_scalar(number) and not isinstance(number, str) for number in row.values()) for row in value)
+
+
+def _read_predictions(folder: Path, columns: tuple[str, ...] = PREDICTION_COLUMNS) -> pd.DataFrame | None:
+    """predictions.csv: the exact header (`columns`), ISO dates, finite numbers, known parts; None when absent."""
     path = folder / "predictions.csv"
     if not os.path.lexists(path):
         return None
@@ -276,13 +294,13 @@ def _read_predictions(folder: Path) -> pd.DataFrame | None:
         content = read_limited(path, LIMITS["predictions.csv"], path.name)
     except DataError as error:
         raise damaged(folder, str(error)) from None
-    header = ",".join(PREDICTION_COLUMNS).encode()
+    header = ",".join(columns).encode()
     if content.split(b"\n", 1)[0].rstrip(b"\r") != header:
         raise damaged(folder, f"predictions.csv: the first line must be {header.decode()}")
     try:
         table = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding_errors="strict")
         dates = pd.to_datetime(table["date"], format="ISO8601")
-        numbers = table[["actual", "predicted", "naive"]].apply(pd.to_numeric)
+        numbers = table[list(columns[1:-1])].apply(pd.to_numeric)
     except (ValueError, UnicodeDecodeError, OverflowError, pd.errors.ParserError) as error:
         raise damaged(folder, f"predictions.csv: unreadable rows ({str(error)[:80]})") from None
     if not (np.isfinite(numbers.to_numpy(dtype=np.float64)).all() and table["split"].isin(PARTS).all()

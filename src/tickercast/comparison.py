@@ -3,10 +3,15 @@
 With several input sets (`feature_sets`), every model that reads inputs is fitted once per set, all on the same
 days (the latest first day any set can use), and `ablation` gives each set a Diebold–Mariano verdict against the
 same model reading returns only: did the extra inputs help, beyond luck?
+
+With the `direction` target every model forecasts P(up): the summary holds the classification scores and ranks
+the models by log loss (lower is better), seed verdicts and the leaderboard use log loss too, and a win in the
+leaderboard is a p-value below 0.05 against the better constant call ("always up" or "always down").
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +24,7 @@ from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill
 from tickercast.errors import ConfigError, shown
 from tickercast.evaluate.metrics import METRIC_KEYS
+from tickercast.evaluate.scorecard import DIRECTION_KEYS
 from tickercast.forecaster import Covariates, Forecaster
 from tickercast.models import make_model, model_names
 from tickercast.parallel import cores, run_all
@@ -125,6 +131,9 @@ def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1,
     config = ModelConfig.from_settings(**settings)
     covariates = dict(covariates or {})
     sets = input_sets(feature_sets, list(covariates), config.features)
+    if len(sets) > 1 and config.target == "direction":
+        raise ConfigError("--feature-sets tests input sets on price errors; it does not apply to --target "
+                          "direction (compare the models with --features instead)")
     options = {"test_size": test_size, "val_size": val_size, "test_start": test_start, "val_start": val_start,
                "price_column": price_column, "fill": fill, "common_span": common_span}
     if len(sets) > 1:
@@ -178,24 +187,36 @@ def _fit(name: str, settings: dict[str, Any], prices: pd.DataFrame, options: dic
         return Forecaster(name, **settings).fit(prices, **options, reporter=reporter)
 
 
+def is_direction(results: Sequence[Any]) -> bool:
+    """Whether the results (fitted `Result`s, or a sweep's records) score P(up), the `direction` target: their
+    metrics are classification scores."""
+    return any("log_loss" in card for result in results for card in (result.metrics or {}).values())
+
+
 def summarize(results: list[Result], part: str = "test") -> list[dict[str, Any]]:
     """Per model: mean and sd over seeds of every metric and p-value on one split (sd None for one run).
 
-    `looks_lagged` is true when most runs' forecasts follow yesterday's price.
+    `looks_lagged` is true when most runs' forecasts follow yesterday's price. For the direction target the
+    metrics are the classification scores, and the rows are sorted by mean log loss, best (lowest) first.
     """
+    direction = is_direction(results)
+    keys = DIRECTION_KEYS if direction else (*METRIC_KEYS, "dm_p_value", "direction_p_value")
     rows = []
     for name in dict.fromkeys(result.name for result in results):
         runs = [result.metrics[part] for result in results if result.name == name and part in result.metrics]
         if not runs:
             continue
         row: dict[str, Any] = {"model": name, "runs": len(runs)}
-        for key in (*METRIC_KEYS, "dm_p_value", "direction_p_value"):
+        for key in keys:
             values = [run[key] for run in runs if run.get(key) is not None]
             row[key] = statistics.fmean(values) if values else None
             row[f"{key}_sd"] = statistics.stdev(values) if len(values) > 1 else None
-        lagged = [run.get("looks_lagged") for run in runs]
-        row["looks_lagged"] = None if None in lagged else sum(lagged) > len(lagged) / 2  # most runs
+        if not direction:
+            lagged = [run.get("looks_lagged") for run in runs]
+            row["looks_lagged"] = None if None in lagged else sum(lagged) > len(lagged) / 2  # most runs
         rows.append(row)
+    if direction:
+        rows.sort(key=lambda row: math.inf if row["log_loss"] is None else row["log_loss"])
     return rows
 
 
@@ -204,42 +225,49 @@ SIGNIFICANCE = 0.05
 
 
 def network_verdicts(results: list[Result], part: str = "test") -> list[dict[str, Any]]:
-    """Every pair of networks run with several seeds: who has the lower RMSE, beyond the seed-to-seed spread.
+    """Every pair of networks run with several seeds: who has the lower RMSE (log loss for the direction target),
+    beyond the seed-to-seed spread.
 
     A win needs the two mean ± sd bands not to overlap (`evaluate.stats.seed_spread_verdict`); otherwise "tie".
+    Each verdict names its `metric`, and its numbers are `<metric>_a`, `sd_a`, ... (`rmse_a` for prices).
     """
     from tickercast.evaluate.stats import seed_spread_verdict
 
+    metric = "log_loss" if is_direction(results) else "rmse"
     rmse: dict[str, list[float]] = {}
     for result in results:
         if result.seed is not None:
-            rmse.setdefault(result.name, []).append(result.metrics[part]["rmse"])
+            rmse.setdefault(result.name, []).append(result.metrics[part][metric])
     names = [name for name, values in rmse.items() if len(values) > 1]
     verdicts = []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             winner = seed_spread_verdict(np.array(rmse[a]), np.array(rmse[b]))
-            verdicts.append({"a": a, "b": b, "winner": {"A": a, "B": b}.get(winner, "tie"),
-                             "rmse_a": statistics.fmean(rmse[a]), "rmse_b": statistics.fmean(rmse[b]),
+            verdicts.append({"a": a, "b": b, "winner": {"A": a, "B": b}.get(winner, "tie"), "metric": metric,
+                             f"{metric}_a": statistics.fmean(rmse[a]), f"{metric}_b": statistics.fmean(rmse[b]),
                              "sd_a": statistics.stdev(rmse[a]), "sd_b": statistics.stdev(rmse[b])})
     return verdicts
 
 
 def leaderboard(results: dict[str, list[Result]], part: str = "test") -> list[dict[str, Any]]:
     """Across datasets: each model's mean rank (by mean RMSE ratio to naive, 1 = best) and how often its
-    runs beat naive significantly (one-sided DM p < 0.05), best mean rank first."""
+    runs beat naive significantly (one-sided DM p < 0.05), best mean rank first. For the direction target: the
+    rank by mean log loss, and `beats_constant_significantly` (p < 0.05 against the better constant call)."""
+    direction = any(is_direction(runs) for runs in results.values())
+    rank_key, p_key, wins_key = (("log_loss", "p_value_vs_constant", "beats_constant_significantly") if direction
+                                 else ("rmse_ratio_vs_naive", "dm_p_value_better", "beats_naive_significantly"))
     ranks: dict[str, list[int]] = {}
     wins: dict[str, list[bool]] = {}
     for runs in results.values():
         rows = summarize(runs, part)
-        tied = pd.Series([row["rmse_ratio_vs_naive"] for row in rows]).rank(method="average")  # ties share a rank
+        tied = pd.Series([row[rank_key] for row in rows]).rank(method="average")  # ties share a rank
         for rank, row in zip(tied, rows, strict=True):
             ranks.setdefault(row["model"], []).append(float(rank))
         for result in runs:
-            p_value = result.metrics[part].get("dm_p_value_better")
+            p_value = result.metrics[part].get(p_key)
             wins.setdefault(result.name, []).append(p_value is not None and p_value < SIGNIFICANCE)
     board = [{"model": name, "mean_rank": statistics.fmean(ranks[name]), "datasets": len(ranks[name]),
-              "runs": len(wins[name]), "beats_naive_significantly": sum(wins[name])} for name in ranks]
+              "runs": len(wins[name]), wins_key: sum(wins[name])} for name in ranks]
     return sorted(board, key=lambda row: row["mean_rank"])
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from tickercast.errors import ConfigError, shown
 
 CELLS = ("lstm", "gru", "rnn")
-TARGETS = ("log_return", "price")
+TARGETS = ("log_return", "price", "direction")
 SCALERS = ("standard", "minmax")
 FILLS = ("ffill",)
 #: The default split, shared by the Python API and the CLI: last 20% test, the 10% before it validation.
@@ -30,7 +30,8 @@ LIMITS = {"lookback": 10_000, "hidden": 4_096, "layers": 32, "epochs": 100_000, 
 class ModelConfig:
     """Settings for one model; baselines read only the ones they need (e.g. `lookback`).
 
-    target      `log_return` (predict tomorrow's log-return; 0 = naive) or `price` (the tutorial way).
+    target      `log_return` (predict tomorrow's log-return; 0 = naive), `price` (the tutorial way) or `direction`
+                (P(up): day t is up when close_t > close_{t-1} strictly; networks and the direction baselines).
     lookback    days of history the network sees per prediction.
     hidden, layers, dropout     network size; dropout acts between stacked layers, as in `nn.LSTM`.
     epochs, batch_size, lr      Adam mini-batch training; stops early after `patience` epochs without a

@@ -6,6 +6,9 @@
     fc.metrics["test"]["rmse_ratio_vs_naive"]
     fc.predict(prices)                     # one-step-ahead forecasts, a Series in price units
     fc.save("runs/sp500-gru"); Forecaster.load("runs/sp500-gru")
+
+    up = Forecaster(model="gru", target="direction").fit(prices)   # P(up) instead of prices (docs/direction.md)
+    up.metrics["test"]["log_loss"]; up.predict_proba(prices); up.forecast(prices)   # P(up) of the next day
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from tickercast.data.validate import Fill, as_price_frame
 from tickercast.errors import ConfigError, DataError, NotFittedError, shown
 from tickercast.evaluate.score import score
 from tickercast.models import MODELS, make_model, restore_model
+from tickercast.models.protocol import forecasts_direction
 from tickercast.prepare.inputs import Inputs, build_inputs, inputs_start
 from tickercast.prepare.split import checked_split, split_dates
 from tickercast.progress import SILENT, Reporter
@@ -36,7 +40,9 @@ Covariates = Mapping[str, pd.DataFrame | pd.Series]
 
 class Forecaster:
     """Forecast a daily price series with one model: a network (`lstm`, `gru`, `rnn`) or a baseline (`naive`,
-    `drift`, `ma`, `ar`, `arima`).
+    `drift`, `ma`, `ar`, `arima`). With `target="direction"` it forecasts P(up) instead: a network or a direction
+    baseline (`base_rate`, `momentum`, `reversal`, `logistic`); `predict_proba` replaces `predict`, and `forecast`
+    gives P(up) of the next trading day.
 
     Settings are those of `ModelConfig` (target, lookback, hidden, layers, dropout, epochs, batch_size, lr,
     patience, clip, scaler, seed, device, horizons, threads, features). After `fit`, what was learned ends in an
@@ -73,7 +79,7 @@ class Forecaster:
         start = None if first_date is None else _date(first_date, "first date")
         frame, inputs, self.inputs_ = build_inputs(frame, self.config.features, _validated(covariates),
                                                    common_span=common_span, start=start)
-        model = make_model(self.model, self.config)
+        model = make_model(self.model, self.config)  # one line if the model cannot forecast the target
         split = checked_split(frame.index, model.min_history, origin=frame.attrs["origin"], test_size=test_size,
                               val_size=val_size, test_start=test_start, val_start=val_start,
                               settings=f"lookback {self.config.lookback}{inputs_start(self.inputs_)} and this split")
@@ -84,7 +90,7 @@ class Forecaster:
         self.data_ = {**_describe(frame), "exchange": exchange}
         self.split_ = split_dates(split, frame.index)
         self.predictions_, self.metrics_ = score(model, inputs, frame.index, split, origin=frame.attrs["origin"])
-        if model.uses_inputs and inputs.width:
+        if model.uses_inputs and inputs.width and not forecasts_direction(model):  # importance is in price RMSE
             from tickercast.evaluate.importance import permutation_importance
 
             self.importance_ = permutation_importance(model, inputs, split, seed=self.config.seed)
@@ -96,18 +102,29 @@ class Forecaster:
 
         Each day's forecast uses only the data before it, so it is what you would have predicted that morning.
         A model fitted with covariates needs them again, under the same names; its inputs are recomputed from
-        the data given, with the same code as in `fit`.
+        the data given, with the same code as in `fit`. A direction model refuses (use `predict_proba`).
         """
+        return self._one_step(prices, start, covariates, "predicted")
+
+    def predict_proba(self, prices: pd.DataFrame | pd.Series, start: str | pd.Timestamp | None = None, *,
+                      covariates: Covariates | None = None) -> pd.Series:
+        """P(up) of every day from `start` (a direction model: `target="direction"`), each from the data before
+        that day; a day is up when its price is strictly above the previous day's."""
+        return self._one_step(prices, start, covariates, "p_up")
+
+    def _one_step(self, prices: pd.DataFrame | pd.Series, start: str | pd.Timestamp | None,
+                  covariates: Covariates | None, kind: str) -> pd.Series:
         model = self._fitted()
+        forecast = model.predict_proba if kind == "p_up" else model.predict
         frame, inputs = self.prepare(prices, covariates)
         first = model.min_history
         if start is not None:
             first = max(int(frame.index.searchsorted(_date(start, "start date"))), first)
         with np.errstate(all="ignore"):  # a damaged model's overflow is refused by _finite, not printed by NumPy
-            values = _finite(model.predict(inputs, first) if first < len(inputs) else np.empty(0), self.model)
-        return pd.Series(values, index=frame.index[first:], name="predicted")
+            values = _finite(forecast(inputs, first) if first < len(inputs) else np.empty(0), self.model)
+        return pd.Series(values, index=frame.index[first:], name=kind)
 
-    def forecast(self, prices: pd.DataFrame | pd.Series, horizon: int = 5,
+    def forecast(self, prices: pd.DataFrame | pd.Series, horizon: int | None = None,
                  levels: tuple[float, ...] = INTERVAL_LEVELS, mc_dropout: int = 0,
                  exchange: str | None = None, covariates: Covariates | None = None) -> pd.DataFrame:
         """The next `horizon` trading days after the last date of `prices`, with prediction intervals.
@@ -123,14 +140,20 @@ class Forecaster:
         Columns: `date, horizon, forecast`, then `lower_80, upper_80, lower_95, upper_95` for the default levels.
         `mc_dropout=N` (networks with dropout) adds `dropout_lower_80, dropout_upper_80`: the 10th and 90th
         percentiles of N forecast paths with dropout left on, a spread of the model's uncertainty only.
+
+        `horizon` None is 5 days. A direction model forecasts the next trading day only (horizon 1, no intervals):
+        columns `date, horizon, p_up`.
         """
-        from tickercast.calendar import next_trading_days, resolve_exchange
+        from tickercast.calendar import next_trading_days
         from tickercast.evaluate.backtest import forecasts_from
         from tickercast.evaluate.intervals import conformal_quantile, interval
         from tickercast.models.multistep import recursive_forecast
         from tickercast.models.protocol import can_forecast_recursively
 
         model = self._fitted()
+        if forecasts_direction(model):
+            return self._next_day_up(model, prices, horizon, mc_dropout, exchange, covariates)
+        horizon = 5 if horizon is None else horizon
         if not 1 <= horizon <= MAX_HORIZON:
             raise ConfigError(f"horizon must be from 1 to {MAX_HORIZON:,} trading days, not {shown(horizon)}")
         if not 0 <= mc_dropout <= MAX_DROPOUT_PATHS:
@@ -142,9 +165,7 @@ class Forecaster:
             raise ConfigError(f"a model with inputs beyond returns forecasts directly, and this one was trained for "
                               f"{self.config.horizons} day(s) ahead; train it with horizons={horizon} (--horizons "
                               f"{horizon}) to forecast {horizon} days")
-        ticker = frame.attrs["ticker"]
-        saved = self.data_.get("exchange") if ticker == self.data_.get("ticker") else None  # it knows this ticker
-        self.exchange_ = resolve_exchange(prices.attrs.get("exchange"), exchange, ticker=ticker, default=saved)
+        self._resolve_exchange(frame, prices, exchange)
         test_start = int(frame.index.searchsorted(pd.Timestamp(self.split_["test"]["start"])))
         if len(inputs) - test_start < 2 * horizon:
             raise DataError(f"{frame.attrs['origin']} does not cover enough of the test part "
@@ -175,9 +196,38 @@ class Forecaster:
         _finite(table.drop(columns="date").to_numpy(dtype=np.float64), self.model)
         return table
 
+    def _next_day_up(self, model: Any, prices: pd.DataFrame | pd.Series, horizon: int | None, mc_dropout: int,
+                     exchange: str | None, covariates: Covariates | None) -> pd.DataFrame:
+        """P(up) of the trading day after the last date: the model's forecast of one more day, whose row is a
+        placeholder it never reads (each day's P reads only the rows before it)."""
+        from tickercast.calendar import next_trading_days
+
+        if horizon not in (None, 1):
+            raise ConfigError(f"a direction model forecasts P(up) of the next trading day only, not {shown(horizon)} "
+                              "days; use horizon 1")
+        if mc_dropout:
+            raise ConfigError("Monte-Carlo dropout samples price paths; a direction model forecasts P(up) only")
+        frame, inputs = self.prepare(prices, covariates)
+        self._resolve_exchange(frame, prices, exchange)
+        extended = Inputs(np.append(inputs.prices, inputs.prices[-1]), np.vstack([inputs.extra, inputs.extra[-1:]]),
+                          inputs.columns)
+        with np.errstate(all="ignore"):
+            p_up = _finite(model.predict_proba(extended, len(inputs)), self.model)
+        return pd.DataFrame({"date": next_trading_days(frame.index[-1], 1, self.exchange_), "horizon": [1],
+                             "p_up": p_up})
+
+    def _resolve_exchange(self, frame: pd.DataFrame, prices: pd.DataFrame | pd.Series, exchange: str | None) -> None:
+        """`exchange_`: the given one, else the saved one for the ticker it was trained on, else the data's."""
+        from tickercast.calendar import resolve_exchange
+
+        ticker = frame.attrs["ticker"]
+        saved = self.data_.get("exchange") if ticker == self.data_.get("ticker") else None  # it knows this ticker
+        self.exchange_ = resolve_exchange(prices.attrs.get("exchange"), exchange, ticker=ticker, default=saved)
+
     @property
     def metrics(self) -> dict[str, dict[str, Any]]:
-        """Metrics per split (`train`, `val`, `test`), in price units, next to the naive forecast."""
+        """Metrics per split (`train`, `val`, `test`): in price units next to the naive forecast, or for the
+        direction target the scores of P(up) (`evaluate.scorecard.direction_scorecard`)."""
         self._fitted()
         return self.metrics_
 
@@ -199,7 +249,8 @@ class Forecaster:
     def save(self, folder: str | Path) -> Path:
         """Write the model bundle (JSON + safetensors, see `tickercast.bundle`) and return its folder."""
         model = self._fitted()
-        config = {"model": self.model, "settings": self.config.to_dict(), "data": self.data_,
+        config = {"model": self.model, "target": self.config.target, "settings": self.config.to_dict(),
+                  "data": self.data_,
                   "split": self.split_, "fit_seconds": self.fit_seconds_, "inputs": self.inputs_,
                   "importance": getattr(self, "importance_", None)}
         return write_bundle(folder, config=config, state=model.state(), metrics=self.metrics_,

@@ -35,6 +35,9 @@ def register(commands: Any) -> None:
                         help="simulate long/flat and long/short trading on the one-day forecasts")
     parser.add_argument("--cost-bps", type=float, default=SHOWN_COST_BPS,
                         help="transaction cost per side, in basis points")
+    parser.add_argument("--threshold", type=float, default=None, metavar="P",
+                        help="--target direction: go long when P(up) > P, short (long/short) when P(up) < 1 - P "
+                             "(default: 0.5)")
     parser.set_defaults(run=run)
 
 
@@ -49,15 +52,24 @@ def run(args: argparse.Namespace) -> int:
     with progress_bars(False if args.json else None) as reporter:
         result = backtest(prices, args.model, horizon=args.horizon, retrain_every=args.retrain_every,
                           window=args.window, strategy=args.strategy, trade=args.trade, cost_bps=args.cost_bps,
+                          threshold=args.threshold,
                           covariates=options.load_covariates(args), price_column=args.price_column,
                           reporter=reporter, **options.fit_options(args),
                           **options.model_settings(args))
     report = None
-    if out:
+    direction = args.target == "direction"
+    if out and direction:  # forecasts and metrics; the plots and report show prices, not P(up)
+        from tickercast.csvsafe import spreadsheet_safe
+        from tickercast.jsonio import write_atomic, write_json
+
+        write_atomic(out / "forecasts.csv", spreadsheet_safe(result.forecasts).to_csv(index=False).encode())
+        write_json(out / "metrics.json", result.to_dict())
+    elif out:
         write_backtest(out, result)
+    if out:
         settings = options.model_settings(args)
         write_record(out, run_record(args.command, vars(args), settings, [settings["seed"]], stopwatch))
-        report = write_report(out)
+        report = None if direction else write_report(out)
     summary = {**result.to_dict(), "out": str(out) if out else None, "report": str(report) if report else None}
     if args.json:
         from tickercast.cli.render import print_json
@@ -69,12 +81,17 @@ def run(args: argparse.Namespace) -> int:
     data = result.settings["data"]
     first, last = result.forecasts["origin"].iloc[0], result.forecasts["date"].iloc[-1]
     title = (f"{args.model} walk-forward on {data['ticker']} {data['price_column']}, {first:%Y-%m-%d} .. "
-             f"{last:%Y-%m-%d}: {result.fits} fit(s), {args.window} window, {result.settings['strategy']}")
+             f"{last:%Y-%m-%d}: {result.fits} fit(s), {args.window} window, "
+             f"{'P(up) one day ahead' if direction else result.settings['strategy']}")
     shown: list[Any] = [horizon_table(result.metrics, title)]
     if result.trading is not None:
         shown.append(trading_table(result.trading.to_dict()))
-    shown.append(f"wrote forecasts.csv, metrics.json and plots to {out}" if out else
-                 "add --out DIR to save every forecast, the plots and an HTML report")
+    if direction:
+        shown.append(f"wrote forecasts.csv and metrics.json to {out}" if out else
+                     "add --out DIR to save every forecast and the metrics")
+    else:
+        shown.append(f"wrote forecasts.csv, metrics.json and plots to {out}" if out else
+                     "add --out DIR to save every forecast, the plots and an HTML report")
     show(*shown)
     if report:
         print(f"report: {printable(str(report))}")  # the last line, unwrapped, for people and for `tail -1`

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from tickercast.cli import options
-from tickercast.models import MODELS
+from tickercast.models import DIRECTION_DEFAULT, MODELS
 from tickercast.report.literal import printable
 
 DEMO_MODELS = "lstm,gru,naive"
@@ -21,7 +21,9 @@ def register(commands: Any) -> None:
                "  tickercast compare --data sp500,nasdaq,msft --models lstm,gru,naive,ar --seeds 3\n"
                "  tickercast compare --data msft --models lstm,ar --with nasdaq "
                "--feature-sets \"returns; returns,volume; returns,nasdaq\"")
-    parser.add_argument("--models", default=DEMO_MODELS, help=f"comma-separated: {', '.join(MODELS)}")
+    parser.add_argument("--models", default=None,
+                        help=f"comma-separated: {', '.join(MODELS)} (default: {DEMO_MODELS}; with --target "
+                             f"direction: {','.join(DIRECTION_DEFAULT)})")
     parser.add_argument("--seeds", type=int, default=1, help="runs per network, seeds --seed, --seed + 1, ...")
     parser.add_argument("--feature-sets", default=None, metavar="SETS",
                         help="input sets separated by ';' (e.g. \"returns; returns,volume\"; a --with name is a "
@@ -39,7 +41,7 @@ def register_demo(commands: Any) -> None:
         formatter_class=options.HelpFormatter,
         description="The one-command answer: train an LSTM and a GRU on the bundled S&P 500 prices "
                     "(1999-2018), score them on the last 20% against the naive forecast, and plot.")
-    parser.set_defaults(run=run, models=DEMO_MODELS, seeds=1, workers=0, feature_sets=None)
+    parser.set_defaults(run=run, models=None, seeds=1, workers=0, feature_sets=None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,10 +56,12 @@ def run(args: argparse.Namespace) -> int:
     # every dataset is read (and checked) before any training starts
     prices = {name: options.load_prices(args, name) for name in names}
     covariates = options.load_covariates(args)
+    direction = args.target == "direction"
+    models = args.models or (",".join(DIRECTION_DEFAULT) if direction else DEMO_MODELS)
     results = {}
     with progress_bars(False if args.json else None) as reporter:
         for name, frame in prices.items():
-            results[name] = compare(frame, args.models, seeds=args.seeds, feature_sets=args.feature_sets,
+            results[name] = compare(frame, models, seeds=args.seeds, feature_sets=args.feature_sets,
                                     covariates=covariates, price_column=args.price_column, workers=args.workers,
                                     reporter=reporter, **options.fit_options(args), **options.model_settings(args))
     summaries = {name: summarize(runs) for name, runs in results.items()}
@@ -68,10 +72,14 @@ def run(args: argparse.Namespace) -> int:
         for name, runs in results.items():
             folder = out / _folder(name) if len(results) > 1 else out
             folder.mkdir(parents=True, exist_ok=True)
-            write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name],
-                      ablation=ablations[name])
-        _write_tables(out, results, board)
-    report = _write_report(args, out, results, stopwatch) if out else None
+            if direction:  # the bundles and summary; the plots and report show prices, not P(up)
+                for r in runs:
+                    r.forecaster.save(folder / r.label)
+            else:
+                write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name],
+                          ablation=ablations[name])
+        _write_tables(out, results, board, summaries if direction else None)
+    report = _write_report(args, out, results, stopwatch, html=not direction) if out else None
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -92,27 +100,33 @@ def run(args: argparse.Namespace) -> int:
 
     for name, runs in results.items():
         data, test = runs[0].forecaster.data_, runs[0].forecaster.split_["test"]
+        against = ("P(up) one day ahead, ranked by log loss" if direction else
+                   f"one-step-ahead; naive RMSE {runs[0].metrics['test']['naive_rmse']:.4g}")
         title = (f"{data['ticker']} {data['price_column']}: test {test['start']} .. {test['end']} "
-                 f"({test['days']} days), one-step-ahead; naive RMSE {runs[0].metrics['test']['naive_rmse']:.4g}")
+                 f"({test['days']} days), {against}")
         show(summary_table(summaries[name], title), *verdict_lines(verdicts[name]))
         if ablations[name]:
             show(ablation_table(ablations[name]))
     if board:
         show(leaderboard_table(board))
-    show(f"wrote models, predictions, plots and tables to {out}" if out else
-         "add --out DIR to save models, plots and an HTML report")
+    if direction:
+        show(f"wrote models, predictions and tables to {out}" if out else "add --out DIR to save the models")
+    else:
+        show(f"wrote models, predictions, plots and tables to {out}" if out else
+             "add --out DIR to save models, plots and an HTML report")
     if report:
         print(f"report: {printable(str(report))}")  # the last line, unwrapped, for people and for `tail -1`
     return 0
 
 
-def _write_report(args: argparse.Namespace, out: Any, results: dict[str, list[Any]], stopwatch: Any) -> Any:
-    """run.json (options, seeds, run time), then report.html from everything the run wrote."""
+def _write_report(args: argparse.Namespace, out: Any, results: dict[str, list[Any]], stopwatch: Any, *,
+                  html: bool = True) -> Any:
+    """run.json (options, seeds, run time), then (`html`) report.html from everything the run wrote."""
     from tickercast.report.run import run_record, write_record, write_report
 
     seeds = sorted({r.seed for runs in results.values() for r in runs if r.seed is not None})
     write_record(out, run_record(args.command, vars(args), options.model_settings(args), seeds, stopwatch))
-    return write_report(out)
+    return write_report(out) if html else None
 
 
 def _folder(name: str) -> str:
@@ -122,15 +136,20 @@ def _folder(name: str) -> str:
     return Path(name).name.split(".")[0] or "data"
 
 
-def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str, Any]] | None) -> None:
+def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str, Any]] | None,
+                  summaries: dict[str, list[dict[str, Any]]] | None = None) -> None:
     """results.csv and leaderboard.csv, their text cells safe to open in a spreadsheet (dataset names are the
-    user's: `csvsafe`)."""
+    user's: `csvsafe`); given the summaries (direction runs, which `write_run` does not write), summary.csv."""
     import pandas as pd
 
     from tickercast.csvsafe import spreadsheet_safe
 
-    rows = [{"data": printable(name), "model": r.name, "seed": r.seed, **r.metrics["test"]}  # no lone surrogates
+    rows = [{"data": printable(name), "model": r.name, "seed": r.seed,  # no lone surrogates
+             **{key: value for key, value in r.metrics["test"].items() if key != "reliability"}}
             for name, runs in results.items() for r in runs]
     spreadsheet_safe(pd.DataFrame(rows)).to_csv(out / "results.csv", index=False)
+    if summaries:
+        summary = [{"data": printable(name), **row} for name, rows in summaries.items() for row in rows]
+        spreadsheet_safe(pd.DataFrame(summary)).to_csv(out / "summary.csv", index=False)
     if board:
         spreadsheet_safe(pd.DataFrame(board)).to_csv(out / "leaderboard.csv", index=False)

@@ -26,7 +26,9 @@ def register(commands: Any) -> None:
     options.add_api_key(parser)
     options.add_exchange(parser, "the model's, for the ticker it was trained on; else the data's")
     options.add_covariates(parser)
-    parser.add_argument("--horizon", type=int, default=5, help="trading days to forecast")
+    parser.add_argument("--horizon", type=int, default=None,
+                        help="trading days to forecast (default: 5; 1 for a direction model, which gives P(up) of "
+                             "the next day)")
     parser.add_argument("--mc-dropout", type=int, default=0, metavar="N",
                         help="also sample N forecast paths with dropout on and report their 10-90%% spread")
     parser.add_argument("--out", metavar="DIR", help="write forecast.csv and forecast.png here")
@@ -52,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
         prices = load(saved_data(args.model_dir, data), price_column=data["price_column"])
     table = forecaster.forecast(prices, horizon=args.horizon, mc_dropout=args.mc_dropout, exchange=args.exchange,
                                 covariates=options.load_covariates(args))
-    if out:
+    direction = "p_up" in table
+    if out and direction:  # the plot draws prices and their intervals
+        from tickercast.csvsafe import spreadsheet_safe
+        from tickercast.jsonio import write_atomic
+
+        write_atomic(Path(out) / "forecast.csv", spreadsheet_safe(table).to_csv(index=False).encode())
+    elif out:
         write_forecast(Path(out), table, prices, forecaster)
     if args.json:
         from tickercast.cli.render import print_json
@@ -68,6 +76,6 @@ def run(args: argparse.Namespace) -> int:
     title = (f"{forecaster.model} forecast of {data['ticker']} {data['price_column']} after "
              f"{prices.index[-1]:%Y-%m-%d} (last price {prices[data['price_column']].iloc[-1]:.4g}, "
              f"{forecaster.exchange_} trading days)")
-    show(forecast_table(table, title), f"wrote forecast.csv and forecast.png to {out}" if out else
-         "add --out DIR to save forecast.csv and forecast.png")
+    files = "forecast.csv" if direction else "forecast.csv and forecast.png"
+    show(forecast_table(table, title), f"wrote {files} to {out}" if out else f"add --out DIR to save {files}")
     return 0

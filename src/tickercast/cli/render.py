@@ -22,6 +22,22 @@ READING = ("RMSE / naive below 1 beats the naive forecast (tomorrow = today); ab
            "days the predicted move had the right sign (naive = 50%); dir. p: binomial p-value of 'no better than "
            "a coin'. lagged: the forecast follows yesterday's price.")
 
+#: The direction target's columns (`evaluate.scorecard.direction_scorecard`): key, header, format.
+_DIRECTION_COLUMNS = (
+    ("accuracy", "accuracy", "{:.1%}"),
+    ("balanced_accuracy", "balanced", "{:.1%}"),
+    ("brier", "Brier", "{:.4f}"),
+    ("log_loss", "log loss", "{:.4f}"),
+    ("auc", "AUC", "{:.3f}"),
+    ("base_rate", "base rate", "{:.1%}"),
+    ("p_value_vs_constant", "p vs constant", "{:.3g}"),
+)
+DIRECTION_READING = ("P(up) forecasts; a day is called up when P(up) > 0.5. Balanced: mean hit rate on up days and "
+                     "on down days. Brier and log loss judge the probabilities (lower is better; a constant 0.5 "
+                     "scores 0.25 and 0.693); AUC their order (0.5 = chance). Base rate: share of up days. p vs "
+                     "constant: binomial p-value of 'no more accurate than the better of always up and always "
+                     "down' on the same days.")
+
 
 def print_json(data: Mapping[str, Any]) -> None:
     """Exactly one JSON object on stdout (NaN/inf as null, so any JSON parser reads it)."""
@@ -32,6 +48,9 @@ def print_json(data: Mapping[str, Any]) -> None:
 def split_table(metrics: Mapping[str, Mapping[str, Any]], title: str, row_name: str = "split") -> Any:
     """One row per split (train, val, test) of a single model's metrics (or per horizon of a backtest)."""
     from rich.table import Table
+
+    if any("log_loss" in values for values in metrics.values()):
+        return _direction_table(metrics, title, row_name)
 
     table = Table(title=title, caption=READING, caption_justify="left")
     table.add_column(row_name)
@@ -45,6 +64,20 @@ def split_table(metrics: Mapping[str, Mapping[str, Any]], title: str, row_name: 
     return table
 
 
+def _direction_table(metrics: Mapping[str, Mapping[str, Any]], title: str, row_name: str) -> Any:
+    """One row per split (or horizon) of a direction model's scores."""
+    from rich.table import Table
+
+    table = Table(title=title, caption=DIRECTION_READING, caption_justify="left")
+    table.add_column(row_name)
+    table.add_column("days", justify="right")
+    for _, header, _ in _DIRECTION_COLUMNS:
+        table.add_column(header, justify="right")
+    for part, values in metrics.items():
+        table.add_row(part, str(values["n"]), *(_number(values.get(key), fmt) for key, _, fmt in _DIRECTION_COLUMNS))
+    return table
+
+
 def horizon_table(metrics: Mapping[str, Mapping[str, Any]], title: str) -> Any:
     """A backtest's metrics, one row per horizon (days ahead), each next to naive's of the same days."""
     return split_table(metrics, title, row_name="horizon")
@@ -54,7 +87,9 @@ def trading_table(report: Mapping[str, Any]) -> Any:
     """The trading simulation: both strategies next to buy-and-hold over the same days and costs."""
     from rich.table import Table
 
-    table = Table(title=f"trading on the sign of the one-day forecast, {report['cost_bps']:g} bps per side",
+    signal = ("the sign of the one-day forecast" if report.get("threshold") is None else
+              f"P(up): long above {report['threshold']:g}, short (long/short) below {1 - report['threshold']:g}")
+    table = Table(title=f"trading on {signal}, {report['cost_bps']:g} bps per side",
                   caption="CAGR and volatility annualised over 252 days; Sharpe with a zero risk-free rate; "
                           "turnover: position changes (a flip counts 2)", caption_justify="left")
     columns = (("cagr", "CAGR", "{:.2%}"), ("annual_volatility", "volatility", "{:.2%}"),
@@ -70,8 +105,17 @@ def trading_table(report: Mapping[str, Any]) -> Any:
 
 
 def forecast_table(table: Any, title: str) -> Any:
-    """One row per future trading day: the forecast and its 80% and 95% intervals."""
+    """One row per future trading day: the forecast and its 80% and 95% intervals (or a direction model's P(up))."""
     from rich.table import Table
+
+    if "p_up" in table:
+        out = Table(title=title, caption="P(up): the model's probability that the day closes above the last price",
+                    caption_justify="left")
+        for header in ("date", "days ahead", "P(up)"):
+            out.add_column(header, justify="left" if header == "date" else "right")
+        for row in table.to_dict("records"):
+            out.add_row(f"{row['date']:%Y-%m-%d}", str(row["horizon"]), f"{row['p_up']:.3f}")
+        return out
 
     out = Table(title=title, caption="intervals: split conformal on the model's own out-of-sample errors at each "
                                      "horizon; they assume the coming days behave like the test period",
@@ -91,7 +135,10 @@ def verdict_lines(verdicts: list[Mapping[str, Any]]) -> list[str]:
     """'lstm vs gru: tie (test RMSE 19.96 ± 0.01 vs 19.96 ± 0.00; the difference is within the seed spread)'."""
     lines = []
     for v in verdicts:
-        spread = (f"test RMSE {v['rmse_a']:.4g} ± {v['sd_a']:.2g} vs {v['rmse_b']:.4g} ± {v['sd_b']:.2g}")
+        metric = v.get("metric", "rmse")
+        label = {"rmse": "RMSE", "log_loss": "log loss"}[metric]
+        spread = (f"test {label} {v[f'{metric}_a']:.4g} ± {v['sd_a']:.2g} vs {v[f'{metric}_b']:.4g} ± "
+                  f"{v['sd_b']:.2g}")
         if v["winner"] == "tie":
             lines.append(f"{v['a']} vs {v['b']}: no winner ({spread}; the difference is within the seed spread)")
         else:
@@ -144,17 +191,22 @@ def ablation_table(rows: list[Mapping[str, Any]]) -> Any:
 
 
 def leaderboard_table(board: list[Mapping[str, Any]]) -> Any:
-    """Across datasets: mean rank by RMSE ratio to naive, and how many runs beat naive significantly."""
+    """Across datasets: mean rank by RMSE ratio to naive, and how many runs beat naive significantly (direction:
+    by log loss, and how many runs beat the better constant call significantly)."""
     from rich.table import Table
 
-    table = Table(title="overall, across datasets (test part)",
-                  caption="rank 1 = lowest mean RMSE / naive on a dataset; significant: one-sided Diebold–Mariano "
-                          "p < 0.05 that its errors are smaller than naive's", caption_justify="left")
-    for header in ("model", "mean rank", "datasets", "runs beating naive significantly"):
+    direction = bool(board) and "beats_constant_significantly" in board[0]
+    key = "beats_constant_significantly" if direction else "beats_naive_significantly"
+    caption = ("rank 1 = lowest mean log loss on a dataset; significant: binomial p < 0.05 against the better of "
+               "always up and always down" if direction else
+               "rank 1 = lowest mean RMSE / naive on a dataset; significant: one-sided Diebold–Mariano p < 0.05 "
+               "that its errors are smaller than naive's")
+    table = Table(title="overall, across datasets (test part)", caption=caption, caption_justify="left")
+    for header in ("model", "mean rank", "datasets",
+                   f"runs beating {'the constant' if direction else 'naive'} significantly"):
         table.add_column(header, justify="left" if header == "model" else "right")
     for row in board:
-        table.add_row(row["model"], f"{row['mean_rank']:.2f}", str(row["datasets"]),
-                      f"{row['beats_naive_significantly']} of {row['runs']}")
+        table.add_row(row["model"], f"{row['mean_rank']:.2f}", str(row["datasets"]), f"{row[key]} of {row['runs']}")
     return table
 
 
@@ -176,6 +228,9 @@ def summary_table(rows: list[Mapping[str, Any]], title: str) -> Any:
     """One row per model; mean ± sd over seeds where a model ran more than once."""
     from rich.table import Table
 
+    if rows and "log_loss" in rows[0]:
+        return _direction_summary(rows, title)
+
     table = Table(title=title, caption=READING, caption_justify="left")
     table.add_column("model")
     table.add_column("runs", justify="right")
@@ -185,15 +240,36 @@ def summary_table(rows: list[Mapping[str, Any]], title: str) -> Any:
     best = min((row["rmse_ratio_vs_naive"] for row in rows if row["rmse_ratio_vs_naive"] is not None),
                default=None)
     for row in rows:
-        cells = []
-        for key, _, fmt in _COLUMNS:
-            cell = _number(row.get(key), fmt)
-            if row.get(f"{key}_sd") is not None:
-                cell += " ± " + _number(row[f"{key}_sd"], fmt if "%" in fmt else "{:.2g}")
-            cells.append(cell)
+        cells = _mean_sd_cells(row, _COLUMNS)
         style = "bold green" if row["rmse_ratio_vs_naive"] == best and best is not None and best < 1 else None
         table.add_row(row["model"], str(row["runs"]), *cells, _flag(row.get("looks_lagged")), style=style)
     return table
+
+
+def _direction_summary(rows: list[Mapping[str, Any]], title: str) -> Any:
+    """Direction models ranked by log loss (rows come sorted, best first), with Brier, AUC and the rest beside."""
+    from rich.table import Table
+
+    table = Table(title=title, caption=DIRECTION_READING + " Ranked by log loss.", caption_justify="left")
+    for header in ("rank", "model", "runs"):
+        table.add_column(header, justify="left" if header == "model" else "right")
+    for _, header, _ in _DIRECTION_COLUMNS:
+        table.add_column(header, justify="right")
+    for rank, row in enumerate(rows, start=1):
+        table.add_row(str(rank), row["model"], str(row["runs"]), *_mean_sd_cells(row, _DIRECTION_COLUMNS),
+                      style="bold green" if rank == 1 else None)
+    return table
+
+
+def _mean_sd_cells(row: Mapping[str, Any], columns: tuple[tuple[str, str, str], ...]) -> list[str]:
+    """Each column's mean, with `± sd` when the model ran with several seeds."""
+    cells = []
+    for key, _, fmt in columns:
+        cell = _number(row.get(key), fmt)
+        if row.get(f"{key}_sd") is not None:
+            cell += " ± " + _number(row[f"{key}_sd"], fmt if "%" in fmt else "{:.2g}")
+        cells.append(cell)
+    return cells
 
 
 def show(*renderables: Any) -> None:

@@ -13,11 +13,15 @@ With `retrain_every=0` and `horizon=1` every forecast comes from one batched cal
 
 Each forecast row: `origin` (the last date whose price is known), `date` (the day forecast), `horizon`,
 `actual`, `predicted`, `naive` (the origin's price: the random walk's forecast at every horizon).
+
+With the `direction` target the backtest is one day ahead only, and each row is `origin, date, horizon, previous,
+actual, up, p_up` (previous: the origin's price; up: 1 when the day's price is above it); the metrics are the
+direction scorecard, and trading goes long when P(up) is above `threshold` (short below 1 - threshold).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -27,8 +31,14 @@ import pandas as pd
 from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill, as_price_frame
 from tickercast.errors import ConfigError
-from tickercast.evaluate.scorecard import scorecard
-from tickercast.evaluate.trading import DEFAULT_COST_BPS, TradingReport, trading_simulation
+from tickercast.evaluate.scorecard import direction_scorecard, scorecard
+from tickercast.evaluate.trading import (
+    DEFAULT_COST_BPS,
+    TradingReport,
+    check_threshold,
+    probability_trading_simulation,
+    trading_simulation,
+)
 from tickercast.models import make_model
 from tickercast.models.multistep import recursive_forecast
 from tickercast.models.protocol import Model, can_forecast_recursively
@@ -61,12 +71,20 @@ class Backtest:
 def walk_forward(model_name: str, config: ModelConfig, inputs: Inputs | np.ndarray, dates: pd.DatetimeIndex,
                  split: Split, *, horizon: int = 1, retrain_every: int = 0, window: Window = "expanding",
                  strategy: Strategy | None = None, trade: bool = False, cost_bps: float = DEFAULT_COST_BPS,
-                 reporter: Reporter = SILENT) -> Backtest:
+                 threshold: float | None = None, reporter: Reporter = SILENT) -> Backtest:
     """Run the walk-forward backtest over the test part of `split` (see the module docstring).
 
     `strategy` None: recursive, or direct for a model that reads inputs beyond returns and a horizon above 1.
+    `threshold` (direction target only; None = 0.5): the P(up) above which the trading simulation goes long.
     """
     inputs = Inputs.of(inputs)
+    if config.target == "direction":
+        return _walk_forward_direction(model_name, config, inputs, dates, split, horizon=horizon,
+                                       retrain_every=retrain_every, window=window, strategy=strategy, trade=trade,
+                                       cost_bps=cost_bps, threshold=0.5 if threshold is None else threshold,
+                                       reporter=reporter)
+    if threshold is not None:
+        raise ConfigError("--threshold is a probability of a rise: it applies to --target direction only")
     if horizon < 1:
         raise ConfigError("horizon must be at least 1")
     if retrain_every < 0:
@@ -89,16 +107,9 @@ def walk_forward(model_name: str, config: ModelConfig, inputs: Inputs | np.ndarr
         config = replace(config, horizons=horizon)
     if horizon > split.n - split.val_end:
         raise ConfigError(f"horizon {horizon} is longer than the test part ({split.n - split.val_end} days)")
-    starts = list(range(split.val_end, split.n, retrain_every)) if retrain_every else [split.val_end]
-    bar = reporter.bar(f"{model_name} walk-forward", total=len(starts))
-    rows = []
-    for number, start in enumerate(starts):
-        stop = starts[number + 1] if number + 1 < len(starts) else split.n
-        model = _fitted(model_name, config, inputs, split, start, window, reporter)
-        rows.append(forecasts_from(model, inputs, dates, range(start, stop), horizon, strategy))
-        bar.advance(origin=f"{dates[start]:%Y-%m-%d}")
-    bar.close()
-    forecasts = pd.concat(rows, ignore_index=True)
+    forecasts, fits = _walk(model_name, config, inputs, split, retrain_every, window, reporter,
+                            lambda model, origins: forecasts_from(model, inputs, dates, origins, horizon, strategy),
+                            dates)
     metrics = {}
     for h, group in forecasts.groupby("horizon"):
         metrics[str(h)] = scorecard(group["actual"].to_numpy(), group["predicted"].to_numpy(),
@@ -108,7 +119,57 @@ def walk_forward(model_name: str, config: ModelConfig, inputs: Inputs | np.ndarr
                                  one_step["predicted"].to_numpy(), cost_bps) if trade else None
     settings = {"model": model_name, "horizon": horizon, "retrain_every": retrain_every, "window": window,
                 "strategy": strategy, **({"cost_bps": cost_bps} if trade else {})}
-    return Backtest(forecasts, metrics, len(starts), trading, settings)
+    return Backtest(forecasts, metrics, fits, trading, settings)
+
+
+def _walk(model_name: str, config: ModelConfig, inputs: Inputs, split: Split, retrain_every: int, window: Window,
+          reporter: Reporter, forecast: Callable[[Model, range], pd.DataFrame],
+          dates: pd.DatetimeIndex) -> tuple[pd.DataFrame, int]:
+    """Fit at each refit origin on the days before it, `forecast(model, origins)` until the next: every row and
+    the number of fits."""
+    starts = list(range(split.val_end, split.n, retrain_every)) if retrain_every else [split.val_end]
+    bar = reporter.bar(f"{model_name} walk-forward", total=len(starts))
+    rows = []
+    for number, start in enumerate(starts):
+        stop = starts[number + 1] if number + 1 < len(starts) else split.n
+        model = _fitted(model_name, config, inputs, split, start, window, reporter)
+        rows.append(forecast(model, range(start, stop)))
+        bar.advance(origin=f"{dates[start]:%Y-%m-%d}")
+    bar.close()
+    return pd.concat(rows, ignore_index=True), len(starts)
+
+
+def _walk_forward_direction(model_name: str, config: ModelConfig, inputs: Inputs, dates: pd.DatetimeIndex,
+                            split: Split, *, horizon: int, retrain_every: int, window: Window,
+                            strategy: Strategy | None, trade: bool, cost_bps: float, threshold: float,
+                            reporter: Reporter) -> Backtest:
+    """The walk-forward of a direction model: P(up) one day ahead, scored and (with `trade`) traded on."""
+    if horizon != 1 or strategy == "direct":
+        raise ConfigError("a direction model forecasts P(up) of the next day only: use --horizon 1 (and no "
+                          "--strategy) with --target direction")
+    if retrain_every < 0:
+        raise ConfigError("retrain-every must be 0 (fit once) or a number of days")
+    if window not in WINDOWS:
+        raise ConfigError(f"window must be one of {', '.join(WINDOWS)}")
+    check_threshold(threshold)
+    make_model(model_name, config)  # one line if it cannot forecast the direction, before any fit
+    prices = inputs.prices
+
+    def forecast(model: Model, origins: range) -> pd.DataFrame:
+        days = np.asarray(origins)
+        return pd.DataFrame({"origin": dates[days - 1], "date": dates[days], "horizon": 1,
+                             "previous": prices[days - 1], "actual": prices[days],
+                             "up": (prices[days] > prices[days - 1]).astype(int),
+                             "p_up": model.predict_proba(inputs[:origins.stop], origins.start)})
+
+    forecasts, fits = _walk(model_name, config, inputs, split, retrain_every, window, reporter, forecast, dates)
+    metrics = {"1": direction_scorecard(forecasts["up"].to_numpy(), forecasts["p_up"].to_numpy())}
+    trading = probability_trading_simulation(forecasts["previous"].to_numpy(), forecasts["actual"].to_numpy(),
+                                             forecasts["p_up"].to_numpy(), threshold, cost_bps) if trade else None
+    settings = {"model": model_name, "horizon": 1, "retrain_every": retrain_every, "window": window,
+                "strategy": None, "target": "direction",
+                **({"cost_bps": cost_bps, "threshold": threshold} if trade else {})}
+    return Backtest(forecasts, metrics, fits, trading, settings)
 
 
 def _fitted(name: str, config: ModelConfig, inputs: Inputs, split: Split, start: int, window: Window,
@@ -154,7 +215,8 @@ def backtest(prices: pd.DataFrame | pd.Series, model: str = "gru", *, horizon: i
              cost_bps: float = DEFAULT_COST_BPS, covariates: Mapping[str, pd.DataFrame] | None = None,
              common_span: bool = False, test_size: float = TEST_SIZE, val_size: float = VAL_SIZE,
              test_start: str | None = None, val_start: str | None = None, price_column: str | None = None,
-             fill: Fill = None, reporter: Reporter = SILENT, **settings: Any) -> Backtest:
+             fill: Fill = None, threshold: float | None = None, reporter: Reporter = SILENT,
+             **settings: Any) -> Backtest:
     """Walk-forward backtest of one model over the test part of a chronological split.
 
     The inputs (`settings["features"]`, `covariates`) are computed once on the whole history, with the code
@@ -171,7 +233,8 @@ def backtest(prices: pd.DataFrame | pd.Series, model: str = "gru", *, horizon: i
                           test_size=test_size, val_size=val_size, test_start=test_start, val_start=val_start,
                           settings=f"lookback {config.lookback}{inputs_start(described)} and this split")
     result = walk_forward(model, config, inputs, frame.index, split, horizon=horizon, retrain_every=retrain_every,
-                          window=window, strategy=strategy, trade=trade, cost_bps=cost_bps, reporter=reporter)
+                          window=window, strategy=strategy, trade=trade, cost_bps=cost_bps, threshold=threshold,
+                          reporter=reporter)
     result.settings["data"] = {**frame.attrs, "first": f"{frame.index[0]:%Y-%m-%d}",
                                "last": f"{frame.index[-1]:%Y-%m-%d}"}
     result.settings["split"] = split_dates(split, frame.index)

@@ -8,6 +8,9 @@ The rules, chosen so the simulation cannot flatter a model:
   r_t = actual[t] / previous[t] - 1. Nothing from day t or later decides it.
 - Strategies: "long_flat" holds 1 when the predicted move is up, else 0; "long_short" holds +1 up, -1 down;
   a predicted move of exactly zero is flat in both. "buy_and_hold" holds 1 every day.
+- From probabilities (the `direction` target, `positions_from_probability`): with a threshold t in [0.5, 1),
+  "long_flat" holds 1 when P(up) > t, else 0; "long_short" holds +1 when P(up) > t, -1 when P(up) < 1 - t, and
+  is flat between. P(up) of day t is made before day t, exactly as a predicted price is.
 - Costs: `cost_bps` basis points of equity per side, c = cost_bps / 10,000, charged on every change of position,
   pro rata to its size |pos_t - pos_{t-1}| (the book starts flat, pos_{-1} = 0, so entering costs one side and a
   flip long -> short costs two). No exit cost at the end: the last day is marked to market. Buy-and-hold pays the
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
@@ -84,9 +88,10 @@ class TradingReport:
     long_short: TradingResult
     buy_and_hold: TradingResult
     cost_bps: float
+    threshold: float | None = None  # trading on P(up): the probability above which it goes long
 
     def to_dict(self, *, curves: bool = False) -> dict[str, object]:
-        return {"cost_bps": self.cost_bps,
+        return {"cost_bps": self.cost_bps, **({"threshold": self.threshold} if self.threshold is not None else {}),
                 **{name: getattr(self, name).to_dict(curves=curves) for name in STRATEGIES}}
 
 
@@ -122,6 +127,37 @@ def positions_from_forecast(previous: np.ndarray, predicted: np.ndarray, strateg
         return signal.astype(np.float64)
     if strategy == "buy_and_hold":
         return np.ones_like(signal)
+    raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+
+
+def check_threshold(threshold: float) -> float:
+    """A probability threshold in [0.5, 1): below 0.5 the long and short zones of long/short would overlap."""
+    valid = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
+    if not (valid and 0.5 <= threshold < 1):
+        raise ConfigError(f"the threshold is the P(up) above which to go long: a number in [0.5, 1), not "
+                          f"{threshold!r}")
+    return float(threshold)
+
+
+def positions_from_probability(p_up: np.ndarray, threshold: float = 0.5,
+                               strategy: Strategy = "long_flat") -> np.ndarray:
+    """The position held over each day from its P(up) alone: long above `threshold`, short (long_short) below
+    1 - threshold, else flat.
+
+    >>> positions_from_probability(np.array([0.7, 0.5, 0.2]), 0.6, "long_short").tolist()
+    [1.0, 0.0, -1.0]
+    """
+    p = _prices("p_up", p_up, positive=False)
+    if np.any((p < 0) | (p > 1)):
+        raise DataError("p_up must hold probabilities in [0, 1]")
+    t = check_threshold(threshold)
+    long, short = (p > t).astype(np.float64), (p < 1 - t).astype(np.float64)
+    if strategy == "long_flat":
+        return long
+    if strategy == "long_short":
+        return long - short
+    if strategy == "buy_and_hold":
+        return np.ones_like(p)
     raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
 
 
@@ -182,7 +218,26 @@ def trading_simulation(previous: np.ndarray, actual: np.ndarray, predicted: np.n
     >>> round(report.long_flat.final_equity, 6), round(report.buy_and_hold.final_equity, 6)
     (1.01, 1.01)
     """
-    results = {strategy: simulate(previous, actual, positions_from_forecast(previous, predicted, strategy),
-                                  cost_bps=cost_bps, strategy=strategy)
+    return _report(previous, actual, lambda strategy: positions_from_forecast(previous, predicted, strategy),
+                   cost_bps)
+
+
+def probability_trading_simulation(previous: np.ndarray, actual: np.ndarray, p_up: np.ndarray,
+                                   threshold: float = 0.5, cost_bps: float = DEFAULT_COST_BPS) -> TradingReport:
+    """Long/flat and long/short on P(up) (`positions_from_probability`) vs buy-and-hold, same days and costs.
+
+    >>> report = probability_trading_simulation(np.array([100.0, 102.0]), np.array([102.0, 101.0]),
+    ...                                         np.array([0.7, 0.4]), cost_bps=0)
+    >>> round(report.long_flat.final_equity, 6), round(report.long_short.final_equity, 6)
+    (1.02, 1.03)
+    """
+    return _report(previous, actual, lambda strategy: positions_from_probability(p_up, threshold, strategy),
+                   cost_bps, check_threshold(threshold))
+
+
+def _report(previous: np.ndarray, actual: np.ndarray, positions: Callable[[Strategy], np.ndarray],
+            cost_bps: float, threshold: float | None = None) -> TradingReport:
+    """Every strategy's positions (`positions(strategy)`) simulated over the same days and costs."""
+    results = {strategy: simulate(previous, actual, positions(strategy), cost_bps=cost_bps, strategy=strategy)
                for strategy in STRATEGIES}
-    return TradingReport(**results, cost_bps=float(cost_bps))
+    return TradingReport(**results, cost_bps=float(cost_bps), threshold=threshold)

@@ -16,12 +16,20 @@ if TYPE_CHECKING:
     from tickercast.models.protocol import Model
 
 BASELINES = ("naive", "drift", "ma", "ar", "arima")
-MODELS = (*CELLS, *BASELINES)
+#: Baselines of the `direction` target only (`models.direction`, `models.logistic`): they forecast P(up), never prices.
+DIRECTION_BASELINES = ("base_rate", "momentum", "reversal", "logistic")
+#: Every model that can forecast the direction (`classifies`): the networks and the direction baselines.
+CLASSIFIERS = (*CELLS, *DIRECTION_BASELINES)
+#: What `compare --target direction` runs when no --models are given.
+DIRECTION_DEFAULT = ("lstm", "gru", "logistic", "momentum", "reversal", "base_rate")
+MODELS = (*CELLS, *BASELINES, *DIRECTION_BASELINES)
 #: Settings that choose where and how fast a model runs, not what it learns: no model lists them in `reads`.
 EXECUTION_SETTINGS = ("device", "threads")
 #: Statistical baselines by name: (module in tickercast.models, class), imported on first use (arima: statsmodels).
 _BASELINE_CLASSES = {"drift": ("drift", "DriftModel"), "ma": ("moving_average", "MovingAverageModel"),
-                     "ar": ("autoregressive", "AutoregressiveModel"), "arima": ("arima", "ArimaModel")}
+                     "ar": ("autoregressive", "AutoregressiveModel"), "arima": ("arima", "ArimaModel"),
+                     "base_rate": ("direction", "BaseRateModel"), "momentum": ("direction", "MomentumModel"),
+                     "reversal": ("direction", "ReversalModel"), "logistic": ("logistic", "LogisticModel")}
 
 
 def model_names(models: str | Sequence[str]) -> list[str]:
@@ -39,7 +47,8 @@ def model_names(models: str | Sequence[str]) -> list[str]:
 
 
 def make_model(name: str, config: ModelConfig) -> Model:
-    """A new, unfitted model by name."""
+    """A new, unfitted model by name; ConfigError (one line) when it cannot forecast `config.target`."""
+    check_target(name, config.target)
     if name in CELLS:
         from tickercast.models.recurrent import RecurrentModel
 
@@ -54,9 +63,20 @@ def make_model(name: str, config: ModelConfig) -> Model:
     raise ConfigError(f"unknown model {name!r}; use one of: {', '.join(MODELS)}")
 
 
+def check_target(name: str, target: str) -> None:
+    """Refuse a model that cannot forecast the target: a price model for `direction`, or a direction baseline for
+    a price target. Every path that builds a model passes here (train, compare, backtest, sweep, bundles)."""
+    if target == "direction" and name not in CLASSIFIERS:
+        raise ConfigError(f"{name} forecasts prices, not the direction; with --target direction use "
+                          f"{', '.join(CLASSIFIERS)}")
+    if target != "direction" and name in DIRECTION_BASELINES:
+        raise ConfigError(f"{name} forecasts only the direction (P(up)); use it with --target direction")
+
+
 def restore_model(name: str, config: ModelConfig, state: dict[str, Any]) -> Model:
     """A fitted model rebuilt from what `Model.state()` returned (as read back from a bundle)."""
     return make_model(name, config).restore(state)
 
 
-__all__ = ["BASELINES", "EXECUTION_SETTINGS", "MODELS", "make_model", "model_names", "restore_model"]
+__all__ = ["BASELINES", "CLASSIFIERS", "DIRECTION_BASELINES", "DIRECTION_DEFAULT", "EXECUTION_SETTINGS", "MODELS",
+           "check_target", "make_model", "model_names", "restore_model"]

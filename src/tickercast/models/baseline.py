@@ -38,6 +38,7 @@ class Baseline:
     seeded = False
     direct = False
     dropout_sampling = False
+    classifies = False  # forecasts prices only (see protocol: the direction target)
     reads: tuple[str, ...] = ()
 
     def __init__(self, config: ModelConfig) -> None:

@@ -15,7 +15,7 @@ class NaiveModel:
     """Predicts each day's price as the previous day's price. Nothing to learn, nothing to save."""
 
     name = "naive"
-    uses_inputs = seeded = direct = dropout_sampling = False
+    uses_inputs = seeded = direct = dropout_sampling = classifies = False
     reads = ()
     min_history = 1
 

@@ -12,6 +12,13 @@ What a model can do is a property it declares, never something a caller infers f
     seeded             its fit depends on the seed (compare and sweeps run it once per seed)
     direct             forecasts several days at once from one window (`forecast_direct`, trained with horizons > 1)
     dropout_sampling   can sample forecast paths with dropout on (`dropout_paths`)
+    classifies         can forecast the direction (`predict_proba`, with the `direction` target): the networks and
+                       the direction baselines (base_rate, momentum, reversal, logistic)
+
+A model fitted for the `direction` target forecasts P(up), not a price: its `predict_proba(inputs, start)` gives
+P(day t is up) for days start .. n-1 from the rows before each day, and its `predict` refuses (`no_price`), so
+no price-only path (intervals, recursive multi-step forecasts, Diebold–Mariano tests against naive, the lag
+diagnostic) can treat a probability as a price. `forecasts_direction(model)` says which kind a model is.
 
 Every model can forecast several days recursively (its own forecast fed back as if observed), but only from its
 own past: the future of other inputs is unknown, so with input columns a multi-day forecast must be direct.
@@ -23,6 +30,8 @@ from typing import Any, Protocol, Self
 
 import numpy as np
 
+from tickercast.config import ModelConfig
+from tickercast.errors import ConfigError
 from tickercast.prepare.inputs import Inputs
 from tickercast.progress import Reporter
 
@@ -31,10 +40,12 @@ class Model(Protocol):
     """What Forecaster, compare, backtests and the conformance tests rely on."""
 
     name: str
+    config: ModelConfig
     uses_inputs: bool
     seeded: bool
     direct: bool
     dropout_sampling: bool
+    classifies: bool
     #: The ModelConfig settings its forecasts depend on. A sweep runs a model once per distinct value of these
     #: (and once per seed only if `seed` is among them), instead of repeating identical fits.
     reads: tuple[str, ...]
@@ -52,6 +63,10 @@ class Model(Protocol):
         """Price forecasts for days start .. len(inputs) - 1, each from the rows before that day only."""
         ...
 
+    def predict_proba(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
+        """P(up) of days start .. len(inputs) - 1, each from the rows before that day only (classifiers only)."""
+        ...
+
     def state(self) -> dict[str, Any]:
         """What was learned: `scaler` (a JSON dict or None), `weights` (name -> array), `history` (or None), and
         `inputs` (the input columns and their scalers, or None when the model reads none)."""
@@ -65,3 +80,14 @@ class Model(Protocol):
 def can_forecast_recursively(model: Model, inputs: Inputs) -> bool:
     """A recursive multi-day forecast needs every input's future; only a model's own past has one (its forecast)."""
     return not (model.uses_inputs and inputs.width)
+
+
+def forecasts_direction(model: Model) -> bool:
+    """Whether the model forecasts P(up) (the `direction` target) rather than prices."""
+    return model.config.target == "direction"
+
+
+def no_price(name: str) -> ConfigError:
+    """The error of a price forecast asked of a direction model (raised by its `predict`)."""
+    return ConfigError(f"the {name} model forecasts P(up) (target direction), not prices; use predict_proba, or "
+                       "train it with another --target for prices")

@@ -6,6 +6,11 @@ predict: the same chain with the fitted scalers, one batched forward pass, back 
 The network reads `[batch, lookback, 1 + k]`: channel 0 is the target's own past (log-returns, through the target's
 scaler), channels 1..k the input columns of `Inputs.extra`, each through its own standard scaler fit on the training
 rows only. With no input columns (k = 0) this is exactly the single-channel network tickercast always had.
+
+With the `direction` target the network reads the same windows (channel 0 = log-returns), learns the 0/1
+outcomes with binary cross-entropy on its output logit (`fit_network(loss="bce")`), and `predict_proba` gives
+sigmoid(logit) = P(up). Its head starts at the logit of the training base rate, so epoch 0 is the base-rate
+forecast and early stopping never keeps weights worse than it on validation. `predict` (prices) is refused.
 """
 
 from __future__ import annotations
@@ -19,29 +24,36 @@ import torch
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError, NotFittedError, shown
 from tickercast.models import EXECUTION_SETTINGS
-from tickercast.models.inputs import check_columns, fit_input_scalers, input_state, restore_inputs
+from tickercast.models.inputs import check_columns, restore_inputs
+from tickercast.models.logistic import sigmoid
+from tickercast.models.protocol import no_price
+from tickercast.models.windowed import ScaledRows
 from tickercast.nets import RecurrentForecaster, check_memory, resolve_device, weight_shapes
 from tickercast.prepare.inputs import Inputs
-from tickercast.prepare.scaling import Scaler, fit_scaler
+from tickercast.prepare.scaling import Scaler
 from tickercast.prepare.targets import get_target
 from tickercast.prepare.windows import windows_before
 from tickercast.progress import Reporter
 from tickercast.train import History, fit_network, predict_network, seed_everything
 
 
-class RecurrentModel:
+class RecurrentModel(ScaledRows):
     """A recurrent network forecaster (`cell` in lstm, gru, rnn) configured by a ModelConfig."""
 
     uses_inputs = True
     seeded = True
     direct = True
     dropout_sampling = True
+    classifies = True
     reads = tuple(field.name for field in fields(ModelConfig) if field.name not in EXECUTION_SETTINGS)
 
     def __init__(self, cell: str, config: ModelConfig) -> None:
         self.name = cell
         self.config = config
         self.target = get_target(config.target)
+        self.direction = config.target == "direction"
+        if self.direction and config.horizons != 1:
+            raise ConfigError("the direction target forecasts one day ahead; use --horizons 1 with it")
 
     @property
     def min_history(self) -> int:
@@ -53,20 +65,14 @@ class RecurrentModel:
         self.fit_scaler(inputs, train_end)
         seed_everything(self.config.seed)
         self.net_ = self.new_net()
-        self.history_ = fit_network(self.net_, *self.training_windows(inputs, train_end), self.config,
-                                    reporter=reporter, description=f"{self.name} seed {self.config.seed}")
-        return self
-
-    def fit_scaler(self, inputs: Inputs | np.ndarray, train_end: int) -> Self:
-        """Fit only the scalers, on the training days: the first step of `fit`, and all that a model sharing a
-        network trained across tickers learns from its own ticker (`tickercast.sweep.global_model`)."""
-        inputs = Inputs.of(inputs)
-        series = self.target.series(inputs.prices)
-        # Training targets end at train_end; no scaler ever sees a validation or test value.
-        self.scaler_ = fit_scaler(series[self.target.offset:train_end], self.config.scaler,
-                                  center=self.target.name == "price")
-        self.columns_ = inputs.columns
-        self.input_scalers_ = fit_input_scalers(inputs, slice(0, train_end), self.config.scaler)
+        windows = self.training_windows(inputs, train_end)
+        if self.direction:  # epoch 0 forecasts the training base rate (clipped: a logit must be finite)
+            rate = min(max(float(windows[1].double().mean()), 1e-3), 1 - 1e-3) if len(windows[1]) else 0.5
+            with torch.no_grad():
+                self.net_.head.bias.fill_(np.log(rate / (1 - rate)))
+        self.history_ = fit_network(self.net_, *windows, self.config, reporter=reporter,
+                                    description=f"{self.name} seed {self.config.seed}",
+                                    loss="bce" if self.direction else "mse")
         return self
 
     def training_windows(self, inputs: Inputs | np.ndarray,
@@ -79,6 +85,8 @@ class RecurrentModel:
         return x_train, y_train, x_val, y_val
 
     def predict(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
+        if self.direction:
+            raise no_price(self.name)
         inputs = self._readable(inputs)
         if start < self.min_history:
             raise ValueError(f"{self.name} needs {self.min_history} days of history; cannot predict day {start}")
@@ -87,9 +95,21 @@ class RecurrentModel:
         scaled = scaled[:, 0] if scaled.ndim == 2 else scaled  # direct networks: the one-day output
         return self.target.to_price(self.scaler_.inverse(scaled), inputs.prices[days.start - 1:days.stop - 1])
 
+    def predict_proba(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
+        """P(up) of days start .. len(inputs) - 1 (the `direction` target): sigmoid of the network's logit."""
+        if not self.direction:
+            raise ConfigError(f"this {self.name} model forecasts {self.target.name.replace('_', ' ')}s, not the "
+                              "direction; train it with --target direction for P(up)")
+        inputs = self._readable(inputs)
+        if start < self.min_history:
+            raise ValueError(f"{self.name} needs {self.min_history} days of history; cannot predict day {start}")
+        return sigmoid(predict_network(self.net_, self.inputs(inputs, range(start, len(inputs)))))
+
     def forecast_direct(self, inputs: Inputs | np.ndarray, origins: range) -> np.ndarray:
         """Direct multi-step forecasts `[len(origins), horizons]`: from each origin (its first unknown day t),
         the prices of days t .. t + horizons − 1, all from one forward pass over the rows before t."""
+        if self.direction:
+            raise no_price(self.name)
         inputs = self._readable(inputs)
         if origins.start < self.min_history:
             raise ValueError(f"{self.name} needs {self.min_history} days of history")
@@ -100,6 +120,8 @@ class RecurrentModel:
     def dropout_paths(self, inputs: Inputs | np.ndarray, horizon: int, samples: int, seed: int = 0) -> np.ndarray:
         """Monte-Carlo dropout: `samples` recursive price paths `[samples, horizon]` after the last price, each
         with dropout left on, so their spread shows how unsure the network's weights are (not the market)."""
+        if self.direction:
+            raise no_price(self.name)
         inputs = self._readable(inputs)
         prices = inputs.prices
         if self.config.dropout == 0 or self.config.layers < 2:
@@ -127,8 +149,7 @@ class RecurrentModel:
 
     def state(self) -> dict[str, Any]:
         weights = {name: tensor.detach().cpu().numpy() for name, tensor in self.net_.state_dict().items()}
-        return {"scaler": self.scaler_.to_dict(), "weights": weights, "history": self.history_.to_dict(),
-                "inputs": input_state(self.columns_, self.input_scalers_)}
+        return {**self.scalers_state(), "weights": weights, "history": self.history_.to_dict()}
 
     def restore(self, state: dict[str, Any]) -> Self:
         """Rebuild the fitted network; ValueError (before any tensor is made) if the state does not fit the
@@ -175,8 +196,11 @@ class RecurrentModel:
 
     def windows(self, inputs: Inputs | np.ndarray, days: range) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs and scaled targets of those days: `[len(days)]`, or `[len(days), horizons]` for a direct network
-        (the value h − 1 days later; for log-returns the sum over the h days, i.e. the return to that day)."""
+        (the value h − 1 days later; for log-returns the sum over the h days, i.e. the return to that day).
+        For the direction target the targets are the 0/1 outcomes, unscaled."""
         inputs = Inputs.of(inputs)
+        if self.direction:
+            return self.inputs(inputs, days), torch.from_numpy(self.labels(inputs.prices, days).astype(np.float32))
         scaled = self.scaled_series(inputs.prices)
         horizons = self.config.horizons
         if horizons == 1:
@@ -193,12 +217,7 @@ class RecurrentModel:
 
     def scaled_inputs(self, inputs: Inputs) -> torch.Tensor:
         """What the network reads: its own past `[n]`, or `[n, 1 + k]` with the k scaled input columns beside it."""
-        own = inputs.past if inputs.past is not None else self.target.series(inputs.prices)
-        own = self.scaler_.transform(own)
-        if not self.input_scalers_:
-            return torch.from_numpy(own.astype(np.float32))
-        columns = [own] + [scaler.transform(inputs.extra[:, k]) for k, scaler in enumerate(self.input_scalers_)]
-        return torch.from_numpy(np.stack(columns, axis=1).astype(np.float32))  # [n, 1 + k]
+        return torch.from_numpy(self.scaled_rows(inputs).astype(np.float32))
 
     def _readable(self, inputs: Inputs | np.ndarray) -> Inputs:
         """The inputs, if they are the columns this model was trained on (else one clear error)."""
