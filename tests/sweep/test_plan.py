@@ -113,3 +113,10 @@ def test_a_sweep_needs_a_validation_part_to_choose_on():
 def test_settings_read_as_grid_takes_them():
     assert params_text({"hidden": 16, "lr": 0.001, "scaler": "minmax"}) == "hidden=16 lr=0.001 scaler=minmax"
     assert params_text({}) == "—"
+
+
+@pytest.mark.parametrize("spec", [{"base": ModelConfig(target="direction")},
+                                  {"grid": (("target", ("price", "direction")),)}])
+def test_a_sweep_refuses_the_direction_target_in_one_line(spec):
+    with pytest.raises(ConfigError, match="compare --target direction"):
+        SweepSpec(models=("lstm",), **spec)

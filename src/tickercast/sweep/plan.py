@@ -126,6 +126,9 @@ class SweepSpec:
         if self.seeds < 1:
             raise ConfigError("seeds must be at least 1")
         parse_search(self.search)
+        if "direction" in (self.base.target, *dict(self.grid).get("target", ())):
+            raise ConfigError("a sweep chooses settings on the validation RMSE of prices; the direction target has "
+                              "none: use compare --target direction")
         if self.global_models and not set(self.models) & set(CELLS):
             raise ConfigError(f"--global trains one network on every dataset: add one of {', '.join(CELLS)} "
                               "to --models")
