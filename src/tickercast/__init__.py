@@ -28,6 +28,8 @@ _PUBLIC = {
     "ModelConfig": "tickercast.config",
     "compare": "tickercast.comparison",
     "backtest": "tickercast.evaluate.backtest",
+    "rank_study": "tickercast.rank",
+    "RankSettings": "tickercast.rank",
     "TickercastError": "tickercast.errors",
     "TickercastWarning": "tickercast.errors",
 }
@@ -44,10 +46,12 @@ if TYPE_CHECKING:
     from tickercast.errors import TickercastError, TickercastWarning
     from tickercast.evaluate.backtest import backtest
     from tickercast.forecaster import Forecaster
+    from tickercast.rank import RankSettings, rank_study
 
 __all__ = [
-    "Forecaster", "ModelConfig", "Store", "TickercastError", "TickercastWarning", "__version__", "backtest",
-    "compare", "fetch", "is_panel", "load", "load_panel", "read_csv", "read_parquet", "validate",
+    "Forecaster", "ModelConfig", "RankSettings", "Store", "TickercastError", "TickercastWarning", "__version__",
+    "backtest", "compare", "fetch", "is_panel", "load", "load_panel", "rank_study", "read_csv", "read_parquet",
+    "validate",
 ]
 
 
