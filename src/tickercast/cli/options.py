@@ -204,7 +204,7 @@ def load_options(args: argparse.Namespace) -> dict[str, Any]:
     from tickercast.calendar import check_exchange
 
     return {"source": args.source, "price_column": args.price_column, "fill": args.fill, "api_key": args.api_key,
-            "exchange": check_exchange(args.exchange) if args.exchange else None}
+            "exchange": check_exchange(args.exchange) if args.exchange else None, "series": True}
 
 
 def with_exchange(prices: Any, explicit: str | None) -> Any:

@@ -1,4 +1,4 @@
-"""`--data D` and `tc.load(D)`: one name for every way of getting prices (a sample, a file, a stored ticker)."""
+"""`--data D` and `tc.load(D)`: one name for every way of getting prices (sample, file, stored ticker, panel)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from tickercast.data.files import FILE_SUFFIXES, read_file
-from tickercast.data.samples import SAMPLES, load_sample
+from tickercast.data.panel import file_tickers, load_panel, not_a_series, panel_files
+from tickercast.data.samples import PANELS, SAMPLES, load_sample
 from tickercast.data.validate import Fill
 from tickercast.errors import DataError, shown
 
@@ -15,7 +16,8 @@ SOURCES = ("sample", "file", "store", "alphavantage", "yahoo")
 
 
 def load(data: str | Path, *, source: str | None = None, price_column: str | None = None,
-         fill: Fill = None, api_key: str | None = None, exchange: str | None = None) -> pd.DataFrame:
+         fill: Fill = None, api_key: str | None = None, exchange: str | None = None,
+         series: bool = False) -> pd.DataFrame:
     """Load prices by name: a bundled sample (`sp500`, `nasdaq`, `msft`), a CSV/Parquet path, or a ticker.
 
     `source` forces one interpretation; by default a bundled sample name wins over a file of the same name.
@@ -24,6 +26,10 @@ def load(data: str | Path, *, source: str | None = None, price_column: str | Non
     says where a sample or file trades, for its calendar; a stored ticker keeps the exchange it was stored with.
     A name can carry its own source
     as a prefix, `store:IBM`, so that one list of names can mix sources (`--data sp500,store:IBM`).
+
+    Many tickers come back as a panel (`tickercast.data.panel`): a bundled panel (`djia30`), `store:*`, a folder
+    or glob of per-ticker files, or a file whose ticker column holds several tickers. `series=True` is for
+    callers that model one series: a panel is then a DataError that points to `tickercast rank`.
 
     >>> load("sp500").attrs["ticker"]
     '^GSPC'
@@ -34,13 +40,25 @@ def load(data: str | Path, *, source: str | None = None, price_column: str | Non
     if source is not None and source not in SOURCES:
         raise DataError(f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
     name = str(data)
+    options = {"price_column": price_column, "fill": fill}
+    if source in (None, "sample") and name.lower() in PANELS:
+        if series:
+            raise not_a_series(name, PANELS[name.lower()].tickers)
+        return load_panel(name, **options)
+    if source == "store" and name == "*":
+        return _stored_panel(series, **options)
     if source in ("store", "alphavantage", "yahoo"):
         return _stored(name, source, price_column=price_column, fill=fill, api_key=api_key)
     if source == "sample" or (source is None and name.lower() in SAMPLES):
         return load_sample(name, price_column=price_column, fill=fill, exchange=exchange)
+    files = panel_files(name) if source in (None, "file") else None
+    if files is not None:
+        if series:
+            raise not_a_series(name, len(files))
+        return load_panel(name, exchange=exchange, **options)
     path = Path(name).expanduser()
     if source == "file" or _exists(path) or path.suffix.lower() in FILE_SUFFIXES:
-        return read_file(path, price_column=price_column, fill=fill, exchange=exchange)
+        return _file(path, series=series, exchange=exchange, **options)
     raise DataError(f"unknown data {shown(name)}: not a bundled sample ({', '.join(SAMPLES)}) and no such file; "
                     "for a ticker add --source store, alphavantage or yahoo")
 
@@ -67,6 +85,24 @@ def dataset_names(spec: str) -> list[str]:
     if not names:
         raise DataError("no data named; give --data a comma-separated list such as sp500,msft,store:IBM")
     return list(dict.fromkeys(names))
+
+
+def _file(path: Path, *, series: bool, price_column: str | None, fill: Fill,
+          exchange: str | None) -> pd.DataFrame:
+    """One series from a file, or a panel when its ticker column holds several tickers."""
+    tickers = file_tickers(path)
+    if tickers is None or len(tickers) <= 1:
+        return read_file(path, price_column=price_column, fill=fill, exchange=exchange)
+    if series:
+        raise not_a_series(str(path), len(tickers), example=tickers[0])
+    return load_panel(path, source="file", price_column=price_column, fill=fill, exchange=exchange)
+
+
+def _stored_panel(series: bool, *, price_column: str | None, fill: Fill) -> pd.DataFrame:
+    """`store:*`: every stored ticker, as a panel."""
+    if series:
+        raise not_a_series("store:*", len(dataset_names("store:*")))
+    return load_panel("store:*", price_column=price_column, fill=fill)
 
 
 def _stored(ticker: str, source: str, *, price_column: str | None, fill: Fill, api_key: str | None) -> pd.DataFrame:
