@@ -35,7 +35,7 @@ import pandas as pd
 from tickercast._version import __version__
 from tickercast.config import ModelConfig
 from tickercast.csvsafe import spreadsheet_safe
-from tickercast.errors import ConfigError, DataError
+from tickercast.errors import ConfigError, DataError, shown
 from tickercast.jsonio import json_safe, read_json, write_atomic, write_json
 from tickercast.progress import SILENT, Reporter
 from tickercast.rank import (
@@ -84,10 +84,19 @@ class RankSpec:
         return [*self.trained, *BASELINES]
 
     def check(self) -> None:
+        """Refuse unknown models and impossible study numbers before any data is read."""
         unknown = [name for name in self.models if name not in RANKED_MODELS]
         if unknown or not self.models:
-            raise ConfigError(f"rank trains {', '.join(RANKED_MODELS)} (reversal and random are always reported); "
-                              f"not {', '.join(unknown) or 'nothing'}")
+            raise ConfigError(f"--model: rank trains {', '.join(RANKED_MODELS)} (reversal and random are always "
+                              f"reported), not {', '.join(map(shown, unknown)) or 'nothing'}")
+        settings = self.settings
+        for option, value in (("--train-days", settings.train_days), ("--trade-days", settings.trade_days),
+                              ("--step", settings.step), ("--top", 1 if settings.top is None else settings.top)):
+            if value < 1:
+                raise ConfigError(f"{option} must be at least 1, not {shown(value)}")
+        if not 0 <= settings.cost_bps < 10_000:
+            raise ConfigError(f"--cost-bps must be 0 or more (basis points per half-turn), not "
+                              f"{shown(settings.cost_bps)}")
 
 
 @dataclass(frozen=True)
