@@ -146,7 +146,7 @@ def test_a_folder_holding_a_study_is_not_started_over_without_resume(study, caps
 
 @pytest.mark.parametrize(("make", "options", "says"), [
     (lambda path: long_csv(path, tickers=1), [], "at least 2"),  # one ticker
-    (lambda path: long_csv(path), ["--top", "7"], "2k"),  # fewer than 2k: 12 stocks, 7 long and 7 short
+    (lambda path: long_csv(path), ["--top", "7"], "fewer than 2 x top = 14"),  # fewer than 2k: 12 for 7 + 7
     (lambda path: long_csv(path, days=50), [], "period"),  # shorter than one study period
     (lambda path: long_csv(path, tickers=1, ticker_column=None), [], "ticker column"),
 ], ids=["one-ticker", "fewer-than-2k", "too-short", "no-ticker-column"])
@@ -174,3 +174,17 @@ def test_the_cli_defaults_are_ranks_own():
     assert command.RANK_DEFAULTS == study.RANK_DEFAULTS
     defaults = {field.name: field.default for field in fields(study.RankSettings)}
     assert {key: defaults[key] for key in command.STUDY_DEFAULTS} == command.STUDY_DEFAULTS
+
+
+def test_the_engine_path_gives_the_numbers_of_the_sequential_reference(study):
+    """Units run (and saved, and read back) by `sweep.rank_run` give exactly what `rank.rank_study` gives."""
+    from tickercast.config import ModelConfig
+    from tickercast.data.panel import load_panel
+    from tickercast.rank import RANK_DEFAULTS, RankSettings, rank_study
+
+    config = ModelConfig.from_settings(**{**RANK_DEFAULTS, "lookback": 5, "hidden": 4, "epochs": 2})
+    settings = RankSettings(train_days=60, trade_days=20, step=20)
+    reference = rank_study(load_panel(study["data"]), ("lstm",), config=config, settings=settings)
+    assert reference.summary == study["summary"]
+    daily = pd.read_csv(study["out"] / "daily.csv", parse_dates=["date"])
+    pd.testing.assert_frame_equal(daily, reference.daily, check_dtype=False, check_exact=False, rtol=1e-7)

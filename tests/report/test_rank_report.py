@@ -58,7 +58,8 @@ def test_the_page_has_the_study_the_equity_the_periods_and_a_reading_of_it(rank_
     assert "RMSE / naive" not in page  # a rank page is not read against the naive forecast
     summary = json.loads((rank_run / "rank.json").read_text())
     for name, model in summary["models"].items():
-        assert f"<b>{name}</b>: {model['verdict']}" in page
+        assert f"<li>{model['verdict']}</li>" in page
+        assert model["verdict"].startswith(f"{name}: ")
     figure = page_data(page)["figures"]["fig-rank-equity"]
     names = [trace["name"] for trace in figure["data"]]
     assert names == [f"{model} {kind}" for model in summary["models"] for kind in ("after costs", "before costs")]

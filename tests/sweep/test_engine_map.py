@@ -32,13 +32,14 @@ def test_every_payload_comes_back_once_with_its_index_and_the_shared_values(work
 def test_as_completed_a_slow_first_payload_comes_back_after_the_fast_ones_and_ordered_waits_for_it():
     engine = LocalEngine(2)
     as_completed = [index for index, _ in engine.map(scaled, PAYLOADS, shared=(1,))]
-    assert as_completed[0] != 0 and sorted(as_completed) == list(range(6))
+    assert as_completed[0] != 0
+    assert sorted(as_completed) == list(range(6))
     assert [index for index, _ in engine.map(scaled, PAYLOADS, shared=(1,), ordered=True)] == list(range(6))
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_an_error_raised_by_the_function_is_raised_to_the_caller_as_it_was(workers):
-    with pytest.raises(DataError, match="^payload 3 is bad$"):
+    with pytest.raises(DataError, match=r"^payload 3 is bad$"):
         list(LocalEngine(workers).map(refuse_three, [(value,) for value in range(6)], shared=(2,)))
 
 

@@ -86,16 +86,15 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.config import ModelConfig
     from tickercast.data.panel import load_panel
     from tickercast.progress import progress_bars
-    from tickercast.rank import RankSettings
+    from tickercast.rank import RankSettings, study_models
     from tickercast.report.run import Stopwatch
     from tickercast.sweep.engines import make_engine
     from tickercast.sweep.rank_run import RankSpec, run_rank
 
     stopwatch = Stopwatch()
-    spec = RankSpec(models=_models(args.model), config=ModelConfig.from_settings(**options.model_settings(args)),
+    spec = RankSpec(models=study_models(args.model), config=ModelConfig.from_settings(**options.model_settings(args)),
                     settings=RankSettings(train_days=args.train_days, trade_days=args.trade_days, step=args.step,
                                           top=args.top, cost_bps=args.cost_bps))
-    spec.check()
     engine = make_engine(args.engine, workers=args.workers)  # no Ray, or no cluster there: fail now
     panel = load_panel(args.data, price_column=args.price_column, fill=args.fill)
     with progress_bars(False if args.json else None) as reporter:
@@ -109,10 +108,6 @@ def run(args: argparse.Namespace) -> int:
     _print(study, engine.name)
     print(f"report: {printable(str(report))}")  # the last line, unwrapped, for people and for `tail -1`
     return 0
-
-
-def _models(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(name.strip().lower() for name in text.split(",") if name.strip()))
 
 
 def _write_report(args: argparse.Namespace, study: Any, stopwatch: Any) -> Path:
@@ -133,7 +128,7 @@ def _print(study: Any, engine: str) -> None:
     show(rank_table(summary["models"], f"{data['name']}: {data['tickers']} tickers, {len(summary['periods'])} study "
                                        f"periods, {data['first']} .. {data['last']}; long/short top "
                                        f"{settings.get('top')}, {settings.get('cost_bps'):g} bps per half-turn"),
-         *(f"{name}: {model['verdict']}" for name, model in summary["models"].items()))
+         *(model["verdict"] for model in summary["models"].values()))
     if data.get("dropped"):
         show(f"dropped: {', '.join(f'{ticker} ({why})' for ticker, why in data['dropped'].items())}")
     if data.get("caveat"):

@@ -251,7 +251,7 @@ def _rank(page: Page, rank: RankRun) -> None:
     colour = fig.colours(models)
     cost = number_text(leaderboard.number(settings.get("cost_bps")), "{:g}")
     top = number_text(leaderboard.number(settings.get("top")), "{:.0f}")
-    verdicts = "".join(f'<li><b>{_e(name)}</b>: {_e(model["verdict"])}</li>' for name, model in models.items())
+    verdicts = "".join(f'<li>{_e(model["verdict"])}</li>' for model in models.values())
     caveat = f'<p class="status">Caveat: {_e(data["caveat"])}</p>' if data.get("caveat") else ""
     page.section("rank", "The cross-sectional study", _rank_table(models) + f'<ul class="verdicts">{verdicts}</ul>'
                  + caveat,

@@ -6,7 +6,7 @@ them would need a manager process (local) or an actor (Ray). A file per running 
 each epoch, needs neither and works on both engines whenever the workers share the driver's disk (this machine,
 a one-machine Ray); elsewhere only the units' bar moves, which is still right.
 
-    reporter = FileReporter(folder / "lstm-p3.progress", "lstm period 4/9")   # picklable: ship it to the unit
+    reporter = FileReporter(folder / "lstm-p3.progress")   # picklable: ship it to the unit
     with watching(folder, driver_reporter):                                   # in the driver
         ...
 """
@@ -34,7 +34,7 @@ class FileBar(Bar):
 
     def __init__(self, path: Path, label: str, total: int) -> None:
         super().__init__()
-        self.path, self.label, self.total, self.done = path, label, total, 0
+        self.path, self.label, self.total, self.done = path, label, total, 0  # label: the bar's description
         self._write({})
 
     def advance(self, **fields: Any) -> None:
@@ -52,14 +52,14 @@ class FileBar(Bar):
 
 
 class FileReporter(Reporter):
-    """Hands out FileBars writing to `path`; picklable (a path and a label), so it travels with a unit."""
+    """Hands out FileBars writing to `path`; picklable (a path), so it travels with a unit."""
 
-    def __init__(self, path: str | Path, label: str) -> None:
+    def __init__(self, path: str | Path) -> None:
         super().__init__()
-        self.path, self.label = str(path), label
+        self.path = str(path)
 
     def bar(self, description: str, total: int) -> Bar:
-        return FileBar(Path(self.path), f"{self.label} {description}", total)
+        return FileBar(Path(self.path), description, total)
 
 
 @contextmanager

@@ -35,19 +35,21 @@ import pandas as pd
 from tickercast._version import __version__
 from tickercast.config import ModelConfig
 from tickercast.csvsafe import spreadsheet_safe
-from tickercast.errors import ConfigError, DataError, shown
+from tickercast.errors import ConfigError, DataError
 from tickercast.jsonio import json_safe, read_json, write_atomic, write_json
 from tickercast.progress import SILENT, Reporter
 from tickercast.rank import (
+    BASELINES,
     RANKED_MODELS,
     Period,
     PeriodOutcome,
     RankResult,
     RankSettings,
-    baseline_scores,
     check_panel,
+    describe_panel,
     panel_returns,
     run_period,
+    study_models,
     study_periods,
     summarise,
 )
@@ -58,11 +60,6 @@ from tickercast.sweep.progress_files import SUFFIX, FileReporter, watching
 FORMAT = 1
 STUDY = "study.json"
 UNITS = "units"
-#: The baselines that need no training, always in the study (and `logistic`, the linear yardstick).
-BASELINES = ("reversal", "random")
-ALWAYS_TRAINED = ("logistic",)
-#: What the results are written as (`write_results`).
-RESULTS = ("rank.json", "daily.csv", "positions.csv")
 
 
 @dataclass(frozen=True)
@@ -74,29 +71,14 @@ class RankSpec:
     settings: RankSettings = field(default_factory=RankSettings)
 
     @property
-    def trained(self) -> list[str]:
-        """The models trained per period: those asked for, then `logistic` if it was not."""
-        return list(dict.fromkeys([*self.models, *ALWAYS_TRAINED]))
+    def reported(self) -> list[str]:
+        """Every model in the results, in table order: those asked for, then logistic, reversal and random."""
+        return list(study_models(self.models))
 
     @property
-    def reported(self) -> list[str]:
-        """Every model in the results, in table order: the trained ones, then the baselines."""
-        return [*self.trained, *BASELINES]
-
-    def check(self) -> None:
-        """Refuse unknown models and impossible study numbers before any data is read."""
-        unknown = [name for name in self.models if name not in RANKED_MODELS]
-        if unknown or not self.models:
-            raise ConfigError(f"--model: rank trains {', '.join(RANKED_MODELS)} (reversal and random are always "
-                              f"reported), not {', '.join(map(shown, unknown)) or 'nothing'}")
-        settings = self.settings
-        for option, value in (("--train-days", settings.train_days), ("--trade-days", settings.trade_days),
-                              ("--step", settings.step), ("--top", 1 if settings.top is None else settings.top)):
-            if value < 1:
-                raise ConfigError(f"{option} must be at least 1, not {shown(value)}")
-        if not 0 <= settings.cost_bps < 10_000:
-            raise ConfigError(f"--cost-bps must be 0 or more (basis points per half-turn), not "
-                              f"{shown(settings.cost_bps)}")
+    def trained(self) -> list[str]:
+        """The models trained per period (the units); the baselines need no training and run in the driver."""
+        return [name for name in self.reported if name in RANKED_MODELS]
 
 
 @dataclass(frozen=True)
@@ -121,21 +103,14 @@ def fingerprint(returns: np.ndarray, dates: pd.DatetimeIndex, tickers: Sequence[
             "sha256": digest.hexdigest()}
 
 
-def data_facts(panel: pd.DataFrame, dates: pd.DatetimeIndex, tickers: Sequence[str]) -> dict[str, Any]:
-    """The contract's "data" object: the panel's name, size, span, the tickers its gate dropped and its caveat."""
-    quality = panel.attrs.get("panel_quality") or {}
-    return {"name": panel.attrs.get("name"), "tickers": len(tickers), "days": len(dates),
-            "first": f"{dates[0]:%Y-%m-%d}", "last": f"{dates[-1]:%Y-%m-%d}",
-            "dropped": dict(quality.get("dropped") or {}), "caveat": panel.attrs.get("caveat")}
-
-
 def run_rank(spec: RankSpec, panel: pd.DataFrame, folder: Path, engine: Engine, *, resume: bool = False,
              reporter: Reporter = SILENT) -> RankRun:
     """Run every unit of the study not already in `folder`, store each as it finishes, then summarise.
 
-    Checks (one ticker, fewer than 2k stocks, too short for one period) come before anything is written.
+    Checks (the models, one ticker, fewer than 2k stocks, too short for one period) come before anything is
+    written.
     """
-    spec.check()
+    models = spec.reported
     started = time.perf_counter()
     returns, dates, tickers = panel_returns(panel)
     lookback = spec.config.lookback
@@ -144,7 +119,7 @@ def run_rank(spec: RankSpec, panel: pd.DataFrame, folder: Path, engine: Engine, 
     definition = {"models": spec.trained, "config": spec.config.to_dict(), "settings": spec.settings.to_dict(),
                   "data": fingerprint(returns, dates, tickers, panel.attrs)}
     units_folder = open_study(folder, definition, resume=resume)
-    outcomes: dict[str, dict[int, PeriodOutcome]] = {name: {} for name in spec.reported}
+    outcomes: dict[str, dict[int, PeriodOutcome]] = {name: {} for name in models}
     todo: list[tuple[Period, str]] = []
     for model in spec.trained:
         for period in periods:
@@ -154,11 +129,11 @@ def run_rank(spec: RankSpec, panel: pd.DataFrame, folder: Path, engine: Engine, 
             else:
                 outcomes[model][period.index] = saved
     _run_units(todo, returns, spec, len(periods), units_folder, engine, outcomes, reporter)
-    for name in BASELINES:
+    for name in (name for name in models if name in BASELINES):  # a blink each: no unit, no file
         for period in periods:
-            outcomes[name][period.index] = _baseline(returns, period, name, spec.config.seed)
+            outcomes[name][period.index] = run_period(returns, period, name, spec.config, spec.settings)
     joined = {name: [by_period[p.index] for p in periods] for name, by_period in outcomes.items()}
-    result = summarise(returns, dates, tickers, joined, spec.settings, spec.config, data_facts(panel, dates, tickers))
+    result = summarise(returns, dates, tickers, joined, spec.settings, spec.config, describe_panel(panel))
     write_results(folder, result)
     total = len(spec.trained) * len(periods)
     return RankRun(result, {"total": total, "ran": len(todo), "skipped": total - len(todo)},
@@ -239,10 +214,11 @@ def load_unit(units: Path, model: str, period: Period) -> PeriodOutcome | None:
 
 
 def work_period(period: Period, model: str, config: ModelConfig, settings: RankSettings, progress: Reporter,
-                returns: np.ndarray) -> PeriodOutcome:
-    """One unit, as every engine runs it: on one thread, so its numbers do not depend on where it ran."""
+                description: str, returns: np.ndarray) -> PeriodOutcome:
+    """One unit, as every engine runs it: on one thread, so its numbers do not depend on where it ran (and
+    are those of `rank.rank_study`, the sequential path)."""
     with one_thread():
-        return run_period(returns, period, model, config, settings, reporter=progress)
+        return run_period(returns, period, model, config, settings, progress, description=description)
 
 
 def _run_units(todo: list[tuple[Period, str]], returns: np.ndarray, spec: RankSpec, periods: int, units: Path,
@@ -254,9 +230,8 @@ def _run_units(todo: list[tuple[Period, str]], returns: np.ndarray, spec: RankSp
 
     def payloads() -> Iterator[tuple[Any, ...]]:
         for period, model in todo:
-            label = f"{model} period {period.index + 1}/{periods}"
-            yield period, model, spec.config, spec.settings, FileReporter(units / f"{unit_name(model, period)}"
-                                                                          f"{SUFFIX}", label)
+            progress = FileReporter(units / f"{unit_name(model, period)}{SUFFIX}")
+            yield period, model, spec.config, spec.settings, progress, f"period {period.index + 1}/{periods} {model}"
 
     try:
         with watching(units, reporter):
@@ -265,36 +240,25 @@ def _run_units(todo: list[tuple[Period, str]], returns: np.ndarray, spec: RankSp
                 save_unit(units, outcome)
                 (units / f"{unit_name(model, period)}{SUFFIX}").unlink(missing_ok=True)
                 outcomes[model][period.index] = outcome
-                epochs = len((outcome.history or {}).get("epochs") or [])
-                bar.advance(last=f"{model} period {period.index + 1}/{periods}" +
-                            (f" ({epochs} epochs, {outcome.seconds:.0f} s)" if epochs else ""))
+                epochs = len((outcome.history or {}).get("epochs") or [None]) - 1  # epoch 0: before training
+                bar.advance(last=f"period {period.index + 1}/{periods} {model}" +
+                            (f" ({epochs} epochs, {outcome.seconds:.0f} s)" if epochs > 0 else ""))
     finally:
         bar.close()
         for leftover in units.glob(f"*{SUFFIX}"):  # what units killed or not finished were drawing
             leftover.unlink(missing_ok=True)
 
 
-def _baseline(returns: np.ndarray, period: Period, name: str, seed: int) -> PeriodOutcome:
-    started = time.perf_counter()
-    scores = baseline_scores(returns, period, name, seed)
-    return PeriodOutcome(period, name, scores, None, time.perf_counter() - started)
-
-
 def write_results(folder: Path, result: RankResult) -> None:
     """rank.json (the `--json` contract), daily.csv (each model's daily returns before and after costs, and
-    turnover) and positions.csv (each day's held tickers with their score and weight)."""
+    turnover) and positions.csv (each day's held tickers with their score and weight: `RankResult.positions`
+    holds the non-zero weights only)."""
     try:
         write_json(folder / "rank.json", result.summary)
-        for name, table in (("daily.csv", result.daily), ("positions.csv", _held(result.positions))):
+        for name, table in (("daily.csv", result.daily), ("positions.csv", result.positions)):
             text = spreadsheet_safe(table).to_csv(index=False, float_format="%.8g", date_format="%Y-%m-%d")
             write_atomic(folder / name, text.encode())
     except OSError as error:
         raise DataError(f"cannot write to {folder}: {error.strerror or error}") from None
 
 
-def _held(positions: pd.DataFrame) -> pd.DataFrame:
-    """The positions held (weight not 0): a ticker ranked but not held is in no portfolio, and 500 tickers a
-    day for ten years would make the file a hundred times larger for nothing."""
-    if "weight" not in positions:
-        return positions
-    return positions[positions["weight"] != 0]
