@@ -1,11 +1,14 @@
-"""`Engine.map`: any top-level function over payloads, on this machine's processes or on Ray, with its index."""
+"""`Engine.map`: any top-level function over payloads, on this machine's processes, with its index.
+
+Ray's `map` runs in tests/sweep/test_engines.py, under `run` (a sweep is `map` over its units); a Ray session of
+its own here would cost more than the whole of this file."""
 
 import time
 
 import pytest
 
 from tickercast.errors import DataError
-from tickercast.sweep.engines import LocalEngine, RayEngine
+from tickercast.sweep.engines import LocalEngine
 
 
 def scaled(value, pause, factor):
@@ -47,17 +50,3 @@ def test_on_error_turns_an_error_into_that_payloads_result_and_the_others_go_on(
     results = dict(LocalEngine(2).map(refuse_three, [(value,) for value in range(6)], shared=(2,),
                                       on_error=lambda index, error: f"{index}: {error}"))
     assert results == {0: 0, 1: 2, 2: 4, 3: "3: payload 3 is bad", 4: 8, 5: 10}
-
-
-def test_on_ray_the_same_results_and_the_same_error():
-    ray = pytest.importorskip("ray")
-    ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
-             log_to_driver=False, logging_level="warning")
-    try:
-        engine = RayEngine()
-        assert sorted(engine.map(scaled, PAYLOADS, shared=(10,))) == [(value, value * 10) for value in range(6)]
-        assert [i for i, _ in engine.map(scaled, PAYLOADS, shared=(1,), ordered=True)] == list(range(6))
-        with pytest.raises(DataError, match="payload 3 is bad"):
-            list(engine.map(refuse_three, [(value,) for value in range(6)], shared=(2,)))
-    finally:
-        ray.shutdown()
