@@ -138,6 +138,21 @@ def test_resume_of_a_changed_study_is_refused(study, capsys):
     assert "the data" in err
 
 
+@pytest.mark.parametrize(("damage", "says"), [
+    (lambda units: (units / "lstm-p0.npz").write_bytes(b"PK\x03\x04 not a zip"), "unit lstm-p0 is damaged"),
+    (lambda units: (units / "lstm-p0.json").write_text('{"model": "lstm"}'), "unit lstm-p0 is damaged"),
+    (lambda units: (units / "logistic-p0.json").write_text((units / "lstm-p0.json").read_text()),
+     "unit logistic-p0 holds another unit"),
+], ids=["arrays", "facts", "swapped"])
+def test_a_damaged_unit_is_refused_by_resume_in_one_line(study, capsys, tmp_path, damage, says):
+    folder = tmp_path / "copy"
+    shutil.copytree(study["out"], folder)
+    damage(folder / "units")
+    code, out, err = rank(capsys, "--data", study["data"], "--model", "lstm", "--out", str(folder), "--resume")
+    one_line_exit_2(code, out, err)
+    assert says in err
+
+
 def test_a_folder_holding_a_study_is_not_started_over_without_resume(study, capsys):
     code, out, err = rank(capsys, "--data", study["data"], "--out", str(study["out"]))
     one_line_exit_2(code, out, err)

@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import time
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ import pandas as pd
 from tickercast._version import __version__
 from tickercast.config import ModelConfig
 from tickercast.csvsafe import spreadsheet_safe
-from tickercast.errors import ConfigError, DataError
+from tickercast.errors import ConfigError, DataError, shown_path
 from tickercast.jsonio import json_safe, read_json, write_atomic, write_json
 from tickercast.progress import SILENT, Reporter
 from tickercast.rank import (
@@ -200,16 +201,17 @@ def load_unit(units: Path, model: str, period: Period) -> PeriodOutcome | None:
     meta_path, arrays_path = units / f"{name}.json", units / f"{name}.npz"
     if not (meta_path.exists() and arrays_path.exists()):
         return None
+    again = f"delete {shown_path(units / name)}.* and resume to run it again"
     try:
         with np.load(arrays_path, allow_pickle=False) as saved:
             arrays = {key: saved[key] for key in saved.files}
         outcome = PeriodOutcome.from_saved(arrays, read_json(meta_path))
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise DataError(f"{arrays_path} is damaged ({str(error)[:100]}); delete {name}.* there and resume to "
-                        "run it again") from None
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, DataError) as error:
+        reason = str(error).split("; delete")[0][:120]  # rank's own advice is ours, said once
+        raise DataError(f"unit {name} is damaged ({reason}); {again}") from None
     if outcome.period != period or outcome.model != model:
-        raise DataError(f"{meta_path} is another unit's ({outcome.model}, period {outcome.period.index}); delete "
-                        f"{name}.* there and resume to run it again")
+        raise DataError(f"unit {name} holds another unit ({outcome.model}, period {outcome.period.index + 1}); "
+                        f"{again}")
     return outcome
 
 
