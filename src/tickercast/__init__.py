@@ -17,6 +17,8 @@ from tickercast._version import __version__
 
 _PUBLIC = {
     "load": "tickercast.data.load",
+    "load_panel": "tickercast.data.panel",
+    "is_panel": "tickercast.data.panel",
     "fetch": "tickercast.data.sources.refresh",
     "Store": "tickercast.data.store",
     "read_csv": "tickercast.data.files",
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from tickercast.config import ModelConfig
     from tickercast.data.files import read_csv, read_parquet
     from tickercast.data.load import load
+    from tickercast.data.panel import is_panel, load_panel
     from tickercast.data.sources.refresh import fetch
     from tickercast.data.store import Store
     from tickercast.data.validate import validate
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Forecaster", "ModelConfig", "Store", "TickercastError", "TickercastWarning", "__version__", "backtest",
-    "compare", "fetch", "load", "read_csv", "read_parquet", "validate",
+    "compare", "fetch", "is_panel", "load", "load_panel", "read_csv", "read_parquet", "validate",
 ]
 
 

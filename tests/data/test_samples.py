@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 import tickercast as tc
-from tickercast.data.samples import SAMPLES
-from tickercast.errors import DataError
+from tickercast.data.samples import PANELS, SAMPLES
+from tickercast.errors import DataError, TickercastWarning
 
 
 @pytest.mark.parametrize(("name", "rows", "first", "last", "column"), [
@@ -35,3 +35,22 @@ def test_unknown_name_lists_samples():
 
 def test_sample_names_are_case_insensitive():
     assert tc.load("SP500").attrs["ticker"] == "^GSPC"
+
+
+def test_bundled_panels_are_documented_with_their_caveats_and_kept_apart_from_samples():
+    readme = resources.files("tickercast.data.samples").joinpath("README.md").read_text()
+    for name, panel in PANELS.items():
+        assert f"{name}.csv.gz" in readme
+        assert name not in SAMPLES  # code looping over SAMPLES gets single series only
+        assert "survivorship" in panel.caveat
+    assert "2010-04-01" in readme
+    assert "2009-08-11" in readme
+    assert "2017-07-31" in readme
+
+
+def test_djia30_loads_as_a_panel_of_its_documented_size():
+    with pytest.warns(TickercastWarning, match="31 of 31 tickers kept"):
+        panel = tc.load("djia30")
+    assert tc.is_panel(panel)
+    assert len(panel.attrs["tickers"]) == PANELS["djia30"].tickers
+    assert panel.attrs["caveat"] == PANELS["djia30"].caveat

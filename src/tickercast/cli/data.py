@@ -63,12 +63,18 @@ def register(commands: Any) -> None:
     show.add_argument("ticker", metavar="TICKER")
     show.add_argument("--tail", type=int, default=10, metavar="N", help="days to show")
 
-    imported = _action(actions, "import", run_import, "put a CSV/Parquet file into the store as a ticker",
+    imported = _action(actions, "import", run_import, "put a CSV/Parquet file into the store as one or many tickers",
                        "Read a price file through the same checks as --data FILE and make it the ticker's\n"
-                       "stored history (replacing what was stored for it).",
-                       "  tickercast data import ~/Downloads/IBM.csv --ticker IBM")
+                       "stored history (replacing what was stored for it). A long file whose ticker column\n"
+                       "(Name, ticker, symbol) holds several tickers is stored as each of them, unless --ticker\n"
+                       "picks one: every ticker is checked before any is stored, and one that fails the checks\n"
+                       "is left out, with its reason.",
+                       "  tickercast data import ~/Downloads/IBM.csv --ticker IBM\n"
+                       "  tickercast data import all_stocks_5yr.csv")
     imported.add_argument("file", metavar="FILE")
-    imported.add_argument("--ticker", required=True, help="the symbol to store it under")
+    imported.add_argument("--ticker", default=None,
+                          help="the symbol to store it under (in a long file: the one ticker to import); "
+                               "default: the file's ticker column")
     imported.add_argument("--fill", choices=("ffill",), default=None,
                           help="forward-fill empty prices instead of stopping with an error")
     imported.add_argument("--exchange", default=None, metavar="MIC",
@@ -165,8 +171,19 @@ def run_show(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from tickercast.calendar import check_exchange, exchange_for
     from tickercast.data.files import read_file
+    from tickercast.data.panel import file_tickers
     from tickercast.data.store import Store, ticker_key
 
+    if args.ticker is None:
+        tickers = file_tickers(args.file)
+        if tickers is None or not tickers:
+            from tickercast.errors import ConfigError
+
+            raise ConfigError(f"{args.file} names no ticker (no Name, ticker or symbol column, or an empty one); say "
+                              "which ticker it is with --ticker, e.g. --ticker IBM")
+        if len(tickers) > 1:
+            return _import_many(args)
+        args.ticker = tickers[0]
     ticker_key(args.ticker)  # a bad symbol or exchange fails before the file is read
     exchange = check_exchange(args.exchange) if args.exchange else exchange_for(args.ticker)
     prices = read_file(args.file, fill=args.fill, ticker=args.ticker, exchange=exchange)
@@ -177,6 +194,45 @@ def run_import(args: argparse.Namespace) -> int:
     else:
         _show(f"stored {written['rows']} days of {written['ticker']} ({written['first']} .. {written['last']}) "
               f"from {args.file} in {store.path}")
+    return 0
+
+
+def _import_many(args: argparse.Namespace) -> int:
+    """A long file's tickers, each checked (symbol and prices) before any is stored, then each stored.
+
+    A ticker that fails is left out with its reason; the others are stored (one transaction each).
+    """
+    from tickercast.calendar import check_exchange
+    from tickercast.data.panel import panel_frames, read_long_panel
+    from tickercast.data.store import Store, ticker_key
+    from tickercast.errors import TickercastError
+
+    exchange = check_exchange(args.exchange) if args.exchange else None
+    panel = read_long_panel(args.file, fill=args.fill, exchange=exchange, min_tickers=1)
+    dropped = dict(panel.attrs["panel_quality"]["dropped"])
+    frames = {}
+    for ticker, prices in panel_frames(panel).items():
+        try:
+            ticker_key(ticker)
+        except TickercastError as error:
+            dropped[ticker] = str(error)
+            continue
+        if exchange:
+            prices.attrs["exchange"] = exchange
+        frames[ticker] = prices
+    if not frames:
+        raise TickercastError(f"{args.file}: no ticker can be stored ("
+                              + "; ".join(f"{t}: {r}" for t, r in dropped.items())[:200] + ")")
+    with Store() as store:
+        written = [_written(store.replace(ticker, prices, note=f"imported {args.file}"))
+                   for ticker, prices in frames.items()]
+    if args.json:
+        _print_json({"store": str(store.path), "file": args.file, "imported": written, "dropped": dropped})
+        return 0
+    rows = [(w["ticker"], w["first"], w["last"], str(w["rows"])) for w in written]
+    _show(_table(f"stored {len(written)} tickers from {args.file} in {store.path}",
+                 ("ticker", "first", "last", "stored days"), rows),
+          *(f"not stored: {ticker}: {reason}" for ticker, reason in dropped.items()))
     return 0
 
 

@@ -169,7 +169,8 @@ def load_covariates(args: argparse.Namespace) -> dict[str, Any]:
         if name in frames:
             raise ConfigError(f"--with names {shown(name)} twice; give each dataset once")
         try:
-            frames[name] = load(spec, fill=getattr(args, "fill", None), api_key=getattr(args, "api_key", None))
+            frames[name] = load(spec, fill=getattr(args, "fill", None), api_key=getattr(args, "api_key", None),
+                                series=True)
         except DataError as error:  # say which option named it: the message alone names a file, not its role
             raise type(error)(f"--with {shown(spec)}: {error}") from None
     return frames

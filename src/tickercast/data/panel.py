@@ -29,8 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from tickercast.data.files import FILE_SUFFIXES, MAX_PARQUET_ROWS, _decoded, _delimiter, read_bounded, read_file
-from tickercast.data.layout import canonical_columns, canonical_name
-from tickercast.data.parse import is_missing, parse_dates
+from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
+from tickercast.data.parse import is_missing, parse_dates, parse_numbers
 from tickercast.data.samples import PANELS, panel_table
 from tickercast.data.validate import Fill, validate
 from tickercast.errors import DataError, DataQualityWarning, TickercastWarning, shown, shown_path
@@ -98,16 +98,16 @@ def load_sample_panel(name: str, *, price_column: str | None = None, fill: Fill 
 
 
 def read_long_panel(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
-                    exchange: str | None = None) -> pd.DataFrame:
+                    exchange: str | None = None, min_tickers: int = MIN_TICKERS) -> pd.DataFrame:
     """A long CSV/Parquet file with a ticker column as a panel; without one it is a single series, not a panel."""
     raw, origin, rows = read_long(path)
     return validate_panel(raw, origin=origin, source="file", price_column=price_column, fill=fill, rows=rows,
-                          exchange=exchange)
+                          exchange=exchange, min_tickers=min_tickers)
 
 
 def validate_panel(long: pd.DataFrame, *, origin: str, source: str = "file", price_column: str | None = None,
                    fill: Fill = None, rows: str = "line", exchange: str | None = None,
-                   caveat: str | None = None) -> pd.DataFrame:
+                   caveat: str | None = None, min_tickers: int = MIN_TICKERS) -> pd.DataFrame:
     """Pass a long table (a raw one, text cells and all, or a user's frame) through the gate, ticker by ticker.
 
     The ticker column is any of `Name`, `ticker`, `symbol` (case-insensitive). `long`'s index labels are the
@@ -129,19 +129,21 @@ def validate_panel(long: pd.DataFrame, *, origin: str, source: str = "file", pri
         price_column = "adj_close" if adjusted and (~is_missing(long[adjusted[0]])).any() else "close"
     table = _parsed(long.drop(columns=[column])[named.notna()], origin, rows)
     named = named[named.notna()]
-    loaders = [(str(ticker), partial(validate, table[named == ticker], origin=f"{origin} [{ticker}]",
-                                     ticker=str(ticker), source=source, price_column=price_column, fill=fill,
-                                     rows=rows, exchange=exchange))
-               for ticker in sorted(named.dropna().unique())]
-    return gate(loaders, name=origin, origin=origin, source=source, caveat=caveat, unnamed=unnamed)
+    loaders = [(str(ticker), partial(validate, rows_of, origin=f"{origin} [{ticker}]", ticker=str(ticker),
+                                     source=source, price_column=price_column, fill=fill, rows=rows,
+                                     exchange=exchange))
+               for ticker, rows_of in table.groupby(named.astype(str), sort=True)]
+    return gate(loaders, name=origin, origin=origin, source=source, caveat=caveat, unnamed=unnamed,
+                min_tickers=min_tickers)
 
 
 def gate(loaders: Iterable[tuple[str, Loader]], *, name: str, origin: str, source: str,
-         caveat: str | None = None, unnamed: int = 0) -> pd.DataFrame:
+         caveat: str | None = None, unnamed: int = 0, min_tickers: int = MIN_TICKERS) -> pd.DataFrame:
     """Run each ticker's loader with its warnings caught; keep what passes, drop what fails, warn once.
 
     `loaders` pairs a ticker (the name to report it under if it fails) with a function that returns its
-    validated PriceFrame or raises DataError. `unnamed` counts rows skipped for having no ticker.
+    validated PriceFrame or raises DataError. `unnamed` counts rows skipped for having no ticker. Fewer than
+    `min_tickers` left is a DataError (a cross-section needs two; `data import` stores even one).
     """
     frames: dict[str, pd.DataFrame] = {}
     dropped: dict[str, str] = {}
@@ -162,8 +164,8 @@ def gate(loaders: Iterable[tuple[str, Loader]], *, name: str, origin: str, sourc
         frames[ticker] = frame
         if messages:
             notes[ticker] = messages
-    if len(frames) < MIN_TICKERS:
-        raise DataError(_too_few(name, count, frames, dropped))
+    if len(frames) < min_tickers:
+        raise DataError(_too_few(name, count, frames, dropped, min_tickers, origin))
     price_column = _one_price_column(frames, name)
     panel = _long_frame(frames, price_column)
     calendar = pd.DatetimeIndex(panel["date"].unique()).sort_values()
@@ -273,14 +275,13 @@ def file_tickers(path: str | Path) -> list[str] | None:
     path = Path(path).expanduser()
     data = read_bounded(path)
     if path.suffix.lower() in _PARQUET:
-        if ticker_column(_parquet_table(data, shown_path(path)).columns) is None:
-            return None
+        names = list(_parquet_table(data, shown_path(path)).columns)
     else:
         text = _decoded(data[:65_536], path) if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else _decoded(data, path)
         header = next((line for line in text.splitlines() if line.strip()), "")
         names = [cell.strip().strip('"') for cell in header.split(_delimiter(header))]
-        if ticker_column(names) is None:
-            return None
+    if ticker_column(names) is None or "date" not in map(canonical_name, names):
+        return None  # no ticker column; or yfinance's stacked header, whose first row is `Ticker,AAPL,...`
     raw, _origin, _rows = read_long(path)
     column = ticker_column(raw.columns)
     assert column is not None
@@ -376,24 +377,29 @@ def _parquet_table(data: bytes, origin: str) -> pd.DataFrame:
 
 
 def _parsed(table: pd.DataFrame, origin: str, rows: str) -> pd.DataFrame:
-    """`table` with its dates parsed once for all tickers, by the gate's own parser.
+    """`table` with its dates and numbers parsed once for all tickers, by the gate's own parsers.
 
-    Finding a date column's format is most of the gate's time, and the format does not depend on the ticker.
-    Left as text, for each ticker's gate to parse (and to drop only that ticker), when a cell cannot be read or
-    a date has a time of day (which tells intraday bars from repeated days: the gate needs the text).
+    Parsing is most of the gate's time, and how a column is written does not depend on the ticker. A column is
+    left as text, for each ticker's gate to parse (and to drop only the ticker with the bad cell), when a cell
+    cannot be read, or when a date has a time of day (which tells intraday bars from repeated days).
     """
-    column = next((name for name, canonical in canonical_columns(table.columns, origin).items()
-                   if canonical == "date"))
-    values = table[column]
-    if pd.api.types.is_datetime64_any_dtype(values) or values.astype("string").str.contains(":").any():
-        return table
-    try:
-        dates = parse_dates(values, origin, rows)
-    except DataError:
-        return table
     parsed = table.copy()
-    parsed[column] = dates
+    for name, canonical in canonical_columns(table.columns, origin).items():
+        values = table[name]
+        if canonical not in ("date", *PRICE_COLUMNS) or not _is_text(values):
+            continue
+        if canonical == "date" and values.astype("string").str.contains(":").any():
+            continue
+        try:
+            parsed[name] = (parse_dates(values, origin, rows) if canonical == "date"
+                            else parse_numbers(values, canonical, origin, rows))
+        except DataError:
+            continue
     return parsed
+
+
+def _is_text(values: pd.Series) -> bool:
+    return not (pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values))
 
 
 def _file_ticker(path: Path) -> str:
@@ -425,11 +431,13 @@ def _unnamed_rows(table: pd.DataFrame, named: pd.Series) -> int:
     return int((named.isna() & ~empty).sum())
 
 
-def _too_few(name: str, count: int, frames: dict[str, pd.DataFrame], dropped: dict[str, str]) -> str:
+def _too_few(name: str, count: int, frames: dict[str, pd.DataFrame], dropped: dict[str, str], least: int,
+             origin: str) -> str:
     first = next(iter(dropped.items()), None)
-    reason = f"; {first[0]}: {first[1][:140]}" if first else ""
-    return (f"{shown_path(name)}: {len(frames)} of {count} tickers passed the checks{reason}; a panel needs at "
-            "least 2: fix or remove the bad files, or give more tickers")
+    reason = f"; {first[0]}: {_short(first[1], origin)}" if first else ""
+    need = "a panel needs at least 2" if least == MIN_TICKERS else f"at least {least} needed"
+    return (f"{shown_path(name, limit=60)}: {len(frames)} of {count} tickers passed the checks{reason}; {need}: "
+            "fix or remove the bad data, or give more tickers")
 
 
 def _one_price_column(frames: dict[str, pd.DataFrame], name: str) -> str:
@@ -469,7 +477,8 @@ def _summarise(panel: pd.DataFrame, calendar: pd.DatetimeIndex) -> None:
     parts = [f"{quality['tickers_kept']} of {quality['tickers_in']} tickers kept, {len(calendar):,} days "
              f"({calendar[0]:%Y-%m-%d} .. {calendar[-1]:%Y-%m-%d})"]
     if quality["dropped"]:
-        parts.append("dropped " + _named({t: f"({r[:80]})" for t, r in quality["dropped"].items()}))
+        origin = panel.attrs["origin"]
+        parts.append("dropped " + _named({t: f"({_short(r, origin)})" for t, r in quality["dropped"].items()}))
     missing = {t: n for t, n in quality["missing_days"].items() if n}
     if missing:
         parts.append(f"days missing (not filled) in {len(missing)} tickers: "
@@ -488,8 +497,14 @@ def _summarise(panel: pd.DataFrame, calendar: pd.DatetimeIndex) -> None:
     if len(parts) == 1:
         return
     repaired = quality["dropped"] or quality["notes"] or quality["rows_without_ticker"]
-    warnings.warn(f"{name}: " + "; ".join(parts) + " (attrs['panel_quality'] has each ticker's)",
+    warnings.warn(f"{name}: " + "; ".join(parts),
                   TickercastWarning if repaired else DataQualityWarning, stacklevel=3)
+
+
+def _short(reason: str, origin: str, limit: int = 100) -> str:
+    """A ticker's reason without the panel's origin in front (the message names it once), cut to `limit`."""
+    text = reason.removeprefix(f"{origin} ")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _named(items: dict[str, str], limit: int = _LISTED) -> str:
