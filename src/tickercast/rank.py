@@ -271,7 +271,7 @@ def run_period(returns: np.ndarray, period: Period, model: str, config: ModelCon
                              config.lookback, settings.max_missing, settings.val_fraction)
     if len(samples.train[0]) == 0:
         raise DataError(f"study period {period.index + 1} has no complete training window; the panel is too "
-                        f"sparse there (raise --max-missing or use tickers with more history)")
+                        f"sparse there (allow more missing days per window, or use tickers with more history)")
     trade = PanelWindows(samples.z, *samples.trade, config.lookback)
     history = None
     if model == "logistic":
@@ -349,12 +349,11 @@ class _Book:
     labels: np.ndarray
 
     def part(self, rows: np.ndarray) -> dict[str, Any]:
-        """Returns, costs and classification of the selected rows (a period, a year, all)."""
+        """Returns, costs and classification of the days selected by the boolean `rows` (a period, a year, all)."""
         gross, net = performance(self.gross[rows], self.turnover[rows]), performance(self.net[rows])
         scored = np.isfinite(self.scores[rows]) & np.isfinite(self.labels[rows])
         classes = classification_metrics(self.labels[rows][scored], self.scores[rows][scored])
-        return {"days": int(np.sum(rows)) if rows.dtype == bool else len(rows), "gross": gross, "net": net,
-                "classes": classes, "scored": scored}
+        return {"days": int(np.sum(rows)), "gross": gross, "net": net, "classes": classes, "scored": scored}
 
 
 def _book(returns: np.ndarray, labels: np.ndarray, runs: list[PeriodOutcome], k: int, cost_bps: float) -> _Book:
@@ -366,8 +365,12 @@ def _book(returns: np.ndarray, labels: np.ndarray, runs: list[PeriodOutcome], k:
     return _Book(days, scores, weights, gross, net, turnover, labels[days])
 
 
-def verdict(name: str, net: dict[str, Any], cost_bps: float, vs_reversal: Any | None) -> str:
+def verdict(name: str, net: dict[str, Any], cost_bps: float, vs_reversal: Any | None, *,
+            traded: bool = True) -> str:
     """One line: is the after-cost mean significantly above zero, and above the reversal baseline?
+
+    `vs_reversal` is the `newey_west_test` of the daily difference to reversal's net return (None for reversal
+    itself); `traded` False says the model never held a position.
 
     >>> verdict("lstm", {"mean": 0.00012, "t_stat": 0.61, "p_value": 0.27}, 5, None)
     'lstm: +0.012%/day after 5 bps, t = 0.61 (p = 0.27): not significantly above zero'
@@ -376,10 +379,11 @@ def verdict(name: str, net: dict[str, Any], cost_bps: float, vs_reversal: Any | 
         return "n/a" if t is None else f"{t:.2f}"
 
     mean, p = net["mean"] or 0.0, net["p_value"]
-    significant = p is not None and p < SIGNIFICANCE
+    significant = traded and p is not None and p < SIGNIFICANCE
     p_text = "= n/a" if p is None else "< 0.01" if p < 0.01 else f"= {p:.2f}"
-    line = (f"{name}: {mean * 100:+.3f}%/day after {cost_bps:g} bps, t = {t_text(net['t_stat'])} (p {p_text}): "
-            f"{'significantly' if significant else 'not significantly'} above zero")
+    line = (f"{name}: {mean * 100:+.3f}%/day after {cost_bps:g} bps, t = {t_text(net['t_stat'])} (p {p_text})"
+            if traded else f"{name}: took no positions (its scores never told the stocks apart)")
+    line += f": {'significantly' if significant else 'not significantly'} above zero"
     if vs_reversal is not None:
         above = vs_reversal.p_value < SIGNIFICANCE
         line += f"; {'above' if above else 'not above'} reversal (t = {t_text(vs_reversal.t_stat)})"
@@ -429,7 +433,8 @@ def summarise(returns: np.ndarray, dates: pd.DatetimeIndex, tickers: Sequence[st
             "sharpe": gross["sharpe"], "sharpe_after_costs": net["sharpe"], "sortino_after_costs": net["sortino"],
             "max_drawdown_after_costs": net["max_drawdown"], "turnover": gross["turnover"],
             "vs_reversal_t_stat": vs.t_stat if vs else None, "vs_reversal_p_value": vs.p_value if vs else None,
-            "verdict": verdict(name, net, settings.cost_bps, vs), "days": len(book.days),
+            "verdict": verdict(name, net, settings.cost_bps, vs, traded=bool(book.weights.any())),
+            "days": len(book.days),
             "subperiods": _subperiods(book, dates, settings.split_year),
             "reliability": reliability_table(book.labels[scored], book.scores[scored]) if scored.any() else [],
         }

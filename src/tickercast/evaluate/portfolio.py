@@ -3,7 +3,8 @@
 The rules of Fischer & Krauss (2018), written out so a reader can check them by hand:
 
 - every day, among the tickers with a score, go long the k highest and short the k lowest, each at weight
-  1/k (+1/k long, -1/k short: a dollar-neutral book of gross exposure 2); ties go to the earlier ticker;
+  1/k (+1/k long, -1/k short: a dollar-neutral book of gross exposure 2); ties go to the earlier ticker, and a
+  day whose scores are all equal holds nothing;
 - the position held on day d earns that day's simple return; a leg whose ticker has no return that day earns 0
   (it is held as cash: nothing is invented);
 - costs are `cost_bps` basis points per half-turn, charged on the turnover sum_s |w_d,s - w_d-1,s|, so entering
@@ -27,7 +28,9 @@ TRADING_DAYS = 252  # annualisation, as the paper and most of the literature
 
 def long_short_weights(scores: np.ndarray, k: int) -> np.ndarray:
     """`[D, N]` scores (NaN = not eligible that day) -> `[D, N]` weights: +1/k on the k highest scores, -1/k on
-    the k lowest, 0 elsewhere; a day with fewer than 2k scored tickers holds nothing.
+    the k lowest, 0 elsewhere. A day holds nothing when fewer than 2k tickers are scored, or when every score is
+    the same (a model with no opinion, e.g. an untrained network early stopping kept, would otherwise trade the
+    alphabet).
 
     Order: higher score first, and among equal scores the earlier ticker (column) first; the long leg is the
     front of that order, the short leg its back.
@@ -46,7 +49,9 @@ def long_short_weights(scores: np.ndarray, k: int) -> np.ndarray:
     weights = np.zeros(scores.shape)
     weights[position < k] = 1.0 / k
     weights[(position >= count - k) & (position < count)] = -1.0 / k
-    weights[(count < 2 * k).ravel()] = 0.0
+    highest = np.where(scored, scores, -np.inf).max(axis=1)
+    lowest = np.where(scored, scores, np.inf).min(axis=1)
+    weights[(count.ravel() < 2 * k) | ~(highest > lowest)] = 0.0  # too few names, or no opinion at all
     return weights
 
 
