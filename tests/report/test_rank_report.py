@@ -56,6 +56,9 @@ def test_the_page_has_the_study_the_equity_the_periods_and_a_reading_of_it(rank_
     for anchor in ("run", "rank", "rank-equity", "rank-periods", "how-to-read"):
         assert f'id="{anchor}"' in page
     assert "RMSE / naive" not in page  # a rank page is not read against the naive forecast
+    settings = json.loads((rank_run / "run.json").read_text())["settings"]
+    assert settings["lookback"] == 5
+    assert not {"target", "scaler", "features", "horizons"} & set(settings)  # options rank does not take
     summary = json.loads((rank_run / "rank.json").read_text())
     for name, model in summary["models"].items():
         assert f"<li>{model['verdict']}</li>" in page

@@ -111,11 +111,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_report(args: argparse.Namespace, study: Any, stopwatch: Any) -> Path:
-    """run.json (options, settings, run time), then report.html from the run folder, as `sweep` does."""
+    """run.json (options, the network settings rank uses, run time), then report.html from the run folder, as
+    `sweep` does."""
     from tickercast.report.run import run_record, write_record, write_report
 
-    write_record(study.folder, run_record(args.command, vars(args), options.model_settings(args), [args.seed],
-                                          stopwatch))
+    settings = {key: value for key, value in options.model_settings(args).items() if key not in NOT_FOR_RANK}
+    write_record(study.folder, run_record(args.command, vars(args), settings, [args.seed], stopwatch))
     return write_report(study.folder)
 
 
