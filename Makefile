@@ -9,7 +9,7 @@ TORCH := torch==2.13.0
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup demo test lint bench bench-peers scaling clean browser fuzz
+.PHONY: setup demo test lint bench bench-rank bench-peers scaling clean browser fuzz
 
 setup: $(VENV)/.installed
 
@@ -50,6 +50,11 @@ bench: setup
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_features.py
 	$(BIN)/python benchmarks/bench_inputs.py
+
+# issue 15's rank study: djia30 with defaults (target < 15 min on 2 cores), then 500 tickers x 5 years with
+# --epochs 1 (target < 4 GB); minutes to a quarter of an hour, so not part of `make bench`.
+bench-rank: setup
+	$(BIN)/python benchmarks/bench_rank.py
 
 # ... and against a plain PyTorch loop, Darts and NeuralForecast, from their own environment (~30 min).
 PEERS := .venv-peers

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 
 from tickercast._version import __version__
-from tickercast.cli import backtest, compare, data, explain, forecast, gradients, report, sweep, train
+from tickercast.cli import backtest, compare, data, explain, forecast, gradients, rank, report, sweep, train
 from tickercast.cli.options import HelpFormatter
 from tickercast.errors import TickercastError, TickercastWarning
 from tickercast.report.literal import printable
@@ -38,6 +38,7 @@ def build_parser() -> ArgumentParser:
     train.register(commands)
     compare.register(commands)
     sweep.register(commands)
+    rank.register(commands)
     backtest.register(commands)
     forecast.register(commands)
     explain.register(commands)

@@ -6,6 +6,7 @@ Defaults come from `ModelConfig`, so the CLI and the Python API can never disagr
 from __future__ import annotations
 
 import argparse
+from collections.abc import Collection, Mapping
 from dataclasses import fields
 from typing import Any
 
@@ -68,33 +69,49 @@ def add_api_key(group: argparse._ActionsContainer) -> None:
                        help="Alpha Vantage API key (default: the ALPHAVANTAGE_API_KEY variable)")
 
 
-def training_options() -> argparse.ArgumentParser:
+def training_options(defaults: Mapping[str, Any] | None = None, *, without: Collection[str] = ()) -> (
+        argparse.ArgumentParser):
+    """The model, training and split options, each defined here once.
+
+    `defaults` overrides ModelConfig's defaults for one command (rank's lookback 240, hidden 25, ...); `without`
+    leaves out options (by their dest, or "split" for the whole chronological-split group) that the command
+    has no use for, rather than accepting and ignoring them.
+    """
+    values = {**_DEFAULTS, **(defaults or {})}
+    unknown = set(values) - set(_DEFAULTS)
+    if unknown:
+        raise ValueError(f"no training option for the defaults {sorted(unknown)}")  # a bug in the caller
     parser = argparse.ArgumentParser(add_help=False)
     model = parser.add_argument_group("model and training")
-    model.add_argument("--target", choices=TARGETS, default=_DEFAULTS["target"],
-                       help="what the network predicts; log_return: an output of 0 is the naive forecast")
-    model.add_argument("--lookback", type=int, default=_DEFAULTS["lookback"], help="days per input window")
-    model.add_argument("--hidden", type=int, default=_DEFAULTS["hidden"], help="hidden units per layer")
-    model.add_argument("--layers", type=int, default=_DEFAULTS["layers"], help="stacked recurrent layers")
-    model.add_argument("--dropout", type=float, default=_DEFAULTS["dropout"], help="dropout between layers")
-    model.add_argument("--epochs", type=int, default=_DEFAULTS["epochs"], help="most epochs to train")
-    model.add_argument("--batch-size", type=int, default=_DEFAULTS["batch_size"], help="windows per batch")
-    model.add_argument("--lr", type=float, default=_DEFAULTS["lr"], help="Adam learning rate")
-    model.add_argument("--patience", type=int, default=_DEFAULTS["patience"],
-                       help="stop after this many epochs without a better validation loss")
-    model.add_argument("--clip", type=float, default=_DEFAULTS["clip"], help="gradient-norm clip (0 = off)")
-    model.add_argument("--scaler", choices=SCALERS, default=_DEFAULTS["scaler"],
-                       help="scaler, fit on the training part only")
-    model.add_argument("--seed", type=int, default=_DEFAULTS["seed"], help="seed for Python, NumPy and torch")
-    model.add_argument("--device", choices=DEVICES, default=_DEFAULTS["device"], help="where to train")
-    model.add_argument("--threads", type=int, default=_DEFAULTS["threads"],
-                       help="torch threads while training (0 = automatic: 1 for small networks on a CPU)")
-    model.add_argument("--features", default=_DEFAULTS["features"], metavar="F,F",
-                       help=f"inputs computed from the data's own columns (networks and ar): {FEATURE_NAMES}; "
-                            "returns is always included")
-    model.add_argument("--horizons", type=int, default=_DEFAULTS["horizons"], metavar="H",
-                       help="network outputs, one per day ahead: a model with --features or --with forecasts up "
-                            "to H days directly")
+
+    def option(flag: str, **settings: Any) -> None:
+        dest = flag.removeprefix("--").replace("-", "_")
+        if dest not in without:
+            model.add_argument(flag, default=values[dest], **settings)
+
+    option("--target", choices=TARGETS,
+           help="what the network predicts; log_return: an output of 0 is the naive forecast")
+    option("--lookback", type=int, help="days per input window")
+    option("--hidden", type=int, help="hidden units per layer")
+    option("--layers", type=int, help="stacked recurrent layers")
+    option("--dropout", type=float, help="dropout between layers")
+    option("--epochs", type=int, help="most epochs to train")
+    option("--batch-size", type=int, help="windows per batch")
+    option("--lr", type=float, help="Adam learning rate")
+    option("--patience", type=int, help="stop after this many epochs without a better validation loss")
+    option("--clip", type=float, help="gradient-norm clip (0 = off)")
+    option("--scaler", choices=SCALERS, help="scaler, fit on the training part only")
+    option("--seed", type=int, help="seed for Python, NumPy and torch")
+    option("--device", choices=DEVICES, help="where to train")
+    option("--threads", type=int, help="torch threads while training (0 = automatic: 1 for small networks on a CPU)")
+    option("--features", metavar="F,F",
+           help=f"inputs computed from the data's own columns (networks and ar): {FEATURE_NAMES}; "
+                "returns is always included")
+    option("--horizons", type=int, metavar="H",
+           help="network outputs, one per day ahead: a model with --features or --with forecasts up to H days "
+                "directly")
+    if "split" in without:
+        return parser
     split = parser.add_argument_group("chronological split")
     split.add_argument("--test-size", type=float, default=TEST_SIZE,
                        help="last part held out for testing: a fraction, or a number of rows if >= 1")

@@ -303,6 +303,49 @@ def equity_figure(equity: pd.DataFrame, trading: Mapping[str, Any]) -> dict[str,
     return {"data": traces, "layout": layout}
 
 
+def rank_equity_figure(daily: pd.DataFrame, colour: Mapping[str, str]) -> dict[str, Any]:
+    """Each model's long-short equity (log scale, start = 1): after costs solid, before costs dotted, in the
+    model's colour; the legend groups the two, so one click hides both."""
+    traces = []
+    for model, rows in daily.groupby("model", sort=False):
+        dates = [f"{day:%Y-%m-%d}" for day in rows["date"]]
+        name = str(model)
+        for column, dash, label in (("net", "solid", "after costs"), ("gross", "dot", "before costs")):
+            equity = np.cumprod(1.0 + np.nan_to_num(rows[column].to_numpy("float64")))
+            traces.append({"type": "scatter", "mode": "lines", "name": for_plotly(f"{name} {label}"), "x": dates,
+                           "y": _rounded(equity), "legendgroup": for_plotly(name),
+                           "line": {"color": colour.get(name, NAIVE_COLOUR), "width": 1.4 if dash == "solid" else 1,
+                                    "dash": dash}, "hovertemplate": "%{y:.4f}"})
+    layout = {**BASE_LAYOUT, "height": 420, "hovermode": "x unified", "legend": {"orientation": "h", "y": 1.14},
+              "yaxis": {"type": "log", "title": {"text": "equity (start = 1)"}}, "xaxis": {"type": "date"}}
+    return {"data": traces, "layout": layout}
+
+
+def calibration_figure(tables: Mapping[str, Sequence[Mapping[str, Any]]], colour: Mapping[str, str]) -> dict[str, Any]:
+    """Reliability: in each bin of forecast probability, the mean forecast against how often the event
+    happened (`evaluate.classification.reliability_table` rows); on the diagonal, P means what it says. A
+    marker's size grows with the days in its bin, and empty bins are left out."""
+    traces: list[dict[str, Any]] = [{"type": "scatter", "mode": "lines", "name": "perfectly calibrated",
+                                     "x": [0, 1], "y": [0, 1], "hoverinfo": "skip",
+                                     "line": {"color": NAIVE_COLOUR, "dash": "dash", "width": 1}}]
+    for name, rows in tables.items():
+        kept = [row for row in rows if (number(row.get("n")) or 0) > 0 and number(row.get("mean_p")) is not None
+                and number(row.get("freq")) is not None]
+        largest = max((number(row["n"]) or 0 for row in kept), default=1)
+        traces.append({"type": "scatter", "mode": "lines+markers", "name": for_plotly(name),
+                       "x": [number(row["mean_p"]) for row in kept], "y": [number(row["freq"]) for row in kept],
+                       "text": [f"{number(row['n']):,.0f} forecasts in {number(row.get('lo')) or 0:.2f} .. "
+                                f"{number(row.get('hi')) or 1:.2f}" for row in kept],
+                       "marker": {"size": [6 + 10 * math.sqrt((number(row["n"]) or 0) / largest) for row in kept],
+                                  "color": colour.get(name, PALETTE[0])},
+                       "line": {"color": colour.get(name, PALETTE[0]), "width": 1.2},
+                       "hovertemplate": "mean forecast %{x:.3f}<br>observed %{y:.3f}<br>%{text}"})
+    layout = {**BASE_LAYOUT, "height": 420, "legend": {"orientation": "h", "y": 1.12},
+              "xaxis": {"title": {"text": "forecast probability (bin mean)"}, "range": [0, 1]},
+              "yaxis": {"title": {"text": "observed frequency"}, "range": [0, 1]}}
+    return {"data": traces, "layout": layout}
+
+
 def forecast_figure(forecast: pd.DataFrame, context: Mapping[str, Any] | None) -> dict[str, Any]:
     """The last prices known, the forecast from the last one, and its 95% and 80% bands."""
     traces: list[dict[str, Any]] = []

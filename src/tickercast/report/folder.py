@@ -1,7 +1,7 @@
 """Reading a run folder back: everything a command wrote with `--out`, as plain data for the report.
 
-A run folder is what `train`, `demo`, `compare` (one or several datasets), `sweep`, `backtest`, `forecast`,
-`explain` or `gradients` wrote. The report is built from these files alone, never from objects in memory, so
+A run folder is what `train`, `demo`, `compare` (one or several datasets), `sweep`, `rank`, `backtest`,
+`forecast`, `explain` or `gradients` wrote. The report is built from these files alone, never from objects in memory, so
 `tickercast report DIR` gives the same page as the one written at the end of the command.
 
     run = read_run("runs/demo")
@@ -21,7 +21,7 @@ from tickercast.config import CELLS
 from tickercast.errors import DataError
 from tickercast.jsonio import read_json
 from tickercast.sweep.plan import GLOBAL_SUFFIX
-from tickercast.sweep.schema import NUMBER, SELECTION, Each, Keys, check, damaged, load_json
+from tickercast.sweep.schema import ANY, NUMBER, SELECTION, Each, Keys, check, conforms, damaged, load_json
 from tickercast.sweep.store import Record, read_definition, read_records
 
 #: selection.json is computed from results.sqlite at the end of every sweep, so a resume writes it again.
@@ -39,6 +39,16 @@ IMPORTANCE = [Keys({"input": str, "columns": [str], "importance": (NUMBER, None)
 ABLATION_ROWS = [Keys({"model": str, "inputs": str, "name": str, "rmse_ratio_vs_returns_only": (NUMBER, None),
                        "dm_p_value": (NUMBER, None), "dm_p_value_better": (NUMBER, None), "n": (int, None),
                        "verdict": str})]
+#: `rank`'s results (`sweep.rank_run.write_results`): the summary (the `--json` contract), its daily returns.
+RANK, RANK_DAILY = "rank.json", "daily.csv"
+RANK_AGAIN = "run the rank command again with --resume to write it again"
+_RANK_SHAPE = Keys({"models": Each(Keys({"verdict": str})),
+                    "periods": [Keys({"index": int, "trade_start": str, "trade_end": str, "models": Each(ANY)})],
+                    "data": Keys({"name": (str, None), "caveat": (str, None)}), "settings": Keys({})})
+_DAILY_COLUMNS = ("date", "model", "gross", "net", "turnover")
+#: A reliability table (`evaluate.classification.reliability_table`), as a rank summary or a direction run's
+#: metrics hold it.
+RELIABILITY = [Keys({"lo": NUMBER, "hi": NUMBER, "n": int, "mean_p": (NUMBER, None), "freq": (NUMBER, None)})]
 #: The most entries (of every list and object together) read from one of those: far above any real run (a few
 #: dozen input columns, a few hundred input sets), far below a page too large to open.
 MOST_ENTRIES = 10_000
@@ -143,6 +153,23 @@ class SweepRun:
 
 
 @dataclass
+class RankRun:
+    """`tickercast rank`: the study's summary (rank.json, the `--json` contract) and each model's daily returns."""
+
+    summary: dict[str, Any]  # models, periods, data, settings
+    daily: pd.DataFrame  # date, model, gross, net, turnover
+
+    def reliability(self) -> dict[str, list[dict[str, Any]]]:
+        """Each model's reliability table, where the summary has one of the right shape."""
+        return reliability_tables({name: model.get("reliability") for name, model in self.summary["models"].items()})
+
+
+def reliability_tables(tables: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The tables (by model) that have a reliability table's shape; others (none, or edited) are left out."""
+    return {name: table for name, table in tables.items() if table and conforms(table, RELIABILITY)}
+
+
+@dataclass
 class RunFolder:
     """Everything found in one run folder; each part is empty when the command that makes it did not run."""
 
@@ -155,11 +182,12 @@ class RunFolder:
     gates: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)  # explain's gates.json, by folder
     gradients: dict[str, Any] | None = None
     sweep: SweepRun | None = None
+    rank: RankRun | None = None
 
     @property
     def is_empty(self) -> bool:
         return not (self.comparisons or self.backtest or self.forecasts or self.gates or self.gradients
-                    or self.sweep)
+                    or self.sweep or self.rank)
 
 
 def read_run(path: str | Path) -> RunFolder:
@@ -193,9 +221,12 @@ def read_run(path: str | Path) -> RunFolder:
     if (folder / "sweep.json").exists():
         run.sweep = _read_sweep(folder)
         run.leaderboard = (run.sweep.selection or {}).get("leaderboard")
+    if (folder / RANK).exists():
+        run.rank = _read_rank(folder)
     if run.is_empty:
-        raise DataError(f"{path} holds no tickercast results (no model bundles, sweep, backtest, forecast, gates or "
-                        "gradients); give the --out folder of a demo, compare, sweep, train or backtest run")
+        raise DataError(f"{path} holds no tickercast results (no model bundles, sweep, rank study, backtest, "
+                        "forecast, gates or gradients); give the --out folder of a demo, compare, sweep, rank, train "
+                        "or backtest run")
     return run
 
 
@@ -313,6 +344,23 @@ def _read_sweep(folder: Path) -> SweepRun:
             raise damaged(selection, "a selected model missing from its summary or data missing from sweep.json",
                           REWRITE)
     return sweep
+
+
+def _read_rank(folder: Path) -> RankRun:
+    """rank.json and daily.csv, checked: a damaged or edited file is one line naming it, never a traceback."""
+    path = folder / RANK
+    summary = _checked(load_json(path, RANK_AGAIN), _RANK_SHAPE, path,
+                       "not a rank study's summary {models, periods, data, settings}", RANK_AGAIN)
+    daily_path = folder / RANK_DAILY
+    if not daily_path.exists():
+        raise DataError(f"{folder}: rank.json without its daily.csv; {RANK_AGAIN}")
+    daily = _csv(daily_path, dates=["date"])
+    missing = [column for column in _DAILY_COLUMNS if column not in daily]
+    if missing or not pd.api.types.is_datetime64_any_dtype(daily["date"]) or not all(
+            pd.api.types.is_numeric_dtype(daily[column]) for column in ("gross", "net", "turnover")):
+        raise damaged(daily_path, f"not {', '.join(_DAILY_COLUMNS)} with dates and numbers", RANK_AGAIN)
+    daily["model"] = daily["model"].astype(str)
+    return RankRun(summary, daily)
 
 
 def _json(path: Path) -> Any:

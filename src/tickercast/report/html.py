@@ -24,7 +24,16 @@ import numpy as np
 from tickercast._version import __version__
 from tickercast.report import figures as fig
 from tickercast.report import leaderboard
-from tickercast.report.folder import BacktestRun, Comparison, ModelRun, RunFolder, SweepRun, beyond_returns
+from tickercast.report.folder import (
+    BacktestRun,
+    Comparison,
+    ModelRun,
+    RankRun,
+    RunFolder,
+    SweepRun,
+    beyond_returns,
+    reliability_tables,
+)
 from tickercast.report.leaderboard import (
     COLUMNS,
     Chosen,
@@ -52,6 +61,42 @@ _TEXT = {"text": ' class="text"', "number": ""}  # words align left, numbers rig
 _CHOSEN_ON_VALIDATION = ("settings chosen on the validation part only: per dataset and model, those with the lowest "
                          "mean validation RMSE over seeds. Every test metric on this page is that of the settings "
                          "chosen; the test part played no part in choosing them")
+_CALIBRATION = ("reliability on the test days: the forecasts put in bins of probability, each bin's mean forecast "
+                "against how often the event happened; on the dashed diagonal a forecast of 0.6 comes true 60% of "
+                "the time. Bigger markers: more forecasts in the bin")
+#: A rank study's table: key in the summary, header, format, tip.
+_RANK_COLUMNS = (
+    ("mean_return", "mean/day", "{:+.3%}", "mean daily return of the long-short portfolio before costs"),
+    ("mean_return_after_costs", "after costs", "{:+.3%}", "the same after the costs of the turnover"),
+    ("t_stat_after_costs", "t (NW)", "{:.2f}", "Newey–West t-statistic of the after-cost mean"),
+    ("p_value_after_costs", "p", "{:.3g}", "one-sided p-value of 'the after-cost mean is not above 0'"),
+    ("sharpe_after_costs", "Sharpe", "{:.2f}", "annualised Sharpe ratio after costs (risk-free rate 0)"),
+    ("sortino_after_costs", "Sortino", "{:.2f}", "annualised Sortino ratio after costs"),
+    ("max_drawdown_after_costs", "max drawdown", "{:.1%}", "largest fall of the after-cost equity from a peak"),
+    ("accuracy", "accuracy", "{:.1%}", "share of (stock, day) forecasts on the right side of the median"),
+    ("auc", "AUC", "{:.3f}", "chance that a stock beating the median is scored above one that does not"),
+    ("turnover", "turnover", "{:.2f}", "mean sum of |weight changes| a day; 4 replaces every position"),
+    ("vs_reversal_t_stat", "t vs reversal", "{:.2f}", "Newey–West t of the after-cost difference from reversal"),
+)
+_RANK_READING = [
+    ("long-short portfolio", "Every day the stocks are ranked by the model's probability of beating the next "
+                             "day's cross-sectional median; the top k are bought and the bottom k sold short, in "
+                             "equal amounts, so the portfolio bets on the ranking, not on the market's direction."),
+    ("after costs", "Each half-turn (a buy or a sell) costs the basis points shown, charged on the weights that "
+                    "actually change; replacing every position costs 4 times that in a day. An edge before costs "
+                    "that does not survive them cannot be traded."),
+    ("t (NW)", "The Newey–West t-statistic of the mean daily return: a t-test that allows for days that are not "
+               "independent. Above about 1.65 (one-sided p below 0.05) the mean is unlikely to be luck."),
+    ("reversal and random", "Reversal buys yesterday's losers and sells its winners, a known effect that needs "
+                            "no network; random ranks at random and loses the costs. A network earns its keep "
+                            "only by beating reversal after costs."),
+    ("survivorship", "A panel of today's index members leaves out the companies that fell out of it, which "
+                     "flatters any strategy run on the past; the caveat says when that is the case."),
+]
+#: The per-period table: key in a period's model entry, header, format.
+_PERIOD_COLUMNS = (("mean_return", "mean/day", "{:+.3%}"), ("mean_return_after_costs", "after costs", "{:+.3%}"),
+                   ("t_stat_after_costs", "t (NW)", "{:.2f}"), ("accuracy", "accuracy", "{:.1%}"),
+                   ("epochs", "epochs", "{:.0f}"), ("best_epoch", "best epoch", "{:.0f}"))
 #: Failed units listed in full; the rest are counted (all are in results.sqlite).
 _FAILURES_SHOWN = 200
 
@@ -84,6 +129,8 @@ def render_page(run: RunFolder, *, library: Library, generated: str = "") -> str
                      "p < 0.05 that its errors are smaller than naive's")
     if run.sweep is not None:
         _sweep(page, run.sweep)
+    if run.rank is not None:
+        _rank(page, run.rank)
     for number, comparison in enumerate(run.comparisons):
         _comparison(page, comparison, number, several=len(run.comparisons) > 1)
     if run.backtest is not None:
@@ -143,6 +190,11 @@ def _comparison(page: Page, comparison: Comparison, number: int, *, several: boo
         fig.direction_figure([m.label for m in models], [m.metrics.get("test", {}) for m in models], colour, up)),
         "share of test days on which the forecast moved the right way; dashed: a coin, and forecasting 'up' "
         "every day")
+    calibration = reliability_tables({m.label: m.metrics.get("test", {}).get("reliability") for m in models})
+    if calibration:
+        page.section(f"{anchor}calibration", f"Calibration{where}",
+                     page.chart(f"fig-{number}-calibration", fig.calibration_figure(calibration, colour)),
+                     _CALIBRATION)
     histories = {m.label: m.history for m in models if m.history is not None and len(m.history)}
     if histories:
         page.section(f"{anchor}losses", f"Loss curves{where}",
@@ -189,6 +241,90 @@ def _sweep(page: Page, sweep: SweepRun) -> None:
                      _failures(failed[:_FAILURES_SHOWN]),
                      f"{shown}each with its error, also in results.sqlite; the other units ran as usual, and "
                      "`--resume` runs the failed ones again")
+
+
+def _rank(page: Page, rank: RankRun) -> None:
+    """A rank study: each model's returns and verdict, the equity curves, the sub-periods, the periods and the
+    calibration of its probabilities."""
+    summary = rank.summary
+    models, settings, data = summary["models"], summary["settings"], summary["data"]
+    colour = fig.colours(models)
+    cost = number_text(leaderboard.number(settings.get("cost_bps")), "{:g}")
+    top = number_text(leaderboard.number(settings.get("top")), "{:.0f}")
+    verdicts = "".join(f'<li>{_e(model["verdict"])}</li>' for model in models.values())
+    caveat = f'<p class="status">Caveat: {_e(data["caveat"])}</p>' if data.get("caveat") else ""
+    page.section("rank", "The cross-sectional study", _rank_table(models) + f'<ul class="verdicts">{verdicts}</ul>'
+                 + caveat,
+                 f"every day, long the {top} stocks with the highest probability of beating the next day's "
+                 f"cross-sectional median and short the {top} lowest, equally weighted; {cost} bps per half-turn "
+                 "on the actual turnover. Reversal, random and logistic trade the same days on the same stocks")
+    page.section("rank-equity", "Equity, before and after costs",
+                 page.chart("fig-rank-equity", fig.rank_equity_figure(rank.daily, colour)),
+                 "each model's long-short portfolio compounded from 1 (log scale): solid after costs, dotted "
+                 "before; click a name in the legend to hide or show it")
+    subperiods = _rank_subperiods(models)
+    if subperiods:
+        page.section("rank-subperiods", "Sub-periods", subperiods,
+                     "the after-cost mean daily return and its Newey–West t in each part of the trading days")
+    page.section("rank-periods", "Study periods", _rank_periods(summary["periods"]),
+                 "each period's model is trained on its own training days only (the last 20% for early "
+                 "stopping) and trades the following days; the periods' trading days join without a gap")
+    calibration = rank.reliability()
+    if calibration:
+        page.section("rank-calibration", "Calibration",
+                     page.chart("fig-rank-calibration", fig.calibration_figure(calibration, colour)),
+                     _CALIBRATION.replace("the event happened", "the stock beat the median"))
+
+
+def _cell(value: Any, fmt: str) -> str:
+    found = leaderboard.number(value)
+    return f'<td data-value="{"" if found is None else repr(found)}">{number_text(found, fmt)}</td>'
+
+
+def _rank_table(models: Mapping[str, Mapping[str, Any]]) -> str:
+    heads = '<th data-sort="text">model</th>' + "".join(
+        f'<th data-sort="number" title="{_e(tip)}">{_e(header)}</th>' for _, header, _, tip in _RANK_COLUMNS)
+    rows = "".join(f'<tr data-label="{_e(name)}"><td>{_e(name)}</td>'
+                   + "".join(_cell(model.get(key), fmt) for key, _, fmt, _ in _RANK_COLUMNS) + "</tr>"
+                   for name, model in models.items())
+    return (f'<div class="table-wrap"><table class="sortable" data-table="rank"><thead><tr>{heads}</tr></thead>'
+            f'<tbody>{rows}</tbody></table></div>')
+
+
+def _rank_subperiods(models: Mapping[str, Mapping[str, Any]]) -> str:
+    """A row per sub-period (before/after 2010, each year), a column pair per model; empty without any."""
+    parts = {name: model.get("subperiods") for name, model in models.items()}
+    parts = {name: part for name, part in parts.items() if isinstance(part, dict) and part}
+    labels = list(dict.fromkeys(label for part in parts.values() for label in part))
+    if not labels:
+        return ""
+    heads = '<th data-sort="text">days</th>' + "".join(
+        f'<th data-sort="number">{_e(name)} after costs</th><th data-sort="number">{_e(name)} t</th>' for name in parts)
+    rows = []
+    for label in labels:
+        cells = []
+        for part in parts.values():
+            entry = part.get(label) if isinstance(part.get(label), dict) else {}
+            cells.append(_cell(entry.get("mean_return_after_costs"), "{:+.3%}")
+                         + _cell(entry.get("t_stat_after_costs"), "{:.2f}"))
+        rows.append(f'<tr><td>{_e(str(label))}</td>{"".join(cells)}</tr>')
+    return (f'<div class="table-wrap"><table class="sortable" data-table="rank-subperiods"><thead><tr>{heads}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _rank_periods(periods: Sequence[Mapping[str, Any]]) -> str:
+    heads = ('<th data-sort="number">period</th><th data-sort="text" class="text">trading days</th>'
+             '<th data-sort="number">tickers</th><th data-sort="text">model</th>'
+             + "".join(f'<th data-sort="number">{_e(header)}</th>' for _, header, _ in _PERIOD_COLUMNS))
+    rows = []
+    for period in periods:
+        for name, entry in period["models"].items():
+            entry = entry if isinstance(entry, dict) else {}
+            rows.append(f'<tr><td>{period["index"] + 1}</td><td class="text">{_e(period["trade_start"])} .. '
+                        f'{_e(period["trade_end"])}</td>{_cell(period.get("tickers"), "{:.0f}")}<td>{_e(name)}</td>'
+                        + "".join(_cell(entry.get(key), fmt) for key, _, fmt in _PERIOD_COLUMNS) + "</tr>")
+    return (f'<div class="table-wrap"><table class="sortable" data-table="rank-periods"><thead><tr>{heads}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _tried(sweep: SweepRun) -> list[fig.Tried]:
@@ -322,6 +458,8 @@ def _facts(run: RunFolder) -> str:
     """Data, split, settings, seeds, versions and run time, from run.json and the bundles' configs (or sweep.json)."""
     record = run.record or {}
     facts: list[tuple[str, str]] = _sweep_facts(run.sweep, record) if run.sweep is not None else []
+    if run.rank is not None:
+        facts += _rank_facts(run.rank, record)
     for comparison in run.comparisons:
         name = f" ({comparison.name})" if len(run.comparisons) > 1 else ""
         facts.append((f"data{name}", _data(comparison.data)))
@@ -377,6 +515,22 @@ def _sweep_facts(sweep: SweepRun, record: Mapping[str, Any]) -> list[tuple[str, 
             ("engine", _engine(record.get("options") or {})), ("split", _sweep_split(definition["split"])),
             ("selection", _CHOSEN_ON_VALIDATION),
             ("results", f"{len(sweep.records)} stored, {failed} failed")]
+
+
+def _rank_facts(rank: RankRun, record: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a rank study ran on: the panel, the tickers its gate dropped, the study's numbers and the engine."""
+    data, settings = rank.summary["data"], rank.summary["settings"]
+    dropped = data.get("dropped") if isinstance(data.get("dropped"), dict) else {}
+    tickers = number_text(leaderboard.number(data.get("tickers")), "{:.0f}")
+    facts = [("data", f"{data.get('name') or 'a panel'}: {tickers} tickers, {data.get('first')} .. {data.get('last')}, "
+                      f"{number_text(leaderboard.number(data.get('days')), '{:,.0f}')} days")]
+    if dropped:
+        facts.append(("dropped", "; ".join(f"{ticker}: {why}" for ticker, why in dropped.items())))
+    facts.append(("study", " · ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
+                                      if isinstance(value, str | int | float) and not isinstance(value, bool))))
+    facts.append(("models", ", ".join(rank.summary["models"])))
+    facts.append(("engine", _engine(record.get("options") or {})))
+    return facts
 
 
 def _fingerprint(data: Mapping[str, Any]) -> str:
@@ -563,6 +717,9 @@ def _reading(run: RunFolder) -> str:
     if run.gradients:
         items.append(("gradients", "A curve that falls to 10⁻⁶ after k steps means the network cannot learn "
                                    "anything that needs more than about k days of memory."))
+    if run.rank is not None:
+        only_rank = not (run.comparisons or run.backtest or run.sweep or run.forecasts or run.gates or run.gradients)
+        items = (items if not only_rank else []) + _RANK_READING
     items.append(("nothing here is advice", "Past prices carry little information about tomorrow's; a model "
                                             "that does not beat naive significantly has found nothing to trade."))
     rows = "".join(f"<dt>{_e(term)}</dt><dd>{_e(text)}</dd>" for term, text in items)
@@ -570,6 +727,9 @@ def _reading(run: RunFolder) -> str:
 
 
 def _title(run: RunFolder) -> str:
+    if run.rank is not None:
+        data = run.rank.summary["data"]
+        return f"rank study of {', '.join(run.rank.summary['models'])} on {data.get('name') or 'a panel'}"
     if run.sweep is not None:
         data = list(run.sweep.definition["data"])
         where = ", ".join(data) if len(data) <= 4 else f"{len(data)} datasets"

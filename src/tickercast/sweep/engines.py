@@ -5,6 +5,10 @@ already uses for exactly this, takes over beyond one. Both call the same `unit.w
 so a unit's numbers do not depend on the engine. Both keep only a few units in flight per worker and yield
 each outcome as soon as it is ready, so the caller can store it before anything else can go wrong.
 
+`run` is the sweep's entry point; `map` is the same machinery for any top-level function (the rank study's
+periods use it): `fn(*payload, *shared)` for each payload, results with their index as they finish (or in
+order), and an error raised by `fn` raised again in the caller as what it was.
+
 Threads: every unit runs on one thread (`reproducible.one_thread`), so that its numbers are identical with any
 number of workers and on Ray; the parallelism is the number of units running side by side. A local worker dies
 with the driver, even one killed with `kill -9` (`lifeline.attach`).
@@ -14,11 +18,11 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
@@ -35,6 +39,13 @@ INSTALL_RAY = "pip install 'tickercast[distributed]'"
 #: Units queued per worker beyond the one it runs: enough to never wait for the driver, few enough that an
 #: interrupted sweep abandons little and a 150,000-unit sweep is not pickled up front.
 _QUEUED_PER_WORKER = 1
+#: What a worker process that died leaves: the units that finished were handed over as they finished.
+_WORKER_DIED = ("a worker process died (out of memory, or killed); the units that finished are saved: run the same "
+                "command with --resume (and fewer --workers if memory is short)")
+
+R = TypeVar("R")
+#: Turns a task's error into its result (`map(on_error=...)`): how a sweep records a failed unit and goes on.
+OnError = Callable[[int, BaseException], Any]
 
 
 class Engine(Protocol):
@@ -43,6 +54,17 @@ class Engine(Protocol):
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
         """Run every unit on its frames (by name in `unit.frames`), yielding each outcome as it finishes."""
+        ...
+
+    def map(self, fn: Callable[..., R], payloads: Iterable[Sequence[Any]], *, shared: Sequence[Any] = (),
+            ordered: bool = False, on_error: OnError | None = None) -> Iterator[tuple[int, R]]:
+        """Call `fn(*payload, *shared)` for each payload; yield `(index, result)` as each finishes (in payload
+        order with `ordered`). `fn` must be a top-level function and its arguments picklable.
+
+        `shared` values are the same for every call and shipped once where the engine can (Ray's object
+        store). An exception raised by `fn` is raised here as it was, unless `on_error(index, error)` turns it
+        into that task's result; a worker that dies is a TickercastError saying what to do.
+        """
         ...
 
 
@@ -63,32 +85,50 @@ class LocalEngine:
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
-        if self.workers == 1:
+        started: list[Unit] = []  # by index, as `map` hands them to the pool (it reads the payloads lazily)
+
+        def payloads() -> Iterator[tuple[Any, ...]]:
             for unit in units:
-                yield unit, work(unit, base, split, *(frames[name] for name in unit.frames))
+                started.append(unit)
+                yield (unit, base, split, *(frames[name] for name in unit.frames))
+
+        for index, outcome in self.map(work, payloads()):
+            yield started[index], outcome
+
+    def map(self, fn: Callable[..., R], payloads: Iterable[Sequence[Any]], *, shared: Sequence[Any] = (),
+            ordered: bool = False, on_error: OnError | None = None) -> Iterator[tuple[int, R]]:
+        """`Engine.map` on this machine's processes (in this process with one worker)."""
+        if self.workers == 1:
+            for index, payload in enumerate(payloads):
+                yield index, _call(fn, index, (*payload, *shared), on_error)
             return
-        queue = iter(units)
-        pending: dict[Future[Outcome], Unit] = {}
+        queue = enumerate(payloads)
+        pending: dict[Future[Any], int] = {}
         pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=attach)
 
-        def submit(batch: Iterable[Unit]) -> None:
-            for unit in batch:
-                pending[pool.submit(work, unit, base, split, *(frames[n] for n in unit.frames))] = unit
+        def submit(batch: Iterable[tuple[int, Sequence[Any]]]) -> None:
+            for index, payload in batch:
+                pending[pool.submit(fn, *payload, *shared)] = index
 
-        try:
+        def finished() -> Iterator[tuple[int, Any]]:
             submit(itertools.islice(queue, self.workers * (1 + _QUEUED_PER_WORKER)))
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    unit = pending.pop(future)
+                for future in sorted(done, key=pending.__getitem__):
+                    index = pending.pop(future)
                     try:
-                        outcome = future.result()
+                        result = future.result()
                     except BrokenProcessPool:
-                        raise TickercastError("a worker process died (out of memory, or killed); the units that "
-                                              "finished are saved: run the same command with --resume (and "
-                                              "fewer --workers if memory is short)") from None
-                    yield unit, outcome
+                        raise TickercastError(_WORKER_DIED) from None
+                    except Exception as error:  # fn's own error: the caller's to handle or to raise
+                        if on_error is None:
+                            raise
+                        result = on_error(index, error)
+                    yield index, result
                     submit(itertools.islice(queue, 1))
+
+        try:
+            yield from (_in_order(finished()) if ordered else finished())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # units not started are dropped, not waited for
 
@@ -114,36 +154,63 @@ class RayEngine:
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
+        self._connect()
+        shared = {name: self.ray.put(frame) for name, frame in frames.items()}  # each dataset once
+        started: list[Unit] = []
+
+        def payloads() -> Iterator[tuple[Any, ...]]:
+            for unit in units:
+                started.append(unit)
+                yield (unit, base, split, *(shared[name] for name in unit.frames))
+
+        def failed(index: int, error: BaseException) -> Outcome:
+            reason = str(error).strip().splitlines()[0]
+            return Outcome({}, dict.fromkeys(started[index].data, f"Ray could not run this unit: {reason}"), 0.0,
+                           0.0, 1)
+
+        for index, outcome in self.map(work, payloads(), on_error=failed):
+            yield started[index], outcome
+
+    def map(self, fn: Callable[..., R], payloads: Iterable[Sequence[Any]], *, shared: Sequence[Any] = (),
+            ordered: bool = False, on_error: OnError | None = None) -> Iterator[tuple[int, R]]:
+        """`Engine.map` as Ray tasks (one CPU each, run again up to 3 times when their node is lost)."""
         ray = self.ray
         self._connect()
-        queue = iter(units)
-        pending: dict[Any, Unit] = {}  # Ray's ObjectRef of each running unit's outcome
+        queue = enumerate(payloads)
+        pending: dict[Any, int] = {}  # Ray's ObjectRef of each running task's result -> its index
         try:
-            task = ray.remote(num_cpus=1, max_retries=3)(work)
-            shared = {name: ray.put(frame) for name, frame in frames.items()}
+            task = ray.remote(num_cpus=1, max_retries=3)(fn)
+            refs = [ray.put(value) for value in shared]
             workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
 
-            def submit(batch: Iterable[Unit]) -> None:
-                for unit in batch:
-                    pending[task.remote(unit, base, split, *(shared[name] for name in unit.frames))] = unit
+            def submit(batch: Iterable[tuple[int, Sequence[Any]]]) -> None:
+                for index, payload in batch:
+                    pending[task.remote(*payload, *refs)] = index
 
-            submit(itertools.islice(queue, workers * (1 + _QUEUED_PER_WORKER)))
-            while pending:
-                (ready,), _ = ray.wait(list(pending), num_returns=1)
-                unit = pending.pop(ready)
-                try:
-                    outcome = ray.get(ready)
-                except ray.exceptions.RayError as error:
-                    reason = str(error).strip().splitlines()[0]
-                    outcome = Outcome({}, dict.fromkeys(unit.data, f"Ray could not run this unit: {reason}"), 0.0,
-                                      0.0, 1)
-                yield unit, outcome
-                submit(itertools.islice(queue, 1))
+            def finished() -> Iterator[tuple[int, Any]]:
+                submit(itertools.islice(queue, workers * (1 + _QUEUED_PER_WORKER)))
+                while pending:
+                    (ready,), _ = ray.wait(list(pending), num_returns=1)
+                    index = pending.pop(ready)
+                    try:
+                        result = ray.get(ready)
+                    except ray.exceptions.RayError as error:
+                        if on_error is not None:
+                            result = on_error(index, error)
+                        elif isinstance(error, ray.exceptions.RayTaskError):
+                            raise error.as_instanceof_cause() from None  # fn's own error, as it was raised
+                        else:
+                            reason = str(error).strip().splitlines()[0]
+                            raise TickercastError(f"Ray could not run task {index}: {reason}") from None
+                    yield index, result
+                    submit(itertools.islice(queue, 1))
+
+            yield from (_in_order(finished()) if ordered else finished())
         finally:
             if self.started_here:
                 ray.shutdown()
                 self.started_here = False
-            else:  # someone else's Ray: take back what an interrupted sweep left running
+            else:  # someone else's Ray: take back what an interrupted run left running
                 for ref in pending:
                     ray.cancel(ref)
 
@@ -176,3 +243,24 @@ def import_ray() -> ModuleType:
     except ImportError:
         raise ConfigError(f"--engine ray needs Ray, an optional extra: {INSTALL_RAY}") from None
     return ray
+
+
+def _call(fn: Callable[..., R], index: int, arguments: Sequence[Any], on_error: OnError | None) -> R:
+    """`fn(*arguments)` in this process, its error turned into a result by `on_error` when one is given."""
+    try:
+        return fn(*arguments)
+    except Exception as error:
+        if on_error is None:
+            raise
+        return on_error(index, error)
+
+
+def _in_order(results: Iterator[tuple[int, R]]) -> Iterator[tuple[int, R]]:
+    """`(index, result)` pairs, finishing in any order, handed on in index order (the early ones wait)."""
+    waiting: dict[int, R] = {}
+    following = 0
+    for index, result in results:
+        waiting[index] = result
+        while following in waiting:
+            yield following, waiting.pop(following)
+            following += 1
