@@ -504,7 +504,9 @@ def _summarise(panel: pd.DataFrame, calendar: pd.DatetimeIndex) -> None:
                      + _named({t: str(n) for t, n in sorted(missing.items(), key=lambda item: -item[1])}))
     if quality["notes"]:
         first, lines = next(iter(quality["notes"].items()))
-        parts.append(f"repairs in {len(quality['notes'])} tickers (first, {first}: {lines[0].split(': ', 1)[-1][:90]})")
+        note = lines[0].split(": ", 1)[-1].split(" (", 1)[0]  # its first clause: the repair, not the explanation
+        parts.append(f"repairs in {len(quality['notes'])} tickers (first, {first}: "
+                     f"{note if len(note) <= 90 else note[:89] + '…'})")
     if quality["rows_without_ticker"]:
         parts.append(f"skipped {quality['rows_without_ticker']} rows without a ticker")
     kinds: dict[str, int] = {}
