@@ -290,3 +290,33 @@ def test_single_series_commands_given_a_panel_exit_2_with_one_line_pointing_to_r
     assert err.endswith(HINT + "\n")
     assert err.startswith("error: ")
     assert err.count("\n") == 1
+
+
+def test_the_gate_shows_one_bar_step_per_ticker(tmp_path):
+    """A 500-ticker panel takes a minute to check: the gate advances a bar per ticker on the reporter it gets."""
+    from tickercast.progress import Reporter
+
+    class Counting(Reporter):
+        def __init__(self):
+            super().__init__()
+            self.steps, self.titles = [], []
+
+        def bar(self, description, total):
+            self.titles.append((description, total))
+            outer = self
+
+            class Counted:
+                def advance(self, **fields):
+                    outer.steps.append(fields["ticker"])
+
+                def close(self):
+                    outer.steps.append("closed")
+
+            return Counted()
+
+    long = pd.DataFrame({"date": ["2024-01-02", "2024-01-03"] * 3, "ticker": ["A", "A", "B", "B", "C", "C"],
+                         "close": [1.0, 1.1, 5.0, 4.9, 2.0, 2.1]})
+    reporter = Counting()
+    validate_panel(long, origin="mine", reporter=reporter)
+    assert reporter.titles == [("checking mine", 3)]
+    assert reporter.steps == ["A", "B", "C", "closed"]

@@ -96,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
                     settings=RankSettings(train_days=args.train_days, trade_days=args.trade_days, step=args.step,
                                           top=args.top, cost_bps=args.cost_bps))
     engine = make_engine(args.engine, workers=args.workers)  # no Ray, or no cluster there: fail now
-    panel = load_panel(args.data, price_column=args.price_column, fill=args.fill)
     with progress_bars(False if args.json else None) as reporter:
+        panel = load_panel(args.data, price_column=args.price_column, fill=args.fill, reporter=reporter)
         study = run_rank(spec, panel, Path(args.out).expanduser(), engine, resume=args.resume, reporter=reporter)
     report = _write_report(args, study, stopwatch)
     if args.json:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import glob
 import io
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
@@ -35,6 +35,7 @@ from tickercast.data.parse import is_missing, parse_dates, parse_numbers
 from tickercast.data.samples import PANELS, panel_table
 from tickercast.data.validate import Fill, validate
 from tickercast.errors import DataError, DataQualityWarning, TickercastWarning, shown, shown_path
+from tickercast.progress import SILENT, Reporter
 
 #: The columns every panel has (NaN where a source lacks one); `adj_close` is added when a source has it.
 PANEL_COLUMNS = ("open", "high", "low", "close", "volume")
@@ -56,8 +57,9 @@ def is_panel(frame: object) -> bool:
 
 
 def load_panel(spec: str | Path, *, source: str | None = None, price_column: str | None = None,
-               fill: Fill = None, api_key: str | None = None, exchange: str | None = None) -> pd.DataFrame:
-    """Load many tickers as one panel, each through the validation gate.
+               fill: Fill = None, api_key: str | None = None, exchange: str | None = None,
+               reporter: Reporter = SILENT) -> pd.DataFrame:
+    """Load many tickers as one panel, each through the validation gate (a bar across tickers on `reporter`).
 
     `spec` is a bundled panel (`djia30`), a long CSV/Parquet file with a ticker column (`Name`, `ticker` or
     `symbol`: Kaggle's `date,open,high,low,close,volume,Name`), a folder or a glob of per-ticker files (the
@@ -75,41 +77,43 @@ def load_panel(spec: str | Path, *, source: str | None = None, price_column: str
                         "or glob of per-ticker files, or store:*")
     options = {"price_column": price_column, "fill": fill}
     if len(parts) > 1:
-        return _listed(parts, source=source, api_key=api_key, exchange=exchange, **options)
+        return _listed(parts, source=source, api_key=api_key, exchange=exchange, reporter=reporter, **options)
     name = parts[0]
     if source in (None, "sample") and name.lower() in PANELS:
-        return load_sample_panel(name, **options)
+        return load_sample_panel(name, reporter=reporter, **options)
     if name == "store:*" or (source == "store" and name == "*"):
-        return _stored(**options)
+        return _stored(reporter=reporter, **options)
     files = panel_files(name)
     if files is not None:
         return gate([(_file_ticker(path), partial(read_file, path, ticker=_file_ticker(path), exchange=exchange,
                                                   **options)) for path in files],
-                    name=shown_path(name), origin=shown_path(name), source="file")
+                    name=shown_path(name), origin=shown_path(name), source="file", reporter=reporter)
     path = Path(name).expanduser()
     if source in (None, "file") and path.suffix.lower() in (*FILE_SUFFIXES, ".pq"):
-        return read_long_panel(path, exchange=exchange, **options)
-    return _listed(parts, source=source, api_key=api_key, exchange=exchange, **options)
+        return read_long_panel(path, exchange=exchange, reporter=reporter, **options)
+    return _listed(parts, source=source, api_key=api_key, exchange=exchange, reporter=reporter, **options)
 
 
-def load_sample_panel(name: str, *, price_column: str | None = None, fill: Fill = None) -> pd.DataFrame:
+def load_sample_panel(name: str, *, price_column: str | None = None, fill: Fill = None,
+                      reporter: Reporter = SILENT) -> pd.DataFrame:
     """A bundled panel (`PANELS`), validated like any long file and carrying its caveat in `attrs["caveat"]`."""
     key = name.lower()
     return validate_panel(panel_table(key), origin=key, source="sample", price_column=price_column, fill=fill,
-                          caveat=PANELS[key].caveat)
+                          caveat=PANELS[key].caveat, reporter=reporter)
 
 
 def read_long_panel(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
-                    exchange: str | None = None) -> pd.DataFrame:
+                    exchange: str | None = None, reporter: Reporter = SILENT) -> pd.DataFrame:
     """A long CSV/Parquet file with a ticker column as a panel; without one it is a single series, not a panel."""
     raw, origin, rows = read_long(path)
     return validate_panel(raw, origin=origin, source="file", price_column=price_column, fill=fill, rows=rows,
-                          exchange=exchange)
+                          exchange=exchange, reporter=reporter)
 
 
 def validate_panel(long: pd.DataFrame, *, origin: str, source: str = "file", price_column: str | None = None,
                    fill: Fill = None, rows: str = "line", exchange: str | None = None,
-                   caveat: str | None = None, min_tickers: int = MIN_TICKERS) -> pd.DataFrame:
+                   caveat: str | None = None, min_tickers: int = MIN_TICKERS,
+                   reporter: Reporter = SILENT) -> pd.DataFrame:
     """Pass a long table (a raw one, text cells and all, or a user's frame) through the gate, ticker by ticker.
 
     The ticker column is any of `Name`, `ticker`, `symbol` (case-insensitive). `long`'s index labels are the
@@ -136,11 +140,12 @@ def validate_panel(long: pd.DataFrame, *, origin: str, source: str = "file", pri
                                      exchange=exchange))
                for ticker, rows_of in table.groupby(named.astype(str), sort=True)]
     return gate(loaders, name=origin, origin=origin, source=source, caveat=caveat, unnamed=unnamed,
-                min_tickers=min_tickers)
+                min_tickers=min_tickers, reporter=reporter)
 
 
-def gate(loaders: Iterable[tuple[str, Loader]], *, name: str, origin: str, source: str,
-         caveat: str | None = None, unnamed: int = 0, min_tickers: int = MIN_TICKERS) -> pd.DataFrame:
+def gate(loaders: Sequence[tuple[str, Loader]], *, name: str, origin: str, source: str,
+         caveat: str | None = None, unnamed: int = 0, min_tickers: int = MIN_TICKERS,
+         reporter: Reporter = SILENT) -> pd.DataFrame:
     """Run each ticker's loader with its warnings caught; keep what passes, drop what fails, warn once.
 
     `loaders` pairs a ticker (the name to report it under if it fails) with a function that returns its
@@ -151,9 +156,11 @@ def gate(loaders: Iterable[tuple[str, Loader]], *, name: str, origin: str, sourc
     dropped: dict[str, str] = {}
     notes: dict[str, list[str]] = {}
     count = 0
+    bar = reporter.bar(f"checking {name}", total=len(loaders))  # 500 tickers take about a minute
     for key, load_one in loaders:
         count += 1
         frame, messages, error = _caught(load_one)
+        bar.advance(ticker=key)
         if error is not None:
             dropped[key] = error
             continue
@@ -166,6 +173,7 @@ def gate(loaders: Iterable[tuple[str, Loader]], *, name: str, origin: str, sourc
         frames[ticker] = frame
         if messages:
             notes[ticker] = messages
+    bar.close()
     if len(frames) < min_tickers:
         raise DataError(_too_few(name, count, frames, dropped, min_tickers, origin))
     price_column = _one_price_column(frames, name)
@@ -344,7 +352,7 @@ def _caught(load_one: Loader) -> tuple[pd.DataFrame, list[str], str | None]:
 
 
 def _listed(names: list[str], *, source: str | None, price_column: str | None, fill: Fill, api_key: str | None,
-            exchange: str | None) -> pd.DataFrame:
+            exchange: str | None, reporter: Reporter) -> pd.DataFrame:
     """A panel of names that each load as one series (`store:IBM`, a file, a sample)."""
     from tickercast.data.load import load  # load() returns panels through this module: imported when used
 
@@ -355,10 +363,11 @@ def _listed(names: list[str], *, source: str | None, price_column: str | None, f
     shown_names = ",".join(names)
     return gate([(name.partition(":")[2] or name, loader(name)) for name in dict.fromkeys(names)],
                 name=shown_path(shown_names), origin=shown_path(shown_names),
-                source="store" if all(n.startswith("store:") for n in names) or source == "store" else "file")
+                source="store" if all(n.startswith("store:") for n in names) or source == "store" else "file",
+                reporter=reporter)
 
 
-def _stored(*, price_column: str | None, fill: Fill) -> pd.DataFrame:
+def _stored(*, price_column: str | None, fill: Fill, reporter: Reporter) -> pd.DataFrame:
     """Every ticker in the local store as one panel."""
     from tickercast.data.store import Store
 
@@ -372,7 +381,7 @@ def _stored(*, price_column: str | None, fill: Fill) -> pd.DataFrame:
             return lambda: store.read(ticker, price_column=price_column, fill=fill)
 
         return gate([(ticker, loader(ticker)) for ticker in held], name="store:*", origin=f"store {store.path}",
-                    source="store")
+                    source="store", reporter=reporter)
 
 
 def _parquet_table(data: bytes, origin: str) -> pd.DataFrame:
