@@ -122,6 +122,26 @@ def training_options(defaults: Mapping[str, Any] | None = None, *, without: Coll
     return parser
 
 
+#: As tickercast.sweep.engines.ENGINES, which imports too much for --help.
+ENGINES = ("local", "ray")
+
+
+def engine_options(parser: argparse.ArgumentParser) -> None:
+    """Where units of work run (sweep, rank): local processes or a Ray cluster, said the same way everywhere."""
+    engine = parser.add_argument_group("engine")
+    engine.add_argument("--engine", choices=ENGINES, default="local",
+                        help="local: processes on this machine; ray: a Ray cluster (pip install "
+                             "'tickercast[distributed]')")
+    engine.add_argument("--workers", type=int, default=0,
+                        help="local processes (0 = one per core; 1 runs in this process)")
+    engine.add_argument("--ray-address", default=None, metavar="ADDR",
+                        help="the Ray cluster to join: auto (the one this machine belongs to), HEAD:6379, or "
+                             "ray://HEAD:10001 with pip install 'ray[client]' (default: RAY_ADDRESS, else a Ray "
+                             "started on this machine)")
+    engine.add_argument("--ray-timeout", type=float, default=None, metavar="SECONDS",
+                        help="how long to try to reach the Ray cluster before giving up (default: 10)")
+
+
 def output_options(default_out: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False)
     group = parser.add_argument_group("output")

@@ -14,7 +14,6 @@ from tickercast.cli import options
 from tickercast.config import FILLS
 from tickercast.report.literal import printable
 
-ENGINES = ("local", "ray")  # as tickercast.sweep.engines.ENGINES, which imports too much for --help
 #: `rank.RANK_DEFAULTS` and `rank.RankSettings`' defaults, written out so that --help imports no NumPy or torch;
 #: a test checks that they match.
 RANK_DEFAULTS = {"lookback": 240, "hidden": 25, "layers": 1, "dropout": 0.1, "batch_size": 64, "epochs": 30,
@@ -59,12 +58,7 @@ def register(commands: Any) -> None:
     study.add_argument("--step", type=int, default=STUDY_DEFAULTS["step"], help="days between period starts")
     study.add_argument("--resume", action="store_true",
                        help="continue the study in --out: run only the periods not done")
-    engine = parser.add_argument_group("engine")
-    engine.add_argument("--engine", choices=ENGINES, default="local",
-                        help="local: processes on this machine; ray: a Ray cluster (pip install "
-                             "'tickercast[distributed]')")
-    engine.add_argument("--workers", type=int, default=0,
-                        help="local processes (0 = one per core; 1 runs in this process)")
+    options.engine_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -95,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
     spec = RankSpec(models=study_models(args.model), config=ModelConfig.from_settings(**options.model_settings(args)),
                     settings=RankSettings(train_days=args.train_days, trade_days=args.trade_days, step=args.step,
                                           top=args.top, cost_bps=args.cost_bps))
-    engine = make_engine(args.engine, workers=args.workers)  # no Ray, or no cluster there: fail now
+    engine = make_engine(args.engine, workers=args.workers, address=args.ray_address,
+                         timeout=args.ray_timeout)  # no Ray, or no cluster there: fail now
     with progress_bars(False if args.json else None) as reporter:
         panel = load_panel(args.data, price_column=args.price_column, fill=args.fill, reporter=reporter)
         study = run_rank(spec, panel, Path(args.out).expanduser(), engine, resume=args.resume, reporter=reporter)

@@ -10,8 +10,6 @@ from tickercast.cli import options
 from tickercast.models import MODELS
 from tickercast.report.literal import printable
 
-ENGINES = ("local", "ray")  # as tickercast.sweep.engines.ENGINES, which imports too much for --help
-
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
@@ -37,18 +35,7 @@ def register(commands: Any) -> None:
                        help="also train each network once on all datasets together (lstm-global, ...)")
     sweep.add_argument("--resume", action="store_true",
                        help="continue the sweep in --out: run only the units not done (failed ones again)")
-    engine = parser.add_argument_group("engine")
-    engine.add_argument("--engine", choices=ENGINES, default="local",
-                        help="local: processes on this machine; ray: a Ray cluster (pip install "
-                             "'tickercast[distributed]')")
-    engine.add_argument("--workers", type=int, default=0,
-                        help="local processes (0 = one per core; 1 runs in this process)")
-    engine.add_argument("--ray-address", default=None, metavar="ADDR",
-                        help="the Ray cluster to join: auto (the one this machine belongs to), HEAD:6379, or "
-                             "ray://HEAD:10001 with pip install 'ray[client]' (default: RAY_ADDRESS, else a Ray "
-                             "started on this machine)")
-    engine.add_argument("--ray-timeout", type=float, default=None, metavar="SECONDS",
-                        help="how long to try to reach the Ray cluster before giving up (default: 10)")
+    options.engine_options(parser)
     parser.set_defaults(run=run)
 
 

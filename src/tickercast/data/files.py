@@ -70,26 +70,30 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
                     decimal_comma=sep == ";" and _uses_decimal_comma(text), exchange=exchange)
 
 
-def read_parquet(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
-                 ticker: str | None = None, exchange: str | None = None) -> pd.DataFrame:
-    """Read a Parquet file of daily prices (date as a column or as the index) into a validated PriceFrame."""
-    path = Path(path)
-    origin = shown_path(path, limit=120)
+def parquet_table(data: bytes, origin: str) -> pd.DataFrame:
+    """A Parquet file's bytes as a DataFrame, its size checked from the footer before anything is read."""
     import pyarrow.parquet as pq  # only here: most users never read Parquet
 
-    data = read_bounded(path)  # same existence, type and size checks as CSV
     try:
         file = pq.ParquetFile(io.BytesIO(data))
         if file.metadata.num_rows > MAX_PARQUET_ROWS or file.metadata.num_columns > MAX_PARQUET_COLUMNS:
             raise DataError(f"{origin}: {file.metadata.num_rows:,} rows and {file.metadata.num_columns:,} columns, "
                             f"more than tickercast reads ({MAX_PARQUET_ROWS:,} rows, {MAX_PARQUET_COLUMNS:,} "
                             "columns); keep the columns and years you need")
-        table = file.read().to_pandas()
+        return file.read().to_pandas()
     except DataError:
         raise
     except Exception as error:  # pyarrow raises several unrelated types for damaged files
         reason = (str(error).strip().splitlines() or [""])[0][:120]
         raise DataError(f"{origin}: not a readable Parquet file ({type(error).__name__}: {reason})") from None
+
+
+def read_parquet(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
+                 ticker: str | None = None, exchange: str | None = None) -> pd.DataFrame:
+    """Read a Parquet file of daily prices (date as a column or as the index) into a validated PriceFrame."""
+    path = Path(path)
+    origin = shown_path(path, limit=120)
+    table = parquet_table(read_bounded(path), origin)  # same existence, type and size checks as CSV
     if not isinstance(table.index, pd.DatetimeIndex):
         named_date = table.index.name is not None and "date" in str(table.index.name).lower()
         table = table.reset_index() if named_date else table.reset_index(drop=True)

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from tickercast.data.files import FILE_SUFFIXES, MAX_PARQUET_ROWS, _decoded, _delimiter, read_bounded, read_file
+from tickercast.data.files import FILE_SUFFIXES, _decoded, _delimiter, parquet_table, read_bounded, read_file
 from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
 from tickercast.data.parse import is_missing, parse_dates, parse_numbers
 from tickercast.data.samples import PANELS, panel_table
@@ -385,19 +385,7 @@ def _stored(*, price_column: str | None, fill: Fill, reporter: Reporter) -> pd.D
 
 
 def _parquet_table(data: bytes, origin: str) -> pd.DataFrame:
-    import pyarrow.parquet as pq  # only here: most users never read Parquet
-
-    try:
-        file = pq.ParquetFile(io.BytesIO(data))
-        if file.metadata.num_rows > MAX_PARQUET_ROWS:
-            raise DataError(f"{origin}: {file.metadata.num_rows:,} rows, more than tickercast reads "
-                            f"({MAX_PARQUET_ROWS:,}); keep the tickers and years you need")
-        table = file.read().to_pandas()
-    except DataError:
-        raise
-    except Exception as error:  # pyarrow raises several unrelated types for damaged files
-        reason = (str(error).strip().splitlines() or [""])[0][:120]
-        raise DataError(f"{origin}: not a readable Parquet file ({type(error).__name__}: {reason})") from None
+    table = parquet_table(data, origin)
     if not isinstance(table.index, pd.RangeIndex):
         table = table.reset_index()
     table.index = pd.RangeIndex(1, len(table) + 1)
