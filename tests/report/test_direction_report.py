@@ -201,3 +201,17 @@ def test_in_a_browser_the_direction_charts_draw_without_errors_or_requests(brows
         assert all(charts)
     finally:
         visit.page.close()
+
+
+def test_a_direction_forecast_folder_shows_the_next_days_probability(runs, tmp_path, capsys):
+    out = tmp_path / "forecast"
+    assert quiet(["forecast", "--model-dir", str(runs["train"]), "--data", str(runs["data"]), "--out", str(out)]) == 0
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    p_up = float(pd.read_csv(out / "forecast.csv")["p_up"].iloc[0])
+    assert f'data-value="{p_up!r}">{p_up:.1%}</td>' in page
+    assert "forecast bands" not in page  # no price intervals for a probability
+    (out / "forecast.csv").write_text("date,horizon,p_up\nsoon,1,0.5\n")
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    assert "forecast.csv" in capsys.readouterr().err

@@ -147,6 +147,11 @@ class ForecastRun:
     def label(self) -> str:
         return self.folder.name
 
+    @property
+    def classifies(self) -> bool:
+        """Whether it is a direction model's P(up) of the next day rather than prices with their bands."""
+        return "p_up" in self.table
+
 
 @dataclass
 class SweepRun:
@@ -238,7 +243,7 @@ def read_run(path: str | Path) -> RunFolder:
     run.backtest = _read_backtest(folder)
     for place in (folder, *subfolders):
         if (place / "forecast.csv").exists():
-            table = _csv(place / "forecast.csv", dates=["date"])
+            table = _read_forecast(place / "forecast.csv")
             run.forecasts.append(ForecastRun(place, table, _json(place / "forecast.json")))
         gates = _json(place / "gates.json")
         if gates is not None:
@@ -254,6 +259,12 @@ def read_run(path: str | Path) -> RunFolder:
                         "forecast, gates or gradients); give the --out folder of a demo, compare, sweep, rank, train "
                         "or backtest run")
     return run
+
+
+def _read_forecast(path: Path) -> pd.DataFrame:
+    """forecast.csv of prices (date, forecast and its bands) or of a direction model (date, p_up), checked."""
+    direction = "p_up" in _csv(path, dates=None).columns
+    return _table(path, ("date", "p_up") if direction else ("date", "forecast"), ["date"], "run the forecast again")
 
 
 def _checked_gates(path: Path, gates: Any) -> dict[str, Any]:

@@ -171,6 +171,11 @@ def render_page(run: RunFolder, *, library: Library, generated: str = "") -> str
     if run.backtest is not None:
         _backtest(page, run.backtest)
     for number, forecast in enumerate(run.forecasts):
+        if forecast.classifies:
+            page.section(f"forecast-{number}", f"Forecast: {forecast.label}", _probability_table(forecast.table),
+                         "the direction model's probability that the next trading day closes above the last price, "
+                         "from the prices up to it")
+            continue
         page.section(f"forecast-{number}", f"Forecast: {forecast.label}",
                      page.chart(f"fig-forecast-{number}", fig.forecast_figure(forecast.table, forecast.context)),
                      "the next trading days with 80% and 95% split-conformal intervals, set by the model's own "
@@ -537,6 +542,14 @@ def _scores_table(entries: Sequence[tuple[str, Mapping[str, Any]]], first: str, 
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
+def _probability_table(table: Any) -> str:
+    """A direction forecast (forecast.csv: date, p_up): a row per day."""
+    rows = "".join(f'<tr><td class="text">{_e(f"{row.date:%Y-%m-%d}")}</td>{_cell(row.p_up, "{:.1%}")}</tr>'
+                   for row in table.itertuples(index=False))
+    return (f'<div class="table-wrap"><table data-table="forecast"><thead><tr><th class="text">day</th>'
+            f'<th>P(up)</th></tr></thead><tbody>{rows}</tbody></table></div>')
+
+
 def _overall(board: Sequence[Mapping[str, Any]]) -> str:
     def cell(row: Mapping[str, Any], key: str, fmt: str = "{:.0f}", tail: str = "") -> str:
         found = leaderboard.number(row.get(key))
@@ -784,9 +797,10 @@ def _when(record: Mapping[str, Any], models: Sequence[Any]) -> str:
 
 def _reading(run: RunFolder) -> str:
     """Plain words for each part of the page that is there."""
-    direction = any(c.classifies for c in run.comparisons) or bool(run.backtest and run.backtest.classifies)
+    scored = any(c.classifies for c in run.comparisons) or bool(run.backtest and run.backtest.classifies)
+    direction = scored or any(f.classifies for f in run.forecasts)
     prices = (any(not c.classifies for c in run.comparisons) or bool(run.backtest and not run.backtest.classifies)
-              or run.sweep is not None or bool(run.forecasts) or not direction)
+              or run.sweep is not None or any(not f.classifies for f in run.forecasts) or not direction)
     items = [] if not prices else [
         ("naive", "The forecast 'tomorrow = today'. Every number here is measured next to it, on exactly the "
                   "same days, because it is what a model has to beat to be worth anything."),
@@ -806,7 +820,7 @@ def _reading(run: RunFolder) -> str:
                       else "")),
     ]
     if direction:
-        items += _DIRECTION_READING
+        items += _DIRECTION_READING if scored else _DIRECTION_READING[:1]  # a forecast alone has no scores
     if any(m.history is not None for c in run.comparisons for m in c.models):
         items.append(("loss curves", "Training loss should fall. Validation loss is what early stopping "
                                      "watches: the dot marks the weights kept. Validation rising while training "
@@ -854,7 +868,7 @@ def _reading(run: RunFolder) -> str:
                                      "to simply holding. A higher Sharpe ratio is better; a small edge in "
                                      f"{'accuracy' if run.backtest.classifies else 'RMSE'} rarely survives "
                                      "costs."))
-    if run.forecasts:
+    if any(not f.classifies for f in run.forecasts):
         items.append(("forecast bands", "The 80% and 95% intervals come from the model's own past errors; "
                                         "they are honest about the test period, not a promise about the future."))
     if run.gates:
