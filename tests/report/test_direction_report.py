@@ -215,3 +215,15 @@ def test_a_direction_forecast_folder_shows_the_next_days_probability(runs, tmp_p
     capsys.readouterr()
     assert main(["report", str(out)]) == 2
     assert "forecast.csv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rows", ["", "2020-01-02,10.0,1,0.6,\n"])
+def test_a_predictions_file_without_rows_or_splits_gives_a_line_or_a_page(runs, tmp_path, rows, capsys):
+    """No rows is damage (one line); rows whose split is empty still draw, over every day."""
+    copy = shutil.copytree(runs["train"], tmp_path / "copy")
+    (copy / "predictions.csv").write_text("date,actual,up,p_up,split\n" + rows)
+    code = main(["report", str(copy)])
+    err = capsys.readouterr().err
+    assert (code, err.count("\n")) == ((2, 1) if not rows else (0, 0))
+    if not rows:
+        assert "predictions.csv: damaged file (no rows" in err

@@ -222,7 +222,7 @@ def probability_figure(view: ProbabilityView, colour: Mapping[str, str]) -> dict
     traces.append({"type": "scatter", "mode": "markers", "name": "up (1) or not (0)", "x": view.dates, "y": view.up,
                    "yaxis": "y2", "marker": {"size": 4, "color": [UP_COLOUR if up else DOWN_COLOUR for up in view.up]},
                    "hovertemplate": "went up: %{y}<extra></extra>"})
-    test = view.splits[-1]
+    test = view.splits[-1] if view.splits else ("", view.dates[0], view.dates[-1])  # no split named: show all
     layout = {
         **BASE_LAYOUT, "height": 460, "hovermode": "x unified", "legend": {"orientation": "h", "x": 0, "y": 1.12},
         "xaxis": {"type": "date", "anchor": "y2", "range": [test[1], test[2]], "rangeselector": {

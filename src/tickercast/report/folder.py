@@ -408,15 +408,16 @@ def _read_rank(folder: Path) -> RankRun:
 
 
 def _table(path: Path, columns: tuple[str, ...], dates: list[str], fix: str) -> pd.DataFrame:
-    """A CSV the report draws: every one of `columns`, the `dates` as dates and the rest but `split` as numbers;
-    otherwise one line naming the file (`_csv`'s "damaged file")."""
+    """A CSV the report draws: at least one row, every one of `columns`, the `dates` as dates and the rest but
+    `split` as numbers; otherwise one line naming the file (`_csv`'s "damaged file")."""
     table = _csv(path, dates=[column for column in dates if column in columns])
     missing = [column for column in columns if column not in table]
     wrong = [column for column in columns if column in table and column != "split" and not (
         pd.api.types.is_datetime64_any_dtype(table[column]) if column in dates
         else pd.api.types.is_numeric_dtype(table[column]))]
-    if missing or wrong:
-        what = f"no column {', '.join(missing)}" if missing else f"not dates or numbers in {', '.join(wrong)}"
+    if missing or wrong or table.empty:
+        what = (f"no column {', '.join(missing)}" if missing else "no rows" if table.empty else
+                f"not dates or numbers in {', '.join(wrong)}")
         raise DataError(f"{path}: damaged file ({what}; expected {', '.join(columns)}); {fix}")
     return table
 
