@@ -58,18 +58,11 @@ def run(args: argparse.Namespace) -> int:
                           **options.model_settings(args))
     report = None
     direction = args.target == "direction"
-    if out and direction:  # forecasts and metrics; the plots and report show prices, not P(up)
-        from tickercast.csvsafe import spreadsheet_safe
-        from tickercast.jsonio import write_atomic, write_json
-
-        write_atomic(out / "forecasts.csv", spreadsheet_safe(result.forecasts).to_csv(index=False).encode())
-        write_json(out / "metrics.json", result.to_dict())
-    elif out:
-        write_backtest(out, result)
     if out:
+        write_backtest(out, result)
         settings = options.model_settings(args)
         write_record(out, run_record(args.command, vars(args), settings, [settings["seed"]], stopwatch))
-        report = None if direction else write_report(out)
+        report = write_report(out)
     summary = {**result.to_dict(), "out": str(out) if out else None, "report": str(report) if report else None}
     if args.json:
         from tickercast.cli.render import print_json
@@ -88,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         shown.append(trading_table(result.trading.to_dict()))
     if direction:
         shown.append(f"wrote forecasts.csv and metrics.json to {out}" if out else
-                     "add --out DIR to save every forecast and the metrics")
+                     "add --out DIR to save every forecast, the metrics and an HTML report")
     else:
         shown.append(f"wrote forecasts.csv, metrics.json and plots to {out}" if out else
                      "add --out DIR to save every forecast, the plots and an HTML report")

@@ -72,14 +72,10 @@ def run(args: argparse.Namespace) -> int:
         for name, runs in results.items():
             folder = out / _folder(name) if len(results) > 1 else out
             folder.mkdir(parents=True, exist_ok=True)
-            if direction:  # the bundles and summary; the plots and report show prices, not P(up)
-                for r in runs:
-                    r.forecaster.save(folder / r.label)
-            else:
-                write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name],
-                          ablation=ablations[name])
-        _write_tables(out, results, board, summaries if direction else None)
-    report = _write_report(args, out, results, stopwatch, html=not direction) if out else None
+            write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name],
+                      ablation=ablations[name])
+        _write_tables(out, results, board)
+    report = _write_report(args, out, results, stopwatch) if out else None
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -110,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
     if board:
         show(leaderboard_table(board))
     if direction:
-        show(f"wrote models, predictions and tables to {out}" if out else "add --out DIR to save the models")
+        show(f"wrote models, predictions and tables to {out}" if out else
+             "add --out DIR to save the models and an HTML report")
     else:
         show(f"wrote models, predictions, plots and tables to {out}" if out else
              "add --out DIR to save models, plots and an HTML report")
@@ -119,14 +116,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(args: argparse.Namespace, out: Any, results: dict[str, list[Any]], stopwatch: Any, *,
-                  html: bool = True) -> Any:
-    """run.json (options, seeds, run time), then (`html`) report.html from everything the run wrote."""
+def _write_report(args: argparse.Namespace, out: Any, results: dict[str, list[Any]], stopwatch: Any) -> Any:
+    """run.json (options, seeds, run time), then report.html from everything the run wrote."""
     from tickercast.report.run import run_record, write_record, write_report
 
     seeds = sorted({r.seed for runs in results.values() for r in runs if r.seed is not None})
     write_record(out, run_record(args.command, vars(args), options.model_settings(args), seeds, stopwatch))
-    return write_report(out) if html else None
+    return write_report(out)
 
 
 def _folder(name: str) -> str:
@@ -136,10 +132,9 @@ def _folder(name: str) -> str:
     return Path(name).name.split(".")[0] or "data"
 
 
-def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str, Any]] | None,
-                  summaries: dict[str, list[dict[str, Any]]] | None = None) -> None:
+def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str, Any]] | None) -> None:
     """results.csv and leaderboard.csv, their text cells safe to open in a spreadsheet (dataset names are the
-    user's: `csvsafe`); given the summaries (direction runs, which `write_run` does not write), summary.csv."""
+    user's: `csvsafe`)."""
     import pandas as pd
 
     from tickercast.csvsafe import spreadsheet_safe
@@ -148,8 +143,5 @@ def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str,
              **{key: value for key, value in r.metrics["test"].items() if key != "reliability"}}
             for name, runs in results.items() for r in runs]
     spreadsheet_safe(pd.DataFrame(rows)).to_csv(out / "results.csv", index=False)
-    if summaries:
-        summary = [{"data": printable(name), **row} for name, rows in summaries.items() for row in rows]
-        spreadsheet_safe(pd.DataFrame(summary)).to_csv(out / "summary.csv", index=False)
     if board:
         spreadsheet_safe(pd.DataFrame(board)).to_csv(out / "leaderboard.csv", index=False)

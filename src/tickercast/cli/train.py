@@ -32,9 +32,7 @@ def run(args: argparse.Namespace) -> int:
     with progress_bars(False if args.json else None) as reporter:
         forecaster.fit(prices, covariates=options.load_covariates(args), price_column=args.price_column,
                        reporter=reporter, **options.fit_options(args))
-    if out and forecaster.config.target == "direction":
-        forecaster.save(out)  # the bundle; the plots and report show prices, not P(up)
-    elif out:
+    if out:
         write_run(out, {forecaster.model: forecaster}, nested=False)
     if args.json:
         from tickercast.cli.render import print_json
@@ -92,7 +90,7 @@ def _print_summary(forecaster: Any, out: Path | None) -> None:
             lines.append("no epoch beat the untrained network on validation, so this model's P(up) is the "
                          "training base rate every day")
     if forecaster.config.target == "direction":
-        lines.append(f"saved the model to {out} (plots and report.html show price models only)" if out else
+        lines.append(f"saved the model to {out} (`tickercast report {out}` draws its P(up))" if out else
                      "add --out DIR to save the model")
     else:
         lines.append(f"saved the model and plots to {out}" if out else "add --out DIR to save the model and plots")

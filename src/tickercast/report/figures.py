@@ -186,6 +186,62 @@ def direction_figure(labels: Sequence[str], metrics: Sequence[Mapping[str, Any]]
     return {"data": [trace], "layout": layout}
 
 
+UP_COLOUR, DOWN_COLOUR = "#2ca02c", "#d62728"
+
+
+@dataclass
+class ProbabilityView:
+    """One date axis with each day's outcome (1 up, 0 not up) and each model's P(up) for it."""
+
+    dates: list[str]
+    up: list[float | None]
+    splits: list[tuple[str, str, str]]  # (part, first date, last date)
+    probabilities: dict[str, list[float | None]]  # label -> P(up) on `dates`, None before a model's first
+
+
+def probability_view(predictions: Mapping[str, pd.DataFrame]) -> ProbabilityView:
+    """Align direction `predictions.csv` tables (date, actual, up, p_up, split) on the longest one's dates, as
+    `price_view` does for prices."""
+    longest = max(predictions.values(), key=len).reset_index(drop=True)
+    index = pd.DatetimeIndex(longest["date"])
+    splits = [(str(part), f"{rows['date'].iloc[0]:%Y-%m-%d}", f"{rows['date'].iloc[-1]:%Y-%m-%d}")
+              for part, rows in longest.groupby("split", sort=False, observed=True)]
+    probabilities = {label: _rounded(table.drop_duplicates("date").set_index("date")["p_up"].reindex(index)
+                                     .to_numpy(dtype=float), 4) for label, table in predictions.items()}
+    return ProbabilityView([f"{day:%Y-%m-%d}" for day in index], _rounded(longest["up"].to_numpy(dtype=float)),
+                           splits, probabilities)
+
+
+def probability_figure(view: ProbabilityView, colour: Mapping[str, str]) -> dict[str, Any]:
+    """Each model's P(up) through time (dashed: 0.5), and below it what happened: a green mark on the days that
+    went up, a red one on the others; the split shaded, the view on the test part."""
+    traces: list[dict[str, Any]] = [
+        {"type": "scatter", "mode": "lines", "name": for_plotly(label), "x": view.dates, "y": values,
+         "line": {"color": colour.get(label, PALETTE[0]), "width": 1}, "hovertemplate": "P(up) %{y:.3f}"}
+        for label, values in view.probabilities.items()]
+    traces.append({"type": "scatter", "mode": "markers", "name": "up (1) or not (0)", "x": view.dates, "y": view.up,
+                   "yaxis": "y2", "marker": {"size": 4, "color": [UP_COLOUR if up else DOWN_COLOUR for up in view.up]},
+                   "hovertemplate": "went up: %{y}<extra></extra>"})
+    test = view.splits[-1] if view.splits else ("", view.dates[0], view.dates[-1])  # no split named: show all
+    layout = {
+        **BASE_LAYOUT, "height": 460, "hovermode": "x unified", "legend": {"orientation": "h", "x": 0, "y": 1.12},
+        "xaxis": {"type": "date", "anchor": "y2", "range": [test[1], test[2]], "rangeselector": {
+            "x": 0, "y": 1.02, "buttons": [{"count": 3, "label": "3 months", "step": "month", "stepmode": "backward"},
+                                           {"count": 1, "label": "1 year", "step": "year", "stepmode": "backward"},
+                                           {"step": "all", "label": "all"}]}},
+        "yaxis": {"title": {"text": "P(up)"}, "domain": [0.3, 1], "range": [0, 1]},
+        "yaxis2": {"title": {"text": "outcome"}, "domain": [0, 0.2], "range": [-0.3, 1.3], "tickvals": [0, 1],
+                   "ticktext": ["down", "up"]},
+        "shapes": [_hline(0.5, "y"), *({"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
+                                        "y1": 1, "fillcolor": SPLIT_COLOURS.get(part, "rgba(0,0,0,0)"),
+                                        "line": {"width": 0}, "layer": "below"} for part, start, end in view.splits)],
+        "annotations": [{"x": start, "y": 1, "xref": "x", "yref": "paper", "xanchor": "left", "yanchor": "top",
+                         "text": for_plotly(part), "showarrow": False, "font": {"color": "#666"}}
+                        for part, start, _ in view.splits],
+    }
+    return {"data": traces, "layout": layout}
+
+
 def importance_figure(importance: Mapping[str, Sequence[Mapping[str, Any]]],
                       colour: Mapping[str, str]) -> dict[str, Any]:
     """Permutation importance (config.json's "importance") as horizontal bars: an input per row, the one that
@@ -235,8 +291,10 @@ def axis_names(k: int) -> tuple[str, str]:
     return f"x{suffix}", f"y{suffix}"
 
 
-def loss_figure(histories: Mapping[str, pd.DataFrame], colour: Mapping[str, str]) -> dict[str, Any]:
-    """Training (left) and validation (right) loss per epoch; a dot marks the epoch whose weights were kept."""
+def loss_figure(histories: Mapping[str, pd.DataFrame], colour: Mapping[str, str],
+                loss: str = "MSE on the scaled target") -> dict[str, Any]:
+    """Training (left) and validation (right) loss per epoch; a dot marks the epoch whose weights were kept;
+    `loss` names what was minimised (the y axis)."""
     traces = []
     for label, history in histories.items():
         common = {"type": "scatter", "mode": "lines", "name": for_plotly(label), "legendgroup": label,
@@ -255,7 +313,7 @@ def loss_figure(histories: Mapping[str, pd.DataFrame], colour: Mapping[str, str]
     epochs = max((int(history["epoch"].max()) for history in histories.values()), default=1)
     for axis in ("xaxis", "xaxis2"):
         layout[axis].update(title={"text": "epoch (0 = untrained)"}, tick0=0, dtick=max(1, round(epochs / 10)))
-    layout["yaxis"]["title"] = {"text": "MSE on the scaled target"}
+    layout["yaxis"]["title"] = {"text": loss}
     return {"data": traces, "layout": layout}
 
 

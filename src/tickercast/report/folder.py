@@ -49,6 +49,12 @@ _DAILY_COLUMNS = ("date", "model", "gross", "net", "turnover")
 #: A reliability table (`evaluate.classification.reliability_table`), as a rank summary or a direction run's
 #: metrics hold it.
 RELIABILITY = [Keys({"lo": NUMBER, "hi": NUMBER, "n": int, "mean_p": (NUMBER, None), "freq": (NUMBER, None)})]
+#: The columns each table must have, by what it forecasts: a bundle's predictions.csv and a backtest's
+#: forecasts.csv, for prices (the default target) and for the direction (P(up), `--target direction`).
+PREDICTIONS = {"price": ("date", "actual", "predicted", "naive", "split"),
+               "direction": ("date", "actual", "up", "p_up", "split")}
+FORECASTS = {"price": ("origin", "date", "horizon", "actual", "predicted", "naive"),
+             "direction": ("origin", "date", "horizon", "previous", "actual", "up", "p_up")}
 #: The most entries (of every list and object together) read from one of those: far above any real run (a few
 #: dozen input columns, a few hundred input sets), far below a page too large to open.
 MOST_ENTRIES = 10_000
@@ -69,6 +75,11 @@ class ModelRun:
     @property
     def is_network(self) -> bool:
         return self.config["model"] in CELLS
+
+    @property
+    def classifies(self) -> bool:
+        """Whether the model forecasts P(up) (`--target direction`) rather than prices."""
+        return is_direction(self.config)
 
     @property
     def beyond_returns(self) -> bool:
@@ -101,6 +112,11 @@ class Comparison:
     def split(self) -> dict[str, dict[str, Any]]:
         return self.models[0].config["split"]
 
+    @property
+    def classifies(self) -> bool:
+        """Whether its models forecast P(up); `read_run` refuses a folder that mixes them with price models."""
+        return self.models[0].classifies
+
 
 @dataclass
 class BacktestRun:
@@ -112,6 +128,11 @@ class BacktestRun:
     trading: dict[str, Any] | None
     forecasts: pd.DataFrame
     equity: pd.DataFrame | None = None
+
+    @property
+    def classifies(self) -> bool:
+        """Whether the backtest forecast P(up) (`--target direction`) rather than prices."""
+        return is_direction(self.settings)
 
 
 @dataclass
@@ -125,6 +146,11 @@ class ForecastRun:
     @property
     def label(self) -> str:
         return self.folder.name
+
+    @property
+    def classifies(self) -> bool:
+        """Whether it is a direction model's P(up) of the next day rather than prices with their bands."""
+        return "p_up" in self.table
 
 
 @dataclass
@@ -164,6 +190,11 @@ class RankRun:
         return reliability_tables({name: model.get("reliability") for name, model in self.summary["models"].items()})
 
 
+def is_direction(settings: Mapping[str, Any]) -> bool:
+    """Whether a config.json or a backtest's settings say `target: direction` (P(up), not prices)."""
+    return settings.get("target") == "direction"
+
+
 def reliability_tables(tables: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """The tables (by model) that have a reliability table's shape; others (none, or edited) are left out."""
     return {name: table for name, table in tables.items() if table and conforms(table, RELIABILITY)}
@@ -199,7 +230,7 @@ def read_run(path: str | Path) -> RunFolder:
     run = RunFolder(path=folder, record=_json(folder / RECORD))
     subfolders = sorted(child for child in folder.iterdir() if child.is_dir() and not child.name.startswith("."))
     if _is_bundle(folder):
-        run.comparisons.append(Comparison(folder, [_read_model(folder, _model_name(folder))], _read_ablation(folder)))
+        run.comparisons.append(Comparison(folder, [_read_model(folder)], _read_ablation(folder)))
     elif any(_is_bundle(child) for child in subfolders):
         run.comparisons.append(_read_comparison(folder, subfolders))
     else:  # several datasets: one comparison per sub-folder that holds bundles
@@ -212,7 +243,7 @@ def read_run(path: str | Path) -> RunFolder:
     run.backtest = _read_backtest(folder)
     for place in (folder, *subfolders):
         if (place / "forecast.csv").exists():
-            table = _csv(place / "forecast.csv", dates=["date"])
+            table = _read_forecast(place / "forecast.csv")
             run.forecasts.append(ForecastRun(place, table, _json(place / "forecast.json")))
         gates = _json(place / "gates.json")
         if gates is not None:
@@ -228,6 +259,12 @@ def read_run(path: str | Path) -> RunFolder:
                         "forecast, gates or gradients); give the --out folder of a demo, compare, sweep, rank, train "
                         "or backtest run")
     return run
+
+
+def _read_forecast(path: Path) -> pd.DataFrame:
+    """forecast.csv of prices (date, forecast and its bands) or of a direction model (date, p_up), checked."""
+    direction = "p_up" in _csv(path, dates=None).columns
+    return _table(path, ("date", "p_up") if direction else ("date", "forecast"), ["date"], "run the forecast again")
 
 
 def _checked_gates(path: Path, gates: Any) -> dict[str, Any]:
@@ -246,25 +283,30 @@ def _is_bundle(folder: Path) -> bool:
     return (folder / "config.json").exists() and (folder / "predictions.csv").exists()
 
 
-def _model_name(folder: Path) -> str:
-    return str(_json(folder / "config.json")["model"])
-
-
 def _read_comparison(folder: Path, bundles: list[Path]) -> Comparison:
-    return Comparison(folder, [_read_model(bundle, bundle.name) for bundle in bundles if _is_bundle(bundle)],
-                      _read_ablation(folder))
+    models = [_read_model(bundle, bundle.name) for bundle in bundles if _is_bundle(bundle)]
+    if len({model.classifies for model in models}) > 1:
+        raise DataError(f"{folder} mixes models of prices and of the direction (P(up)); give the --out folder of "
+                        "one train or compare run")
+    return Comparison(folder, models, _read_ablation(folder))
 
 
-def _read_model(folder: Path, label: str) -> ModelRun:
+def _read_model(folder: Path, label: str | None = None) -> ModelRun:
+    """One bundle, labelled by its folder's name (in a compare folder) or, given none, by its model's."""
     config = _json(folder / "config.json")
-    predictions = _csv(folder / "predictions.csv", dates=["date"])
+    if not isinstance(config, dict) or not isinstance(config.get("model"), str):
+        raise damaged(folder / "config.json", "not a model's config", "run the command that wrote it again")
+    target = "direction" if is_direction(config) else "price"
+    predictions = _table(folder / "predictions.csv", PREDICTIONS[target], ["date"], "run the command that wrote "
+                         "it again")
     history = _json(folder / "history.json")
     epochs = pd.DataFrame(history["epochs"]) if history and history.get("epochs") else None
     path, importance, fix = folder / "config.json", config.get("importance"), "run the command that wrote it again"
     inputs = _checked_inputs(config.get("inputs"), path, fix)
     if importance is not None:
         _checked(importance, IMPORTANCE, path, '"importance" is not a list of {input, columns, importance}', fix)
-    return ModelRun(label, config, _json(folder / "metrics.json") or {}, predictions, epochs, inputs, importance)
+    return ModelRun(label or config["model"], config, _json(folder / "metrics.json") or {}, predictions, epochs,
+                    inputs, importance)
 
 
 def beyond_returns(inputs: Mapping[str, Any] | None) -> bool:
@@ -318,8 +360,10 @@ def _read_backtest(folder: Path) -> BacktestRun | None:
         raise DataError(f"{folder}: forecasts.csv without the metrics.json of a backtest; run the backtest again")
     _checked_inputs(metrics["settings"].get("inputs"), folder / "metrics.json", "run the backtest again")
     equity = folder / "equity.csv"
+    target = "direction" if is_direction(metrics["settings"]) else "price"
     return BacktestRun(metrics["settings"], metrics.get("fits", 1), metrics["metrics"], metrics.get("trading"),
-                       _csv(folder / "forecasts.csv", dates=["origin", "date"]),
+                       _table(folder / "forecasts.csv", FORECASTS[target], ["origin", "date"], "run the backtest "
+                              "again"),
                        _csv(equity, dates=["date"]) if equity.exists() else None)
 
 
@@ -361,6 +405,21 @@ def _read_rank(folder: Path) -> RankRun:
         raise damaged(daily_path, f"not {', '.join(_DAILY_COLUMNS)} with dates and numbers", RANK_AGAIN)
     daily["model"] = daily["model"].astype(str)
     return RankRun(summary, daily)
+
+
+def _table(path: Path, columns: tuple[str, ...], dates: list[str], fix: str) -> pd.DataFrame:
+    """A CSV the report draws: at least one row, every one of `columns`, the `dates` as dates and the rest but
+    `split` as numbers; otherwise one line naming the file (`_csv`'s "damaged file")."""
+    table = _csv(path, dates=[column for column in dates if column in columns])
+    missing = [column for column in columns if column not in table]
+    wrong = [column for column in columns if column in table and column != "split" and not (
+        pd.api.types.is_datetime64_any_dtype(table[column]) if column in dates
+        else pd.api.types.is_numeric_dtype(table[column]))]
+    if missing or wrong or table.empty:
+        what = (f"no column {', '.join(missing)}" if missing else "no rows" if table.empty else
+                f"not dates or numbers in {', '.join(wrong)}")
+        raise DataError(f"{path}: damaged file ({what}; expected {', '.join(columns)}); {fix}")
+    return table
 
 
 def _json(path: Path) -> Any:

@@ -64,6 +64,39 @@ _CHOSEN_ON_VALIDATION = ("settings chosen on the validation part only: per datas
 _CALIBRATION = ("reliability on the test days: the forecasts put in bins of probability, each bin's mean forecast "
                 "against how often the event happened; on the dashed diagonal a forecast of 0.6 comes true 60% of "
                 "the time. Bigger markers: more forecasts in the bin")
+#: A direction run's scores (`evaluate.classification`): key in metrics, header, format, which end is best
+#: (None: not a score), tip.
+_SCORES = (
+    ("log_loss", "log loss", "{:.4f}", min, "−mean log of the probability given to what happened; ln 2 = 0.693 for a "
+                                          "constant 0.5. The ranking score"),
+    ("brier", "Brier", "{:.4f}", min, "mean (P − outcome)²; 0.25 for a constant 0.5"),
+    ("auc", "AUC", "{:.3f}", max, "chance that an up day got a higher P(up) than a down day; 0.5 = chance"),
+    ("accuracy", "accuracy", "{:.1%}", max, "share of days called right (up when P(up) > 0.5)"),
+    ("balanced_accuracy", "balanced accuracy", "{:.1%}", max, "mean of the hit rates on up days and on down days; "
+                                                             "'always up' scores 50%"),
+    ("base_rate", "base rate", "{:.1%}", None, "share of up days on these days"),
+    ("p_value_vs_constant", "p vs constant", "{:.3g}", None, "one-sided binomial p-value of 'no more accurate than "
+                                                             "the better of always up and always down'"),
+    ("n", "days", "{:,.0f}", None, "days scored"),
+)
+_DIRECTION_READING = [
+    ("P(up)", "The model's probability that the day closes above the day before, made from the days before it "
+              "only. A day that closes unchanged is not up."),
+    ("log loss", "The score the table is ranked by: the mean of −log of the probability the model gave to what "
+                 "happened. A constant 0.5 scores ln 2 = 0.693; lower is better, and a confident mistake costs a "
+                 "lot. Brier is the mean squared distance between P(up) and the outcome (0.25 for 0.5 every day)."),
+    ("accuracy and balanced accuracy", "The share of days called right, calling up when P(up) is above 0.5. In a "
+                                       "rising market 'always up' is right on every up day, so compare with the "
+                                       "base rate; balanced accuracy averages the hit rates on up and on down days, "
+                                       "so that 'always up' scores 50%."),
+    ("AUC", "The chance that a random up day got a higher P(up) than a random down day: 0.5 is no better than "
+            "chance, whatever the level of the probabilities."),
+    ("p vs constant", "The binomial p-value of 'no more accurate than the better constant call (always up or "
+                      "always down) on the same days'. Below 0.05 the hits are unlikely to be the market's drift "
+                      "plus luck."),
+    ("calibration", "On the days a calibrated model says 60%, about 60% go up: its points lie on the diagonal. "
+                    "Bins with few days say little."),
+]
 #: A rank study's table: key in the summary, header, format, tip.
 _RANK_COLUMNS = (
     ("mean_return", "mean/day", "{:+.3%}", "mean daily return of the long-short portfolio before costs"),
@@ -125,6 +158,8 @@ def render_page(run: RunFolder, *, library: Library, generated: str = "") -> str
     page.section("run", "The run", _facts(run))
     if run.leaderboard:
         page.section("overall", "Across datasets", _overall(run.leaderboard),
+                     "rank 1 = the lowest log loss on a dataset; significant: one-sided binomial p < 0.05 that it "
+                     "is more accurate than the better constant call" if _direction_board(run.leaderboard) else
                      "rank 1 = the lowest mean RMSE / naive on a dataset; significant: one-sided Diebold–Mariano "
                      "p < 0.05 that its errors are smaller than naive's")
     if run.sweep is not None:
@@ -136,6 +171,11 @@ def render_page(run: RunFolder, *, library: Library, generated: str = "") -> str
     if run.backtest is not None:
         _backtest(page, run.backtest)
     for number, forecast in enumerate(run.forecasts):
+        if forecast.classifies:
+            page.section(f"forecast-{number}", f"Forecast: {forecast.label}", _probability_table(forecast.table),
+                         "the direction model's probability that the next trading day closes above the last price, "
+                         "from the prices up to it")
+            continue
         page.section(f"forecast-{number}", f"Forecast: {forecast.label}",
                      page.chart(f"fig-forecast-{number}", fig.forecast_figure(forecast.table, forecast.context)),
                      "the next trading days with 80% and 95% split-conformal intervals, set by the model's own "
@@ -163,6 +203,59 @@ def _comparison(page: Page, comparison: Comparison, number: int, *, several: boo
     anchor = f"d{number}-" if several else ""
     models = comparison.models
     colour = fig.colours(m.label for m in models)
+    if comparison.classifies:
+        _direction_comparison(page, comparison, number, where, anchor, colour)
+    else:
+        _price_comparison(page, comparison, number, where, anchor, colour)
+    calibration = reliability_tables({m.label: _part(m.metrics, "test").get("reliability") for m in models})
+    if calibration:
+        page.section(f"{anchor}calibration", f"Calibration{where}",
+                     page.chart(f"fig-{number}-calibration", fig.calibration_figure(calibration, colour)),
+                     _CALIBRATION.replace("the event happened", "the day went up") if comparison.classifies
+                     else _CALIBRATION)
+    histories = {m.label: m.history for m in models if m.history is not None and len(m.history)}
+    if histories:
+        figure = fig.loss_figure(histories, colour, "binary cross-entropy") if comparison.classifies else \
+            fig.loss_figure(histories, colour)
+        page.section(f"{anchor}losses", f"Loss curves{where}", page.chart(f"fig-{number}-losses", figure),
+                     "binary cross-entropy on the up/down outcomes per epoch; epoch 0 is the untrained network, "
+                     "which forecasts the training base rate" if comparison.classifies else
+                     "mean squared error per epoch on the scaled target; epoch 0 is the untrained network")
+    importance = {m.label: m.importance for m in models if m.importance}
+    if importance:
+        page.section(f"{anchor}importance", f"Which inputs mattered{where}",
+                     page.chart(f"fig-{number}-importance", fig.importance_figure(importance, colour)),
+                     "validation RMSE increase when the input is shuffled in time (its values kept, their order "
+                     "lost): 0 = the model does not use it; slightly below 0 = noise. Hover for the input's "
+                     "columns; click a name in the legend to hide or show a model")
+
+
+def _part(metrics: Any, part: str) -> Mapping[str, Any]:
+    """One split's (or horizon's) metrics from a metrics.json; empty when the file has none or is edited."""
+    found = metrics.get(part) if isinstance(metrics, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
+
+
+def _direction_comparison(page: Page, comparison: Comparison, number: int, where: str, anchor: str,
+                          colour: Mapping[str, str]) -> None:
+    """The scores of models that forecast P(up), and their probabilities next to what happened."""
+    models = comparison.models
+    test = comparison.split.get("test", {})
+    page.section(f"{anchor}leaderboard", f"Scores{where}",
+                 _scores_table([(m.label, _part(m.metrics, "test")) for m in models], "model", "scores"),
+                 f"every model's P(up) for each test day ({test.get('start')} .. {test.get('end')}), one day ahead, "
+                 "ranked by log loss (lower is better); best value per column highlighted; click a column to sort")
+    view = fig.probability_view({m.label: m.predictions for m in models})
+    page.section(f"{anchor}probabilities", f"P(up) and what happened{where}",
+                 page.chart(f"fig-{number}-probabilities", fig.probability_figure(view, colour)),
+                 "each model's probability of an up day, made the evening before (dashed: 0.5); below, each day "
+                 "that went up (green) or not (red). Click a name in the legend to hide or show a model")
+
+
+def _price_comparison(page: Page, comparison: Comparison, number: int, where: str, anchor: str,
+                      colour: Mapping[str, str]) -> None:
+    """The leaderboard against naive, the input sets, the prices with the forecasts, their errors and direction."""
+    models = comparison.models
     rows = table_rows([(m.label, m.metrics.get("test", {}), m.config["model"] == "naive") for m in models])
     test = comparison.split.get("test", {})
     page.section(f"{anchor}leaderboard", f"Leaderboard{where}", _table(rows, "model", "leaderboard"),
@@ -190,23 +283,6 @@ def _comparison(page: Page, comparison: Comparison, number: int, *, several: boo
         fig.direction_figure([m.label for m in models], [m.metrics.get("test", {}) for m in models], colour, up)),
         "share of test days on which the forecast moved the right way; dashed: a coin, and forecasting 'up' "
         "every day")
-    calibration = reliability_tables({m.label: m.metrics.get("test", {}).get("reliability") for m in models})
-    if calibration:
-        page.section(f"{anchor}calibration", f"Calibration{where}",
-                     page.chart(f"fig-{number}-calibration", fig.calibration_figure(calibration, colour)),
-                     _CALIBRATION)
-    histories = {m.label: m.history for m in models if m.history is not None and len(m.history)}
-    if histories:
-        page.section(f"{anchor}losses", f"Loss curves{where}",
-                     page.chart(f"fig-{number}-losses", fig.loss_figure(histories, colour)),
-                     "mean squared error per epoch on the scaled target; epoch 0 is the untrained network")
-    importance = {m.label: m.importance for m in models if m.importance}
-    if importance:
-        page.section(f"{anchor}importance", f"Which inputs mattered{where}",
-                     page.chart(f"fig-{number}-importance", fig.importance_figure(importance, colour)),
-                     "validation RMSE increase when the input is shuffled in time (its values kept, their order "
-                     "lost): 0 = the model does not use it; slightly below 0 = noise. Hover for the input's "
-                     "columns; click a name in the legend to hide or show a model")
 
 
 def _sweep(page: Page, sweep: SweepRun) -> None:
@@ -353,6 +429,10 @@ def _backtest(page: Page, backtest: BacktestRun) -> None:
     """Per-horizon table and chart, the one-day forecasts against the price, and the trading simulation."""
     settings = backtest.settings
     model = settings["model"]
+    if backtest.classifies:
+        _direction_backtest(page, backtest)
+        _trading(page, backtest)
+        return
     entries = [(f"{h} day{'s' if h != '1' else ''} ahead", m, False) for h, m in backtest.metrics.items()]
     verdicts = {h: verdict(m).kind for h, m in backtest.metrics.items()}
     page.section("walk-forward", f"Walk-forward: {model}, per horizon",
@@ -371,14 +451,45 @@ def _backtest(page: Page, backtest: BacktestRun) -> None:
     page.section("backtest-errors", "Error distribution, one day ahead",
                  page.chart("fig-bt-errors", fig.error_figure(view, "bt:", colour)),
                  "forecast − actual: box = middle half, line = median, dashed = mean")
+    _trading(page, backtest)
+
+
+def _direction_backtest(page: Page, backtest: BacktestRun) -> None:
+    """A walk-forward of P(up): its scores, the probabilities next to what happened, their calibration."""
+    settings, model = backtest.settings, backtest.settings["model"]
+    metrics = _part(backtest.metrics, "1")
+    page.section("walk-forward", f"Walk-forward: {model}, P(up) one day ahead",
+                 _scores_table([(model, metrics)], "model", "walk-forward"),
+                 f"{backtest.fits} fit(s), refit every {settings.get('retrain_every') or 'never'} day(s), "
+                 f"{settings.get('window')} window; each day's P(up) from the days before it only")
+    colour = fig.colours([model])
+    forecasts = backtest.forecasts[backtest.forecasts["horizon"] == 1].assign(split="test")
+    if len(forecasts):
+        page.section("backtest-probabilities", "P(up) and what happened, walking forward",
+                     page.chart("fig-bt-probabilities", fig.probability_figure(
+                         fig.probability_view({model: forecasts}), colour)),
+                     "the one-day-ahead probability of an up day (dashed: 0.5); below, each day that went up "
+                     "(green) or not (red)")
+    calibration = reliability_tables({model: metrics.get("reliability")})
+    if calibration:
+        page.section("backtest-calibration", "Calibration, walking forward",
+                     page.chart("fig-bt-calibration", fig.calibration_figure(calibration, colour)),
+                     _CALIBRATION.replace("the event happened", "the day went up"))
+
+
+def _trading(page: Page, backtest: BacktestRun) -> None:
+    """The trading simulation's table and, when equity.csv is there, its equity curves."""
     if backtest.trading:
         trading = backtest.trading
         body = _trading_table(trading)
         if backtest.equity is not None:
             body += page.chart("fig-equity", fig.equity_figure(backtest.equity, trading))
+        threshold = leaderboard.number(trading.get("threshold"))
+        rule = (f"long/flat and long/short on P(up): long above {threshold:g}, short (long/short) below "
+                f"{1 - threshold:g}, " if backtest.classifies and threshold is not None else
+                "long/flat and long/short on the sign of the one-day forecast, ")
         page.section("trading", "Trading on the forecasts", body,
-                     "long/flat and long/short on the sign of the one-day forecast, "
-                     f"{number_text(trading.get('cost_bps'), '{:g}')} bps "
+                     f"{rule}{number_text(trading.get('cost_bps'), '{:g}')} bps "
                      "per side, next to buy-and-hold over the same days")
 
 
@@ -407,18 +518,57 @@ def _table(rows: Sequence[Row], first: str, name: str, lead: Sequence[tuple[str,
             f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
+def _scores_table(entries: Sequence[tuple[str, Mapping[str, Any]]], first: str, name: str) -> str:
+    """A sortable table of direction scores (`_SCORES`), a row per (label, metrics), ranked by log loss (rows
+    without one last), the best value of each score highlighted."""
+    ranked = sorted(entries, key=lambda entry: (leaderboard.number(entry[1].get("log_loss")) is None,
+                                                leaderboard.number(entry[1].get("log_loss")) or 0.0))
+    best = {}
+    for key, _, _, better, _ in _SCORES:
+        found = [value for _, metrics in ranked if (value := leaderboard.number(metrics.get(key))) is not None]
+        best[key] = better(found) if better and len(ranked) > 1 and found else None
+    heads = f'<th data-sort="text">{_e(first)}</th>' + "".join(
+        f'<th data-sort="number" title="{_e(tip)}">{_e(header)}</th>' for _, header, _, _, tip in _SCORES)
+    body = []
+    for label, metrics in ranked:
+        cells = []
+        for key, _, fmt, _, _ in _SCORES:
+            found = leaderboard.number(metrics.get(key))
+            mark = ' class="best"' if found is not None and found == best[key] else ""
+            cells.append(f'<td data-key="{key}" data-value="{"" if found is None else repr(found)}"{mark}>'
+                         f'{number_text(found, fmt)}</td>')
+        body.append(f'<tr data-label="{_e(label)}"><td data-key="label">{_e(label)}</td>{"".join(cells)}</tr>')
+    return (f'<div class="table-wrap"><table class="sortable" data-table="{name}"><thead><tr>{heads}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _probability_table(table: Any) -> str:
+    """A direction forecast (forecast.csv: date, p_up): a row per day."""
+    rows = "".join(f'<tr><td class="text">{_e(f"{row.date:%Y-%m-%d}")}</td>{_cell(row.p_up, "{:.1%}")}</tr>'
+                   for row in table.itertuples(index=False))
+    return (f'<div class="table-wrap"><table data-table="forecast"><thead><tr><th class="text">day</th>'
+            f'<th>P(up)</th></tr></thead><tbody>{rows}</tbody></table></div>')
+
+
 def _overall(board: Sequence[Mapping[str, Any]]) -> str:
     def cell(row: Mapping[str, Any], key: str, fmt: str = "{:.0f}", tail: str = "") -> str:
         found = leaderboard.number(row.get(key))
         return f'<td data-value="{"" if found is None else repr(found)}">{number_text(found, fmt)}{tail}</td>'
 
+    wins, against = (("beats_constant_significantly", "the better constant call") if _direction_board(board)
+                     else ("beats_naive_significantly", "naive"))
     rows = "".join(f'<tr><td>{_e(str(row.get("model")))}</td>{cell(row, "mean_rank", "{:.2f}")}{cell(row, "datasets")}'
-                   + cell(row, "beats_naive_significantly", tail=f' of {number_text(row.get("runs"), "{:.0f}")}')
+                   + cell(row, wins, tail=f' of {number_text(row.get("runs"), "{:.0f}")}')
                    + "</tr>" for row in board)
     heads = ('<th data-sort="text">model</th><th data-sort="number">mean rank</th><th data-sort="number">datasets'
-             '</th><th data-sort="number">runs beating naive significantly</th>')
+             f'</th><th data-sort="number">runs beating {against} significantly</th>')
     return (f'<div class="table-wrap"><table class="sortable" data-table="overall"><thead><tr>{heads}</tr></thead>'
             f'<tbody>{rows}</tbody></table></div>')
+
+
+def _direction_board(board: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a leaderboard across datasets ranks direction models (by log loss, against the constant call)."""
+    return any(isinstance(row, Mapping) and "beats_constant_significantly" in row for row in board)
 
 
 def _ablation(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -647,7 +797,11 @@ def _when(record: Mapping[str, Any], models: Sequence[Any]) -> str:
 
 def _reading(run: RunFolder) -> str:
     """Plain words for each part of the page that is there."""
-    items = [
+    scored = any(c.classifies for c in run.comparisons) or bool(run.backtest and run.backtest.classifies)
+    direction = scored or any(f.classifies for f in run.forecasts)
+    prices = (any(not c.classifies for c in run.comparisons) or bool(run.backtest and not run.backtest.classifies)
+              or run.sweep is not None or any(not f.classifies for f in run.forecasts) or not direction)
+    items = [] if not prices else [
         ("naive", "The forecast 'tomorrow = today'. Every number here is measured next to it, on exactly the "
                   "same days, because it is what a model has to beat to be worth anything."),
         ("RMSE / naive", "The model's RMSE divided by naive's. Below 1 the model's typical error is smaller than "
@@ -665,6 +819,8 @@ def _reading(run: RunFolder) -> str:
                    + (" Zoom into a few weeks of the price chart to see it." if run.comparisons or run.backtest
                       else "")),
     ]
+    if direction:
+        items += _DIRECTION_READING if scored else _DIRECTION_READING[:1]  # a forecast alone has no scores
     if any(m.history is not None for c in run.comparisons for m in c.models):
         items.append(("loss curves", "Training loss should fall. Validation loss is what early stopping "
                                      "watches: the dot marks the weights kept. Validation rising while training "
@@ -703,12 +859,16 @@ def _reading(run: RunFolder) -> str:
     if run.backtest is not None:
         items.append(("walk-forward", "Forecasts made day by day through the test part, each from the prices "
                                       "known that day only, 1 to N days ahead. Errors grow with the horizon; the "
-                                      "question is whether they grow slower than naive's."))
+                                      "question is whether they grow slower than naive's."
+                      if not run.backtest.classifies else
+                      "P(up) made day by day through the test part, each from the prices known that day only, "
+                      "refitting as the settings say."))
         if run.backtest.trading:
-            items.append(("trading", "What trading on the forecast's sign would have earned after costs, next "
-                                     "to simply holding. A higher Sharpe ratio is better; a small edge in RMSE "
-                                     "rarely survives costs."))
-    if run.forecasts:
+            items.append(("trading", "What trading on the forecast would have earned after costs, next "
+                                     "to simply holding. A higher Sharpe ratio is better; a small edge in "
+                                     f"{'accuracy' if run.backtest.classifies else 'RMSE'} rarely survives "
+                                     "costs."))
+    if any(not f.classifies for f in run.forecasts):
         items.append(("forecast bands", "The 80% and 95% intervals come from the model's own past errors; "
                                         "they are honest about the test period, not a promise about the future."))
     if run.gates:
@@ -720,8 +880,10 @@ def _reading(run: RunFolder) -> str:
     if run.rank is not None:
         only_rank = not (run.comparisons or run.backtest or run.sweep or run.forecasts or run.gates or run.gradients)
         items = (items if not only_rank else []) + _RANK_READING
+    yardstick = "naive" if prices else "the better constant call"
     items.append(("nothing here is advice", "Past prices carry little information about tomorrow's; a model "
-                                            "that does not beat naive significantly has found nothing to trade."))
+                                            f"that does not beat {yardstick} significantly has found nothing to "
+                                            "trade."))
     rows = "".join(f"<dt>{_e(term)}</dt><dd>{_e(text)}</dd>" for term, text in items)
     return f'<dl class="reading">{rows}</dl>'
 

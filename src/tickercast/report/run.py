@@ -48,19 +48,21 @@ def write_run(out: Path, forecasters: Mapping[str, Any], *, nested: bool,
               summary: list[dict[str, Any]] | None = None, ablation: list[dict[str, Any]] | None = None) -> Path:
     """Save each fitted forecaster (in `out`, or in `out/<label>` when `nested`) and plot them together.
 
-    Writes `prediction.png` (every model's forecasts), `loss.png` (every network's losses), given a
-    summary `summary.csv`, and given the verdicts of several input sets (`comparison.ablation`) `ablation.json`.
+    Writes `prediction.png` (every model's forecasts) and `loss.png` (every network's losses) for price models
+    (the report, not a PNG, shows a direction run's P(up)), given a summary `summary.csv`, and given the verdicts
+    of several input sets (`comparison.ablation`) `ablation.json`.
     """
     try:
         for label, forecaster in forecasters.items():
             forecaster.save(out / label if nested else out)
         first = next(iter(forecasters.values()))
         title = f"{first.data_['ticker']} {first.data_['price_column']}"
-        plot_predictions({label: fc.predictions_ for label, fc in forecasters.items()}, out / "prediction.png",
-                         title)
-        histories = {label: fc.history for label, fc in forecasters.items() if len(fc.history)}
-        if histories:
-            plot_losses(histories, out / "loss.png", f"{title}: training")
+        if first.config.target != "direction":
+            plot_predictions({label: fc.predictions_ for label, fc in forecasters.items()}, out / "prediction.png",
+                             title)
+            histories = {label: fc.history for label, fc in forecasters.items() if len(fc.history)}
+            if histories:
+                plot_losses(histories, out / "loss.png", f"{title}: training")
         if summary is not None:
             spreadsheet_safe(pd.DataFrame(summary)).to_csv(out / "summary.csv", index=False)
         if ablation:
@@ -71,18 +73,21 @@ def write_run(out: Path, forecasters: Mapping[str, Any], *, nested: bool,
 
 
 def write_backtest(out: Path, result: Any) -> Path:
-    """`forecasts.csv` (every origin and horizon), `metrics.json`, `prediction.png` and, if traded, `equity.png`
-    and `equity.csv` (date and the equity of each strategy)."""
+    """`forecasts.csv` (every origin and horizon), `metrics.json`, if traded `equity.csv` (date and the equity
+    of each strategy), and for prices (not P(up), which the report shows) `prediction.png` and `equity.png`."""
     try:
         forecasts = spreadsheet_safe(result.forecasts).to_csv(index=False, float_format="%.6f")
         write_atomic(out / "forecasts.csv", forecasts.encode())
         write_json(out / "metrics.json", result.to_dict())
         one_step = result.forecasts[result.forecasts["horizon"] == 1].assign(split="test")
         title = f"{result.settings['data']['ticker']}: {result.settings['model']} walk-forward, one day ahead"
-        plot_predictions({result.settings["model"]: one_step}, out / "prediction.png", title)
+        plots = result.settings.get("target") != "direction"
+        if plots:
+            plot_predictions({result.settings["model"]: one_step}, out / "prediction.png", title)
         if result.trading is not None:
             report = result.trading.to_dict(curves=True)
-            plot_equity(one_step["date"], report, out / "equity.png", title)
+            if plots:
+                plot_equity(one_step["date"], report, out / "equity.png", title)
             equity = pd.DataFrame({"date": one_step["date"].to_numpy(),
                                    **{name: report[name]["equity"] for name in EQUITY_CURVES}})
             write_atomic(out / "equity.csv", spreadsheet_safe(equity).to_csv(index=False, float_format="%.6f").encode())
@@ -177,11 +182,14 @@ def write_report(folder: str | Path, *, png: bool = False) -> Path:
 
 
 def write_pngs(run: RunFolder) -> list[Path]:
-    """The static matplotlib plots of everything in the folder, for the README and papers."""
+    """The static matplotlib plots of everything in the folder, for the README and papers (none of P(up):
+    the report draws a direction run)."""
     from tickercast.explain import GATES
 
     paths = []
     for comparison in run.comparisons:
+        if comparison.classifies:
+            continue  # P(up) is drawn in the report only
         data = comparison.data
         title = f"{data.get('ticker')} {data.get('price_column')}"
         paths.append(plot_predictions({m.label: m.predictions for m in comparison.models},
@@ -189,7 +197,7 @@ def write_pngs(run: RunFolder) -> list[Path]:
         histories = {m.label: m.history for m in comparison.models if m.history is not None}
         if histories:
             paths.append(plot_losses(histories, comparison.folder / "loss.png", f"{title}: training"))
-    if run.backtest is not None:
+    if run.backtest is not None and not run.backtest.classifies:
         settings, forecasts = run.backtest.settings, run.backtest.forecasts
         one_step = forecasts[forecasts["horizon"] == 1].assign(split="test")
         title = f"{settings['data']['ticker']}: {settings['model']} walk-forward, one day ahead"
