@@ -35,7 +35,7 @@ browser: $(CHROMIUM)
 
 test: setup browser
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The hostile-file suite at length: about 4,200 mutated price files instead of make test's 136 (not timed yet).
 fuzz: setup

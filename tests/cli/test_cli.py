@@ -285,7 +285,7 @@ def test_compare_and_sweep_show_hostile_file_names_and_error_text_as_themselves(
                          "--out", str(tmp_path / "s"))
     assert code == 0
     assert "[/red]<b>$x$</b>" in err  # the warning names the cell as it is
-    assert "[-red] $x$ <b>" in out
+    assert "[-red] $x$ <b>" in " ".join(out.split())  # the table may wrap a long temporary path at a space
     page = (tmp_path / "s" / "report.html").read_text()
     assert for_html("[/red]<b>$x$</b>") in page
     assert "[/red]<b>$x$</b>" not in page
