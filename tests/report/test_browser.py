@@ -72,6 +72,13 @@ class Visit:
             self.refused.append(url)
             route.abort()  # type: ignore[attr-defined]
 
+    def charts_drawn(self) -> list[bool]:
+        """Whether each chart drew, once the page is ready, logged no error and asked for nothing outside."""
+        assert self.page.evaluate("document.body.dataset.ready") == "true"
+        assert self.errors == []
+        assert self.refused == []
+        return self.page.evaluate("[...document.querySelectorAll('.chart')].map(c => c.querySelector('svg') !== null)")
+
     def traces(self, chart: str) -> list[dict[str, object]]:
         return self.page.evaluate(f"""document.getElementById({chart!r}).data.map(trace => (
             {{name: trace.name, axis: trace.yaxis || "y", visible: trace.visible === undefined ? true : trace.visible,
@@ -86,10 +93,7 @@ def visit(browser: object, demo_run: Path) -> Iterator[Visit]:
 
 
 def test_the_page_draws_every_chart_without_errors_or_requests(visit):
-    assert visit.page.evaluate("document.body.dataset.ready") == "true"
-    assert visit.errors == []
-    assert visit.refused == []
-    charts = visit.page.evaluate("[...document.querySelectorAll('.chart')].map(c => c.querySelector('svg') !== null)")
+    charts = visit.charts_drawn()
     assert len(charts) >= 4
     assert all(charts)
     buttons = visit.page.evaluate("[...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)")

