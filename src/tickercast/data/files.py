@@ -41,12 +41,12 @@ def read_csv(path: str | Path, *, price_column: str | None = None, fill: Fill = 
     """
     path = Path(path)
     origin = shown_path(path, limit=120)
-    text = _decoded(read_bounded(path), path).replace("\r\n", "\n").replace("\r", "\n")  # old Mac endings too
+    text = decoded_text(read_bounded(path), path).replace("\r\n", "\n").replace("\r", "\n")  # old Mac endings too
     lines = text.split("\n")
     _check_line_lengths(lines, path)
     blank = next((number for number, line in enumerate(lines) if line.strip()), 0)  # blank lines above the header
     numbered = [(number, line) for number, line in enumerate(lines[:blank + 64]) if line.strip()][:8]
-    sep = _delimiter(numbered[0][1] if numbered else "")
+    sep = sniffed_delimiter(numbered[0][1] if numbered else "")
     top = [line for _, line in numbered]
     rows = [line.split() for line in top] if sep == r"\s+" else list(csv.reader(top, delimiter=sep))
     header = stacked_header(rows, origin, ticker)
@@ -164,7 +164,7 @@ def _gunzipped(data: bytes, shown: str, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _decoded(data: bytes, path: Path) -> str:
+def decoded_text(data: bytes, path: Path) -> str:
     shown = shown_path(path)
     try:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -213,7 +213,7 @@ def _uses_decimal_comma(text: str) -> bool:
     return bool(re.search(r"\d,\d", sample)) and not re.search(r"(?<![\d.])\d+\.\d+(?![\d.,])", sample)
 
 
-def _delimiter(header: str) -> str:
+def sniffed_delimiter(header: str) -> str:
     counts = {sep: header.count(sep) for sep in _DELIMITERS}
     sep = max(counts, key=counts.__getitem__)
     if counts[sep]:

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from tickercast.data.files import FILE_SUFFIXES, _decoded, _delimiter, parquet_table, read_bounded, read_file
+from tickercast.data.files import FILE_SUFFIXES, decoded_text, parquet_table, read_bounded, read_file, sniffed_delimiter
 from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
 from tickercast.data.parse import is_missing, parse_dates, parse_numbers
 from tickercast.data.samples import PANELS, panel_table
@@ -273,10 +273,10 @@ def read_long(path: str | Path) -> tuple[pd.DataFrame, str, str]:
     data = read_bounded(path)
     if path.suffix.lower() in _PARQUET:
         return _parquet_table(data, origin), origin, "row"
-    text = _decoded(data, path)
+    text = decoded_text(data, path)
     first = next((line for line in text.splitlines() if line.strip()), "")
     try:
-        table = pd.read_csv(io.StringIO(text), sep=_delimiter(first), dtype=str, keep_default_na=False,
+        table = pd.read_csv(io.StringIO(text), sep=sniffed_delimiter(first), dtype=str, keep_default_na=False,
                             index_col=False, skipinitialspace=True, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[-1]
@@ -305,9 +305,10 @@ def long_table(path: str | Path) -> LongTable | None:
     if path.suffix.lower() in _PARQUET:
         names = list(_parquet_table(data, shown_path(path)).columns)
     else:
-        text = _decoded(data[:65_536], path) if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else _decoded(data, path)
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")  # a cut could split a two-byte character: read it whole
+        text = decoded_text(data if utf16 else data[:65_536], path)
         header = next((line for line in text.splitlines() if line.strip()), "")
-        names = [cell.strip().strip('"') for cell in header.split(_delimiter(header))]
+        names = [cell.strip().strip('"') for cell in header.split(sniffed_delimiter(header))]
     if ticker_column(names) is None or "date" not in map(canonical_name, names):
         return None  # no ticker column; or yfinance's stacked header, whose first row is `Ticker,AAPL,...`
     raw, origin, rows = read_long(path)

@@ -28,6 +28,8 @@ _VOLUME_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 
 def is_missing(values: pd.Series) -> pd.Series:
     """True where a cell holds no value: NaN/None or one of the `MISSING` texts."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values.isna()  # no text to read: the panel gate asks this of parsed columns, ticker by ticker
     text = values.astype("string").str.strip().str.lower()
     return values.isna() | text.isin(MISSING).fillna(True)
 
