@@ -3,6 +3,7 @@ import gzip
 import pandas as pd
 import pytest
 
+import tickercast as tc
 from tickercast import TickercastWarning
 from tickercast.data.files import read_csv, read_file, read_parquet
 from tickercast.errors import DataError
@@ -105,6 +106,10 @@ def test_missing_file_and_folder(tmp_path):
 def test_spreadsheets_are_refused_with_advice(tmp_path):
     with pytest.raises(DataError, match="save it as CSV first"):
         read_file(tmp_path / "prices.xlsx")
+    sheet = tmp_path / "real.xlsx"
+    sheet.write_bytes(b"PK\x03\x04" + bytes(range(256)))  # a zip, as a real workbook is
+    with pytest.raises(DataError, match="save it as CSV first"):  # load() peeks for a ticker column first
+        tc.load(sheet)
 
 
 @pytest.mark.parametrize("as_index", [True, False])

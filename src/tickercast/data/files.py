@@ -102,13 +102,18 @@ def read_parquet(path: str | Path, *, price_column: str | None = None, fill: Fil
                     exchange=exchange)
 
 
+def refuse_spreadsheet(path: Path) -> None:
+    """A spreadsheet gets its own fix (save it as CSV), not the binary-content error of the CSV reader."""
+    if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
+        raise DataError(f"{shown_path(path)}: spreadsheet files are not read directly; save it as CSV first")
+
+
 def read_file(path: str | Path, *, price_column: str | None = None, fill: Fill = None,
               ticker: str | None = None, exchange: str | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file, chosen by its suffix."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xls", ".ods"):
-        raise DataError(f"{shown_path(path)}: spreadsheet files are not read directly; save it as CSV first")
+    refuse_spreadsheet(path)
     reader = read_parquet if suffix in (".parquet", ".pq") else read_csv
     return reader(path, price_column=price_column, fill=fill, ticker=ticker, exchange=exchange)
 

@@ -29,7 +29,15 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from tickercast.data.files import FILE_SUFFIXES, decoded_text, parquet_table, read_bounded, read_file, sniffed_delimiter
+from tickercast.data.files import (
+    FILE_SUFFIXES,
+    decoded_text,
+    parquet_table,
+    read_bounded,
+    read_file,
+    refuse_spreadsheet,
+    sniffed_delimiter,
+)
 from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
 from tickercast.data.parse import is_missing, parse_dates, parse_numbers
 from tickercast.data.samples import PANELS, panel_table
@@ -301,6 +309,7 @@ def long_table(path: str | Path) -> LongTable | None:
     parsed once whether it turns out to hold one ticker or many.
     """
     path = Path(path).expanduser()
+    refuse_spreadsheet(path)
     data = read_bounded(path)
     if path.suffix.lower() in _PARQUET:
         names = list(_parquet_table(data, shown_path(path)).columns)
