@@ -90,3 +90,12 @@ def test_a_file_without_a_ticker_column_needs_ticker_in_one_line(tmp_path, capsy
     assert "--ticker" in err
     assert err.count("\n") == 1
     assert stored() == {}
+
+
+def test_each_ticker_of_a_long_file_keeps_its_own_exchange(tmp_path, capsys):
+    """As `data import FILE --ticker VOD.L` does: the Yahoo suffix names the market, unless --exchange says."""
+    path = long_file(tmp_path / "all.csv", ("IBM", "VOD.L"))
+    code, _, err = run(capsys, "data", "import", str(path))
+    assert code == 0, err
+    with Store() as store:
+        assert {h.ticker: h.exchange for h in store.holdings()} == {"IBM": "XNYS", "VOD.L": "XLON"}
