@@ -127,9 +127,22 @@ def one_line_exit_2(code, out, err):
     assert "Traceback" not in err
 
 
+def test_resume_with_other_costs_recosts_the_trained_units(study, capsys, tmp_path):
+    folder = tmp_path / "recost"
+    shutil.copytree(study["out"], folder)
+    code, out, err = rank(capsys, "--data", study["data"], "--model", "lstm", "--out", str(folder), "--resume",
+                          "--cost-bps", "10", "--top", "1")
+    assert code == 0, err
+    assert "ran 0 of 4 units (4 were done before)" in out
+    again = json.loads((folder / "rank.json").read_text())
+    assert again["settings"]["cost_bps"] == 10
+    assert again["settings"]["top"] == 1
+    assert again["models"]["lstm"]["mean_return"] != study["summary"]["models"]["lstm"]["mean_return"]  # top 1
+
+
 def test_resume_of_a_changed_study_is_refused(study, capsys):
     code, out, err = rank(capsys, "--data", study["data"], "--model", "lstm", "--out", str(study["out"]), "--resume",
-                          "--cost-bps", "10")
+                          "--step", "10")
     one_line_exit_2(code, out, err)
     assert "study settings" in err
     other = long_csv(study["out"].parent / "other.csv", seed=5)

@@ -92,6 +92,11 @@ class RankRun:
     folder: Path
 
 
+#: Study settings only the summary reads (which names to hold, what trading costs, where to split the years):
+#: `--resume` with other values re-summarises the trained units instead of refusing them.
+SUMMARY_SETTINGS = ("top", "cost_bps", "split_year")
+
+
 def fingerprint(returns: np.ndarray, dates: pd.DatetimeIndex, tickers: Sequence[str],
                 attrs: Mapping[str, Any]) -> dict[str, Any]:
     """What study.json records of the data: enough to see that a resumed study has the very same returns."""
@@ -117,7 +122,8 @@ def run_rank(spec: RankSpec, panel: pd.DataFrame, folder: Path, engine: Engine, 
     lookback = spec.config.lookback
     check_panel(returns, tickers, spec.settings, lookback)
     periods = study_periods(len(dates), spec.settings, lookback)
-    definition = {"models": spec.trained, "config": spec.config.to_dict(), "settings": spec.settings.to_dict(),
+    units_read = {key: value for key, value in spec.settings.to_dict().items() if key not in SUMMARY_SETTINGS}
+    definition = {"models": spec.trained, "config": spec.config.to_dict(), "settings": units_read,
                   "data": fingerprint(returns, dates, tickers, panel.attrs)}
     units_folder = open_study(folder, definition, resume=resume)
     outcomes: dict[str, dict[int, PeriodOutcome]] = {name: {} for name in models}
