@@ -189,8 +189,9 @@ def describe_panel(panel: pd.DataFrame) -> dict[str, Any]:
             "dropped": dict(quality.get("dropped") or {}), "caveat": panel.attrs.get("caveat")}
 
 
-def check_panel(returns: np.ndarray, tickers: Sequence[str], settings: RankSettings, lookback: int) -> None:
-    """Refuse, in one line each, a panel the study cannot use: one ticker, fewer than 2k, too short."""
+def check_panel(returns: np.ndarray, tickers: Sequence[str], settings: RankSettings, lookback: int) -> list[Period]:
+    """Refuse, in one line each, a panel the study cannot use: one ticker, fewer than 2k, too short; else its
+    study periods."""
     count = len(tickers)
     k = settings.top or default_top(count)
     if count == 1:
@@ -199,7 +200,7 @@ def check_panel(returns: np.ndarray, tickers: Sequence[str], settings: RankSetti
     if count < 2 * k:
         raise DataError(f"the panel has {count} tickers, fewer than 2 x top = {2 * k}: the long and short legs of "
                         f"{k} stocks each would overlap; use more tickers or --top {max(1, count // 2)}")
-    study_periods(len(returns), settings, lookback)
+    return study_periods(len(returns), settings, lookback)
 
 
 def study_models(models: str | Sequence[str]) -> tuple[str, ...]:
@@ -490,8 +491,7 @@ def rank_study(panel: pd.DataFrame, models: str | Sequence[str] = ("lstm",), *, 
     config = config or ModelConfig.from_settings(**RANK_DEFAULTS)
     names = study_models(models)
     returns, dates, tickers = panel_returns(panel)
-    check_panel(returns, tickers, settings, config.lookback)
-    periods = study_periods(len(returns), settings, config.lookback)
+    periods = check_panel(returns, tickers, settings, config.lookback)
     outcomes: dict[str, list[PeriodOutcome]] = {name: [] for name in names}
     for period in periods:
         for name in names:

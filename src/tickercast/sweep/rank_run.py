@@ -51,7 +51,6 @@ from tickercast.rank import (
     panel_returns,
     run_period,
     study_models,
-    study_periods,
     summarise,
 )
 from tickercast.reproducible import one_thread
@@ -120,8 +119,7 @@ def run_rank(spec: RankSpec, panel: pd.DataFrame, folder: Path, engine: Engine, 
     started = time.perf_counter()
     returns, dates, tickers = panel_returns(panel)
     lookback = spec.config.lookback
-    check_panel(returns, tickers, spec.settings, lookback)
-    periods = study_periods(len(dates), spec.settings, lookback)
+    periods = check_panel(returns, tickers, spec.settings, lookback)
     units_read = {key: value for key, value in spec.settings.to_dict().items() if key not in SUMMARY_SETTINGS}
     definition = {"models": spec.trained, "config": spec.config.to_dict(), "settings": units_read,
                   "data": fingerprint(returns, dates, tickers, panel.attrs)}
