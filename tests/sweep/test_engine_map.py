@@ -4,6 +4,7 @@ Ray's `map` runs in tests/sweep/test_engines.py, under `run` (a sweep is `map` o
 its own here would cost more than the whole of this file."""
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,18 @@ from tickercast.sweep.engines import LocalEngine
 def scaled(value, pause, factor):
     """value * factor, after `pause` seconds (so that the later payloads can finish first)."""
     time.sleep(pause)
+    return value * factor
+
+
+def last_first(value, flag, factor):
+    """value * factor; payload 0 waits (up to a minute) until payload 5 has run, so it must come back last
+    whatever the machine's load (a fixed pause lost that race on a busy CI machine)."""
+    flag = Path(flag)
+    if value == 5:
+        flag.touch()
+    deadline = time.monotonic() + 60
+    while value == 0 and not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
     return value * factor
 
 
@@ -32,12 +45,14 @@ def test_every_payload_comes_back_once_with_its_index_and_the_shared_values(work
     assert sorted(results) == [(value, value * 10) for value in range(6)]
 
 
-def test_as_completed_a_slow_first_payload_comes_back_after_the_fast_ones_and_ordered_waits_for_it():
+def test_as_completed_a_slow_first_payload_comes_back_after_the_fast_ones_and_ordered_waits_for_it(tmp_path):
     engine = LocalEngine(2)
-    as_completed = [index for index, _ in engine.map(scaled, PAYLOADS, shared=(1,))]
-    assert as_completed[0] != 0
+    waiting = [(value, str(tmp_path / "first")) for value in range(6)]
+    as_completed = [index for index, _ in engine.map(last_first, waiting, shared=(1,))]
+    assert as_completed[-1] == 0
     assert sorted(as_completed) == list(range(6))
-    assert [index for index, _ in engine.map(scaled, PAYLOADS, shared=(1,), ordered=True)] == list(range(6))
+    waiting = [(value, str(tmp_path / "second")) for value in range(6)]
+    assert [index for index, _ in engine.map(last_first, waiting, shared=(1,), ordered=True)] == list(range(6))
 
 
 @pytest.mark.parametrize("workers", [1, 2])
