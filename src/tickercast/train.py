@@ -6,9 +6,9 @@ import copy
 import math
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -65,6 +65,142 @@ def fit_network(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_
     device = next(net.parameters()).device
     with torch_threads(training_threads(config, device)):
         return _fit(net, x_train, y_train, x_val, y_val, config, device, reporter, description, LOSSES[loss])
+
+
+def fit_networks(nets: Sequence[nn.Module], x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor,
+                 y_val: torch.Tensor, configs: Sequence[ModelConfig], *, reporter: Reporter = SILENT,
+                 description: str = "training", loss: str = "mse") -> list[History]:
+    """Train N networks of one shape on the same windows as one batched computation; one History each.
+
+    `configs[k]` is network k's settings; they may differ only in the seed. Member k draws its batch order from
+    its own seed exactly as `fit_network` does, its dropout masks from a generator of its own seed, clips its own
+    gradient norm, keeps its own Adam state and stops early on its own validation loss (a member that stops
+    leaves the batch and keeps its best weights). Seed each network before creating it, as for `fit_network`.
+
+    One network trains through `fit_network` (oneDNN's fused LSTM layer is the faster path for one).
+    """
+    if len(nets) != len(configs) or not nets:
+        raise ValueError("fit_networks needs one config per network, and at least one network")
+    settings = {replace(config, seed=0) for config in configs}
+    if len(settings) > 1:
+        raise ValueError("networks trained together may differ only in their seed")
+    if len(nets) == 1:
+        return [fit_network(nets[0], x_train, y_train, x_val, y_val, configs[0], reporter=reporter,
+                            description=description, loss=loss)]
+    from tickercast.batched import NetworkStack
+
+    device = next(nets[0].parameters()).device
+    with torch_threads(training_threads(configs[0], device)):
+        stack = NetworkStack(nets).to(device)
+        histories, states = _fit_stack(stack, x_train, y_train, x_val, y_val, configs, device, reporter,
+                                       description, LOSSES[loss])
+    stack.write_back(nets, states)
+    for net in nets:
+        net.eval()
+    return histories
+
+
+def _fit_stack(stack: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor,
+               y_val: torch.Tensor, configs: Sequence[ModelConfig], device: torch.device, reporter: Reporter,
+               description: str, loss_fn: Callable[..., torch.Tensor]
+               ) -> tuple[list[History], list[dict[str, torch.Tensor]]]:
+    """`fit_networks` for N > 1: the loop of `_fit`, with every quantity carrying a leading member axis."""
+    config = configs[0]
+    members = len(configs)
+    orders = [torch.Generator().manual_seed(c.seed) for c in configs]  # batch order, as in `_fit`
+    dropouts = [torch.Generator().manual_seed(c.seed + 1) for c in configs]  # dropout masks
+    optimizer = Adam(list(stack.parameters()), lr=config.lr)
+    has_val = len(y_val) > 0
+    histories = [History() for _ in configs]
+    active = list(range(members))  # the original index of each member still in the stack
+    train0 = _stack_losses(stack, x_train, y_train, loss_fn)
+    val = _stack_losses(stack, x_val, y_val, loss_fn) if has_val else [None] * members
+    for k, history in enumerate(histories):
+        history.epochs.append({"epoch": 0, "train_loss": train0[k], "val_loss": val[k], "seconds": 0.0})
+    best_loss = [v if has_val else math.inf for v in val]
+    best_state = [stack.member_state(k) if has_val else None for k in range(members)]
+    bar = reporter.bar(description, total=config.epochs)
+    n = len(y_train)
+    for epoch in range(1, config.epochs + 1):
+        started = time.perf_counter()
+        order = torch.stack([torch.randperm(n, generator=orders[k]) for k in active])  # [N, n]
+        totals, batches = torch.zeros(len(active), dtype=torch.float64), 0
+        for first in range(0, n, config.batch_size):
+            batch = order[:, first:first + config.batch_size]  # [N, b]
+            x = sequences(x_train[batch.reshape(-1)])
+            x = x.reshape(len(active), batch.shape[1], *x.shape[1:]).to(device)
+            y = y_train[batch.reshape(-1)].reshape(batch.shape).to(device)
+            masks = stack.dropout_masks(batch.shape[1], x.shape[2], [dropouts[k] for k in active])
+            member_losses = loss_fn(stack(x, masks), y, reduction="none")
+            member_losses = member_losses.reshape(len(active), -1).mean(1)
+            optimizer.zero_grad()
+            member_losses.sum().backward()
+            if config.clip > 0:
+                _clip_members(list(stack.parameters()), config.clip)
+            optimizer.step()
+            totals += member_losses.detach().double().cpu()
+            batches += 1
+        train_losses = (totals / batches).tolist()
+        bad = [k for k, value in zip(active, train_losses, strict=True) if not math.isfinite(value)]
+        if bad:
+            bar.close()
+            raise TrainingError(f"the training loss became {train_losses[active.index(bad[0])]} in epoch {epoch} "
+                                f"(seed {configs[bad[0]].seed}); lower the learning rate (now {config.lr:g}) or "
+                                "keep gradient clipping on")
+        val = _stack_losses(stack, x_val, y_val, loss_fn) if has_val else [None] * len(active)
+        seconds = time.perf_counter() - started
+        stopped = []
+        for position, k in enumerate(active):
+            history = histories[k]
+            history.epochs.append({"epoch": epoch, "train_loss": train_losses[position],
+                                   "val_loss": val[position], "seconds": seconds})
+            if val[position] is None:
+                history.best_epoch = epoch
+            elif val[position] < best_loss[k]:
+                best_loss[k], history.best_epoch = val[position], epoch
+                best_state[k] = stack.member_state(position)
+            elif epoch - history.best_epoch >= config.patience:
+                history.stopped_early = True
+                stopped.append(position)
+        finite = [v for v in val if v is not None]
+        bar.advance(train=sum(train_losses) / len(train_losses),
+                    val=sum(finite) / len(finite) if finite else math.nan)
+        if stopped:
+            if len(stopped) == len(active):
+                break
+            kept = torch.tensor([p for p in range(len(active)) if p not in stopped])
+            stack.keep(kept)
+            optimizer.keep(kept)
+            active = [active[p] for p in kept.tolist()]
+    bar.close()
+    for position, k in enumerate(active):
+        if best_state[k] is None:
+            best_state[k] = stack.member_state(position)
+    return histories, best_state
+
+
+def _clip_members(parameters: list[nn.Parameter], clip: float) -> None:
+    """`clip_grad_norm_` for each member: the norm over all of one member's gradients, capped at `clip`."""
+    grads = [p.grad for p in parameters if p.grad is not None]
+    norms = torch.stack([g.reshape(g.shape[0], -1).pow(2).sum(1) for g in grads]).sum(0).sqrt()  # [N]
+    scale = (clip / (norms + 1e-6)).clamp(max=1.0)
+    for grad in grads:
+        grad.mul_(scale.view(-1, *([1] * (grad.ndim - 1))))
+
+
+def _stack_losses(stack: nn.Module, windows: torch.Tensor, targets: torch.Tensor,
+                  loss_fn: Callable[..., torch.Tensor]) -> list[float | None]:
+    """Each member's loss on the same windows, in evaluation mode (`evaluate_loss` for a stack)."""
+    if len(targets) == 0:
+        return [math.nan] * stack.members
+    outputs = []
+    device = stack.stacked[0].device
+    with torch.no_grad():
+        for first in range(0, len(windows), _EVAL_CHUNK):
+            outputs.append(stack(sequences(windows[first:first + _EVAL_CHUNK]).to(device)).double().cpu())
+    out = torch.cat(outputs, dim=1)
+    expanded = targets.double().unsqueeze(0).expand(out.shape)
+    return loss_fn(out, expanded, reduction="none").reshape(stack.members, -1).mean(1).tolist()
 
 
 def training_threads(config: ModelConfig, device: torch.device) -> int:
@@ -150,6 +286,11 @@ class Adam:
         self.mean = [torch.zeros_like(p) for p in parameters]  # running mean of the gradient
         self.square = [torch.zeros_like(p) for p in parameters]  # running mean of its square
         self.steps = 0
+
+    def keep(self, members: torch.Tensor) -> None:
+        """Keep the running means of these members only (stacked parameters, after `NetworkStack.keep`)."""
+        self.mean = [mean[members].contiguous() for mean in self.mean]
+        self.square = [square[members].contiguous() for square in self.square]
 
     def zero_grad(self) -> None:
         for parameter in self.parameters:
