@@ -23,7 +23,8 @@ DEVICES = ("cpu", "auto", "cuda", "mps")
 #: A network within these caps can still be too large for the machine: `nets.check_memory` refuses that, with
 #: its estimate, before anything is built.
 LIMITS = {"lookback": 10_000, "hidden": 4_096, "layers": 32, "epochs": 100_000, "batch_size": 65_536,
-          "patience": 100_000, "horizons": 1_000, "threads": 256}
+          "patience": 100_000, "horizons": 1_000, "threads": 256,
+          "ensemble": 1_000}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class ModelConfig:
     features    the inputs computed from the data's own columns (`prepare.features`), comma-separated, e.g.
                 `returns,volume,rsi` (a list is accepted and joined); `returns`, the target's own past, is
                 always among them. Networks and `ar` read them; the other baselines ignore them.
+    ensemble    networks: N members (seeds seed .. seed + N - 1) trained together as one batched computation;
+                the forecast is their mean. 1 = one network.
     """
 
     target: str = "log_return"
@@ -65,6 +68,7 @@ class ModelConfig:
     horizons: int = 1
     threads: int = 0
     features: str = "returns"
+    ensemble: int = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.features, (list, tuple)):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tickercast.bundle import damaged, read_bundle, write_bundle
-from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
+from tickercast.config import CELLS, TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill, as_price_frame
 from tickercast.errors import ConfigError, DataError, NotFittedError, shown
 from tickercast.evaluate.score import score
@@ -72,6 +73,18 @@ class Forecaster:
         input sets on the same days. `exchange` (a MIC such as XNSE), else the data's own, is saved and dates
         later forecasts (see `calendar`).
         """
+        options = {"covariates": covariates, "test_size": test_size, "val_size": val_size, "test_start": test_start,
+                   "val_start": val_start, "price_column": price_column, "fill": fill, "exchange": exchange,
+                   "common_span": common_span, "first_date": first_date}
+        return fit_seeds([self], prices, reporter=reporter, **options)[0]
+
+    def _prepared(self, prices: pd.DataFrame | pd.Series, *, covariates: Covariates | None = None,
+                  test_size: float = TEST_SIZE, val_size: float = VAL_SIZE, test_start: str | None = None,
+                  val_start: str | None = None, price_column: str | None = None, fill: Fill = None,
+                  exchange: str | None = None, common_span: bool = False,
+                  first_date: str | pd.Timestamp | None = None) -> tuple[pd.DataFrame, Inputs, Any, Any]:
+        """What `fit` needs before training: the validated frame, the model's inputs, the split and the unfitted
+        model."""
         from tickercast.calendar import resolve_exchange
 
         frame = as_price_frame(prices, price_column, fill)
@@ -83,12 +96,14 @@ class Forecaster:
         split = checked_split(frame.index, model.min_history, origin=frame.attrs["origin"], test_size=test_size,
                               val_size=val_size, test_start=test_start, val_start=val_start,
                               settings=f"lookback {self.config.lookback}{inputs_start(self.inputs_)} and this split")
-        started = time.perf_counter()
-        model.fit(inputs[:split.val_end], split.train_end, reporter)
-        self.fit_seconds_ = time.perf_counter() - started
-        self.model_ = model
         self.data_ = {**_describe(frame), "exchange": exchange}
         self.split_ = split_dates(split, frame.index)
+        return frame, inputs, split, model
+
+    def _scored(self, frame: pd.DataFrame, inputs: Inputs, split: Any, model: Any) -> Self:
+        """Keep the fitted model and score it on every part (and the inputs' importance, for a model reading
+        inputs)."""
+        self.model_ = model
         self.predictions_, self.metrics_ = score(model, inputs, frame.index, split, origin=frame.attrs["origin"])
         if model.uses_inputs and inputs.width and not forecasts_direction(model):  # importance is in price RMSE
             from tickercast.evaluate.importance import permutation_importance
@@ -325,3 +340,33 @@ def _date(value: str | pd.Timestamp, what: str) -> pd.Timestamp:
 def _validated(covariates: Covariates | None) -> dict[str, pd.DataFrame]:
     """Each covariate through the validation gate, by name."""
     return {str(name): as_price_frame(prices) for name, prices in (covariates or {}).items()}
+
+
+def fit_seeds(forecasters: list[Forecaster], prices: pd.DataFrame | pd.Series, *, reporter: Reporter = SILENT,
+              **options: Any) -> list[Forecaster]:
+    """`fit` each forecaster on the same prices and options (those of `Forecaster.fit`); networks that differ
+    only in their seed are trained together as one batched computation (`models.recurrent.fit_together`),
+    everything else one by one.
+
+    Each forecaster ends as if fitted alone (its own seed's weights, data order and early stopping), so its
+    scores are those of a lone fit within the noise of training.
+    """
+    from tickercast.models.recurrent import fit_together
+
+    prepared = [forecaster._prepared(prices, **options) for forecaster in forecasters]
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, forecaster in enumerate(forecasters):
+        key = (forecaster.model, repr(replace(forecaster.config, seed=0)))
+        groups.setdefault(key if forecaster.model in CELLS else (str(index), ""), []).append(index)
+    for members in groups.values():
+        _, inputs, split, model = prepared[members[0]]
+        started = time.perf_counter()
+        if len(members) > 1:
+            fit_together([prepared[index][3] for index in members], inputs[:split.val_end], split.train_end,
+                         reporter)
+        else:
+            model.fit(inputs[:split.val_end], split.train_end, reporter)
+        seconds = (time.perf_counter() - started) / len(members)  # shared: each member's share of the time
+        for index in members:
+            forecasters[index].fit_seconds_ = seconds
+    return [forecaster._scored(*prepared[index]) for index, forecaster in enumerate(forecasters)]

@@ -85,8 +85,10 @@ def weight_shapes(cell: str, *, hidden: int, layers: int, outputs: int = 1,
     return shapes
 
 
-def memory_estimate(cell: str, config: ModelConfig, *, training: bool, inputs: int = 1) -> tuple[int, int]:
-    """`(weights, bytes)`: the network's weight count and about how many bytes it needs, to train or to load.
+def memory_estimate(cell: str, config: ModelConfig, *, training: bool, inputs: int = 1,
+                    members: int = 1) -> tuple[int, int]:
+    """`(weights, bytes)`: the network's weight count and about how many bytes it needs, to train or to load
+    (`members` networks of this shape trained or held together: N times both).
 
     Loading holds the weights about three times (the file's arrays, the tensors made from them, the network).
     Training holds them five times (network, gradients, Adam's two running means, the best epoch's copy) plus
@@ -97,19 +99,22 @@ def memory_estimate(cell: str, config: ModelConfig, *, training: bool, inputs: i
                            input_size=inputs)
     weights = sum(math.prod(shape) for shape in shapes.values())
     if not training:
-        return weights, 3 * weights * _FLOAT_BYTES
+        return weights, 3 * weights * _FLOAT_BYTES * members
     activations = config.batch_size * config.lookback * config.layers * config.hidden * (GATES[cell] + 3)
-    return weights, (5 * weights + activations) * _FLOAT_BYTES
+    return weights, (5 * weights + activations) * _FLOAT_BYTES * members
 
 
-def check_memory(cell: str, config: ModelConfig, *, training: bool, inputs: int = 1) -> None:
-    """Refuse, with the estimate, a network that cannot fit in this machine's available memory (ConfigError)."""
+def check_memory(cell: str, config: ModelConfig, *, training: bool, inputs: int = 1, members: int = 1) -> None:
+    """Refuse, with the estimate, a network (or `members` trained together) that cannot fit in this machine's
+    available memory (ConfigError)."""
     from tickercast.parallel import available_memory
 
-    weights, needed = memory_estimate(cell, config, training=training, inputs=inputs)
+    weights, needed = memory_estimate(cell, config, training=training, inputs=inputs, members=members)
     available = available_memory()
     if available is not None and needed > available:
-        raise ConfigError(f"the {cell} network of {config.layers} layer(s) x {config.hidden} units has {weights:,} "
-                          f"weights and needs about {needed / 2**30:.1f} GiB to {'train' if training else 'load'}, but "
+        what = (f"the {cell} network of {config.layers} layer(s) x {config.hidden} units has {weights:,} weights and "
+                "needs" if members == 1 else f"{members} {cell} networks of {config.layers} layer(s) x "
+                f"{config.hidden} units trained together have {weights:,} weights each and need")
+        raise ConfigError(f"{what} about {needed / 2**30:.1f} GiB to {'train' if training else 'load'}, but "
                           f"{available / 2**30:.1f} GiB is available; use a smaller --hidden or --layers"
                           f"{', --batch-size or --lookback' if training else ''}")

@@ -15,6 +15,7 @@ forecast and early stopping never keeps weights worse than it on validation. `pr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any, Self
 
@@ -34,7 +35,7 @@ from tickercast.prepare.scaling import Scaler
 from tickercast.prepare.targets import get_target
 from tickercast.prepare.windows import windows_before
 from tickercast.progress import Reporter
-from tickercast.train import History, fit_network, predict_network, seed_everything
+from tickercast.train import History, fit_networks, predict_network, seed_everything
 
 
 class RecurrentModel(ScaledRows):
@@ -60,19 +61,7 @@ class RecurrentModel(ScaledRows):
         return self.config.lookback + self.target.offset
 
     def fit(self, inputs: Inputs | np.ndarray, train_end: int, reporter: Reporter) -> Self:
-        inputs = Inputs.of(inputs)
-        check_memory(self.name, self.config, training=True, inputs=1 + inputs.width)
-        self.fit_scaler(inputs, train_end)
-        seed_everything(self.config.seed)
-        self.net_ = self.new_net()
-        windows = self.training_windows(inputs, train_end)
-        if self.direction:  # epoch 0 forecasts the training base rate (clipped: a logit must be finite)
-            rate = min(max(float(windows[1].double().mean()), 1e-3), 1 - 1e-3) if len(windows[1]) else 0.5
-            with torch.no_grad():
-                self.net_.head.bias.fill_(np.log(rate / (1 - rate)))
-        self.history_ = fit_network(self.net_, *windows, self.config, reporter=reporter,
-                                    description=f"{self.name} seed {self.config.seed}",
-                                    loss="bce" if self.direction else "mse")
+        fit_together([self], inputs, train_end, reporter)
         return self
 
     def training_windows(self, inputs: Inputs | np.ndarray,
@@ -224,3 +213,33 @@ class RecurrentModel(ScaledRows):
         if not hasattr(self, "net_"):
             raise NotFittedError(f"the {self.name} model is not fitted yet; call fit first")
         return check_columns(self.name, self.columns_, Inputs.of(inputs))
+
+
+def fit_together(models: Sequence[RecurrentModel], inputs: Inputs | np.ndarray, train_end: int,
+                 reporter: Reporter) -> None:
+    """Fit networks whose settings differ only in the seed, on the same data, as one batched computation.
+
+    Each ends as if fitted alone: its own initial weights (seeded before it is built), batch order, dropout,
+    clipping, Adam state and early stopping (`train.fit_networks`). The scalers depend on the training days
+    only, so every member fits the same ones.
+    """
+    inputs = Inputs.of(inputs)
+    first = models[0]
+    check_memory(first.name, first.config, training=True, inputs=1 + inputs.width, members=len(models))
+    for model in models:
+        model.fit_scaler(inputs, train_end)
+    windows = first.training_windows(inputs, train_end)
+    for model in models:
+        seed_everything(model.config.seed)
+        model.net_ = model.new_net()
+        if model.direction:  # epoch 0 forecasts the training base rate (clipped: a logit must be finite)
+            rate = min(max(float(windows[1].double().mean()), 1e-3), 1 - 1e-3) if len(windows[1]) else 0.5
+            with torch.no_grad():
+                model.net_.head.bias.fill_(np.log(rate / (1 - rate)))
+    seeds = [model.config.seed for model in models]
+    label = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
+    histories = fit_networks([model.net_ for model in models], *windows, [model.config for model in models],
+                             reporter=reporter, description=f"{first.name} {label}",
+                             loss="bce" if first.direction else "mse")
+    for model, history in zip(models, histories, strict=True):
+        model.history_ = history
