@@ -170,7 +170,7 @@ def _fit_stack(stack: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x
                 break
             kept = torch.tensor([p for p in range(len(active)) if p not in stopped])
             stack.keep(kept)
-            optimizer.keep(kept)
+            optimizer.keep(kept, list(stack.parameters()))
             active = [active[p] for p in kept.tolist()]
     bar.close()
     for position, k in enumerate(active):
@@ -287,8 +287,10 @@ class Adam:
         self.square = [torch.zeros_like(p) for p in parameters]  # running mean of its square
         self.steps = 0
 
-    def keep(self, members: torch.Tensor) -> None:
-        """Keep the running means of these members only (stacked parameters, after `NetworkStack.keep`)."""
+    def keep(self, members: torch.Tensor, parameters: list[nn.Parameter]) -> None:
+        """Go on with `parameters`, the stacked parameters of these members only (after `NetworkStack.keep`),
+        and their running means."""
+        self.parameters = parameters
         self.mean = [mean[members].contiguous() for mean in self.mean]
         self.square = [square[members].contiguous() for square in self.square]
 
