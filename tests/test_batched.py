@@ -133,7 +133,7 @@ def trained(cell, configs, together, dtype=torch.float64):
     split = 240
     arguments = (x[:split], y[:split], x[split:], y[split:])
     if together:
-        histories = fit_networks(nets, *arguments, configs)
+        histories = fit_networks(nets, *arguments, configs, stacked=True)
     else:
         histories = [fit_network(net, *arguments, config) for net, config in zip(nets, configs, strict=True)]
     return nets, histories

@@ -14,12 +14,14 @@ outputs `[N, batch]` (`[N, batch, outputs]` for direct networks); `write_back(ne
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 from torch.autograd.function import FunctionCtx
 
-from tickercast.nets import RecurrentForecaster
+if TYPE_CHECKING:
+    from tickercast.nets import RecurrentForecaster
 
 #: The per-layer weights of PyTorch's recurrent layers, in the order the layer functions take them.
 LAYER_WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -128,8 +130,7 @@ class _LSTMLayer(torch.autograd.Function):
         doubled = _doubled(w_hh, 4, 2)  # rows of g
         gi = _projection(x, w_ih * doubled[:, None], (b_ih + b_hh) * doubled)
         gates = torch.empty_like(gi)  # [N, T, B, 4H]: i, f, g, o after their activations
-        cells = x.new_zeros(members, steps + 1, batch, hidden)  # c_0 .. c_T
-        states = x.new_zeros(members, steps + 1, batch, hidden)  # h_0 .. h_T
+        cells, states = _sequence(x, steps, hidden), _sequence(x, steps, hidden)  # c_0 .. c_T, h_0 .. h_T
         tanh_c = x.new_empty(members, steps, batch, hidden)
         w_hh_t, minus_one = (w_hh * doubled[:, None]).transpose(1, 2), x.new_full((), -1.0)
         gi_t, gate_t, c_t, h_t, tc_t = (tensor.unbind(1) for tensor in (gi, gates, cells, states, tanh_c))
@@ -188,7 +189,7 @@ class _GRULayer(torch.autograd.Function):
         gh = x.new_empty(members, steps, batch, 3 * hidden)  # W_hh h + b_hh; its n part is needed backward
         rz = x.new_empty(members, steps, batch, 2 * hidden)
         n = x.new_empty(members, steps, batch, hidden)
-        states = x.new_zeros(members, steps + 1, batch, hidden)
+        states = _sequence(x, steps, hidden)
         w_hh_t, b_hh_wide = w_hh.transpose(1, 2), b_hh.unsqueeze(1)
         gi_rz, gi_n = _blocks(gi, 3, 0, 2), _blocks(gi, 3, 2)
         gh_rz, gh_n = _blocks(gh, 3, 0, 2), _blocks(gh, 3, 2)
@@ -233,9 +234,9 @@ class _RNNLayer(torch.autograd.Function):
     @staticmethod
     def forward(ctx: FunctionCtx, x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor,
                 b_hh: torch.Tensor) -> torch.Tensor:
-        members, steps, batch, _ = x.shape
+        steps = x.shape[1]
         gi = _projection(x, w_ih, b_ih + b_hh)
-        states = x.new_zeros(members, steps + 1, batch, w_hh.shape[2])
+        states = _sequence(x, steps, w_hh.shape[2])
         w_hh_t, h, gi_t = w_hh.transpose(1, 2), states.unbind(1), gi.unbind(1)
         for t in range(steps):
             torch.baddbmm(gi_t[t], h[t], w_hh_t, out=h[t + 1]).tanh_()
@@ -264,9 +265,32 @@ def _weight_grads(ctx: FunctionCtx, d_input: torch.Tensor, d_hidden: torch.Tenso
     d_in, d_hid = d_input.reshape(members, -1, width), d_hidden.reshape(members, -1, width)
     grad_x = torch.bmm(d_in, w_ih).view(*d_input.shape[:3], -1) if ctx.needs_input_grad[0] else None
     grad_b_ih = d_in.sum(1)
-    grad_b_hh = grad_b_ih if d_hidden is d_input else d_hid.sum(1)
+    # Never the same tensor twice: autograd may hand it to both parameters as their .grad, and an in-place
+    # change of one (gradient clipping) would then change the other.
+    grad_b_hh = grad_b_ih.clone() if d_hidden is d_input else d_hid.sum(1)
     return (grad_x, torch.bmm(d_in.transpose(1, 2), x.reshape(members, steps * batch, -1)),
             torch.bmm(d_hid.transpose(1, 2), previous.reshape(members, steps * batch, -1)), grad_b_ih, grad_b_hh)
+
+
+def layer_outputs(module: nn.RNNBase, x: torch.Tensor) -> torch.Tensor:
+    """The outputs `[batch, steps, hidden]` of one batch-first `nn.GRU` or `nn.RNN` from a zero state, trained
+    through the hand-written layers as a stack of one (autograd records each of nn.GRU's small operations per
+    step on a CPU). Same weights, same dropout between layers (none after the last)."""
+    cell = "gru" if isinstance(module, nn.GRU) else "rnn"
+    sequence = x.transpose(0, 1).unsqueeze(0)  # [1, T, B, I]
+    for layer in range(module.num_layers):
+        if layer > 0:
+            sequence = nn.functional.dropout(sequence, module.dropout, module.training)
+        sequence = _LAYER[cell](sequence, *(getattr(module, f"{name}_l{layer}").unsqueeze(0)
+                                            for name in LAYER_WEIGHTS))
+    return sequence[0].transpose(0, 1)
+
+
+def _sequence(x: torch.Tensor, steps: int, hidden: int) -> torch.Tensor:
+    """States `[N, steps + 1, B, hidden]` for a layer reading `x [N, T, B, I]`, the first (step 0) zero."""
+    states = x.new_empty(x.shape[0], steps + 1, x.shape[2], hidden)
+    states[:, 0] = 0
+    return states
 
 
 def _doubled(w_hh: torch.Tensor, count: int, block: int) -> torch.Tensor:

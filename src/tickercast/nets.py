@@ -7,14 +7,17 @@ import math
 import torch
 from torch import nn
 
+from tickercast.batched import layer_outputs
 from tickercast.config import CELLS, ModelConfig
 from tickercast.errors import ConfigError
-from tickercast.fused import gru_sequence
 
 _RECURRENT = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 #: Gate blocks per layer: the rows of each weight matrix are `GATES[cell] * hidden`.
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 _FLOAT_BYTES = 4  # networks train and run in float32
+#: Cells trained on a CPU through the hand-written layers of `batched` (`nn.LSTM` is one fused oneDNN operation
+#: per layer, faster than any op-by-op cell; `nn.GRU` and `nn.RNN` run each step as many small operations).
+LAYERED = ("gru", "rnn")
 
 
 class RecurrentForecaster(nn.Module):
@@ -43,8 +46,8 @@ class RecurrentForecaster(nn.Module):
         nn.init.zeros_(self.head.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.cell == "gru" and torch.is_grad_enabled() and x.device.type == "cpu":
-            states = gru_sequence(self.recurrent, x)  # the same function, trained in fewer operations a step
+        if self.cell in LAYERED and torch.is_grad_enabled() and x.device.type == "cpu":
+            states = layer_outputs(self.recurrent, x)  # the same function, trained in fewer operations a step
         else:
             states, _ = self.recurrent(x)  # [batch, lookback, features] -> [batch, lookback, hidden]
         out = self.head(states[:, -1])  # [batch, hidden] -> [batch, outputs]

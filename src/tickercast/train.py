@@ -16,6 +16,7 @@ from torch import nn
 
 from tickercast.config import ModelConfig
 from tickercast.errors import TrainingError
+from tickercast.nets import LAYERED
 from tickercast.progress import SILENT, Reporter
 
 _EVAL_CHUNK = 1024  # windows per forward pass when evaluating: bounds memory, costs no time
@@ -69,7 +70,7 @@ def fit_network(net: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x_
 
 def fit_networks(nets: Sequence[nn.Module], x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor,
                  y_val: torch.Tensor, configs: Sequence[ModelConfig], *, reporter: Reporter = SILENT,
-                 description: str = "training", loss: str = "mse") -> list[History]:
+                 description: str = "training", loss: str = "mse", stacked: bool | None = None) -> list[History]:
     """Train N networks of one shape on the same windows as one batched computation; one History each.
 
     `configs[k]` is network k's settings; they may differ only in the seed. Member k draws its batch order from
@@ -77,19 +78,24 @@ def fit_networks(nets: Sequence[nn.Module], x_train: torch.Tensor, y_train: torc
     gradient norm, keeps its own Adam state and stops early on its own validation loss (a member that stops
     leaves the batch and keeps its best weights). Seed each network before creating it, as for `fit_network`.
 
-    One network trains through `fit_network` (oneDNN's fused LSTM layer is the faster path for one).
+    One network trains through `fit_network`, and so do LSTMs on a CPU, one after another: oneDNN's fused LSTM
+    layer already runs one small network near this machine's matrix-product rate, and the stack was measured no
+    faster for five canonical LSTMs and slower for long windows (docs/performance.md). GRUs and RNNs, whose
+    PyTorch layers run op by op, train as one stack. `stacked` True or False overrides that choice.
     """
     if len(nets) != len(configs) or not nets:
         raise ValueError("fit_networks needs one config per network, and at least one network")
     settings = {replace(config, seed=0) for config in configs}
     if len(settings) > 1:
         raise ValueError("networks trained together may differ only in their seed")
-    if len(nets) == 1:
-        return [fit_network(nets[0], x_train, y_train, x_val, y_val, configs[0], reporter=reporter,
-                            description=description, loss=loss)]
+    device = next(nets[0].parameters()).device
+    if stacked is None:
+        stacked = len(nets) > 1 and (device.type != "cpu" or nets[0].cell in LAYERED)
+    if not stacked:
+        return [fit_network(net, x_train, y_train, x_val, y_val, config, reporter=reporter,
+                            description=description, loss=loss) for net, config in zip(nets, configs, strict=True)]
     from tickercast.batched import NetworkStack
 
-    device = next(nets[0].parameters()).device
     with torch_threads(training_threads(configs[0], device)):
         stack = NetworkStack(nets).to(device)
         histories, states = _fit_stack(stack, x_train, y_train, x_val, y_val, configs, device, reporter,
