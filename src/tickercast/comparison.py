@@ -25,7 +25,7 @@ from tickercast.data.validate import Fill
 from tickercast.errors import ConfigError, shown
 from tickercast.evaluate.metrics import METRIC_KEYS
 from tickercast.evaluate.scorecard import DIRECTION_KEYS
-from tickercast.forecaster import Covariates, Forecaster
+from tickercast.forecaster import Covariates, Forecaster, fit_seeds
 from tickercast.models import make_model, model_names
 from tickercast.parallel import cores, run_all
 from tickercast.progress import SILENT, Reporter
@@ -114,11 +114,17 @@ def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1,
             fill: Fill = None, workers: int = 1, reporter: Reporter = SILENT, **settings: Any) -> list[Result]:
     """Fit every model on the same split; networks once per seed (seed, seed + 1, ...), baselines once.
 
+    A network's seeds (on one input set) train together as one batched computation (`forecaster.fit_seeds`),
+    each with its own initial weights, batch order, dropout and early stopping; each seed keeps its own Result.
+    A seed's numbers are those of training it alone within the noise of training (the batched sums round in
+    another order and dropout draws from another stream), and they do not depend on `workers`.
+
     `feature_sets` (`"returns; returns,volume"`, see `input_sets`) fits every model that reads inputs once per
     set, all on the same days; `ablation(results)` then says whether each set beat returns only.
 
-    `workers` processes fit models side by side; 0 = one per core when there are several networks to train
-    for more than a few seconds (the command line's default). The numbers are the same whatever the number of
+    `workers` processes fit models side by side (each model's seeds are one task); 0 = one per network
+    model, up to one per core, when there are several to train for more than a few seconds (the command
+    line's default). The numbers are the same whatever the number of
     workers. Workers start by importing the calling script, so a script that asks for them must keep its own
     work under `if __name__ == "__main__":`, as with any multiprocessing code (notebooks need nothing).
 
@@ -138,28 +144,35 @@ def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1,
                "price_column": price_column, "fill": fill, "common_span": common_span}
     if len(sets) > 1:
         options["first_date"] = common_first_date(prices, sets, covariates, price_column, fill, common_span)
-    runs: list[tuple[str, InputSet, int | None]] = []
+    groups: list[tuple[str, InputSet, list[int | None]]] = []  # a model's seeds on one input set train together
     for name in names:
         model = make_model(name, config)
         for chosen in sets if model.uses_inputs else sets[:1]:
-            runs += [(name, chosen, config.seed + k) for k in range(seeds)] if model.seeded else [(name, chosen, None)]
+            groups.append((name, chosen, [config.seed + k for k in range(seeds)] if model.seeded else [None]))
     if workers < 0:
         raise ConfigError("workers must be 0 (automatic) or more")
-    networks = sum(seed is not None for *_, seed in runs)
-    workers = workers or (cores() if networks > 1 and networks * config.epochs * len(prices) >= _WORKER_WORK
-                          else 1)
+    networks = sum(seed is not None for *_, group in groups for seed in group)
+    trained = sum(group[0] is not None for *_, group in groups)  # tasks that train networks
+    workers = workers or (min(cores(), trained) if trained > 1 and networks * config.epochs * len(prices)
+                          >= _WORKER_WORK else 1)
     # Each worker's epochs are not shown: two bars would fight over one terminal line.
     epochs_reporter = reporter if workers == 1 else SILENT
-    tasks = [(name, {**config.to_dict(), "seed": config.seed if seed is None else seed, "features": chosen.features},
-              prices, {**options, "covariates": {key: covariates[key] for key in chosen.covariates}},
-              epochs_reporter) for name, chosen, seed in runs]
-    overall = reporter.bar("models", total=len(runs))
+    tasks = [(name, {**config.to_dict(), "features": chosen.features}, group, prices,
+              {**options, "covariates": {key: covariates[key] for key in chosen.covariates}}, epochs_reporter)
+             for name, chosen, group in groups]
+    overall = reporter.bar("models", total=sum(len(group) for *_, group in groups))
+
+    def done(index: int) -> None:
+        for _ in groups[index][2]:
+            overall.advance(model=groups[index][0])
+
     try:
-        fitted = run_all(_fit, tasks, workers, lambda index: overall.advance(model=runs[index][0]))
+        fitted = run_all(_fit, tasks, workers, done)
     finally:
         overall.close()
     return [Result(name, seed, forecaster, chosen.label)
-            for (name, chosen, seed), forecaster in zip(runs, fitted, strict=True)]
+            for (name, chosen, group), forecasters in zip(groups, fitted, strict=True)
+            for seed, forecaster in zip(group, forecasters, strict=True)]
 
 
 def common_first_date(prices: pd.DataFrame, sets: list[InputSet], covariates: Covariates, price_column: str | None,
@@ -179,12 +192,16 @@ def common_first_date(prices: pd.DataFrame, sets: list[InputSet], covariates: Co
 _WORKER_WORK = 300_000
 
 
-def _fit(name: str, settings: dict[str, Any], prices: pd.DataFrame, options: dict[str, Any],
-         reporter: Reporter) -> Forecaster:
-    """One fit on one thread, so its numbers are the same with any number of workers (a worker running it dies
-    with this command's process: `parallel` attaches its lifeline when it starts)."""
+def _fit(name: str, settings: dict[str, Any], seeds: list[int | None], prices: pd.DataFrame,
+         options: dict[str, Any], reporter: Reporter) -> list[Forecaster]:
+    """One model's fits on one input set, one per seed (None: a model that reads no seed), on one thread, so their
+    numbers are the same with any number of workers (a worker running it dies with this command's process:
+    `parallel` attaches its lifeline when it starts). A network's seeds train together as one batched
+    computation (`forecaster.fit_seeds`)."""
+    forecasters = [Forecaster(name, **{**settings, "seed": settings["seed"] if seed is None else seed})
+                   for seed in seeds]
     with one_thread():
-        return Forecaster(name, **settings).fit(prices, **options, reporter=reporter)
+        return fit_seeds(forecasters, prices, reporter=reporter, **options)
 
 
 def is_direction(results: Sequence[Any]) -> bool:
