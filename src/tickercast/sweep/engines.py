@@ -9,6 +9,9 @@ each outcome as soon as it is ready, so the caller can store it before anything 
 periods use it): `fn(*payload, *shared)` for each payload, results with their index as they finish (or in
 order), and an error raised by `fn` raised again in the caller as what it was.
 
+Units that differ only in their seed run as one task whose networks train together (`plan.seed_groups`), so
+a worker and a Ray task take a whole group; each unit still comes back with its own outcome.
+
 Threads: every unit runs on one thread (`reproducible.one_thread`), so that its numbers are identical with any
 number of workers and on Ray; the parallelism is the number of units running side by side. A local worker dies
 with the driver, even one killed with `kill -9` (`lifeline.attach`).
@@ -30,7 +33,7 @@ from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError, TickercastError
 from tickercast.lifeline import attach
 from tickercast.parallel import cores
-from tickercast.sweep.plan import SplitOptions, Unit
+from tickercast.sweep.plan import SplitOptions, Unit, seed_groups
 from tickercast.sweep.reach import TIMEOUT, join
 from tickercast.sweep.unit import Outcome, work
 
@@ -53,7 +56,10 @@ class Engine(Protocol):
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
-        """Run every unit on its frames (by name in `unit.frames`), yielding each outcome as it finishes."""
+        """Run every unit on its frames (by name in `unit.frames`), yielding each outcome as it finishes.
+
+        Consecutive units that differ only in their seed run as one task (`plan.seed_groups`: their networks
+        train together), and their outcomes come out together, one per unit."""
         ...
 
     def map(self, fn: Callable[..., R], payloads: Iterable[Sequence[Any]], *, shared: Sequence[Any] = (),
@@ -85,15 +91,15 @@ class LocalEngine:
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
-        started: list[Unit] = []  # by index, as `map` hands them to the pool (it reads the payloads lazily)
+        started: list[tuple[Unit, ...]] = []  # by index, as `map` hands them to the pool (it reads them lazily)
 
         def payloads() -> Iterator[tuple[Any, ...]]:
-            for unit in units:
-                started.append(unit)
-                yield (unit, base, split, *(frames[name] for name in unit.frames))
+            for group in seed_groups(units):
+                started.append(group)
+                yield (group, base, split, *(frames[name] for name in group[0].frames))
 
-        for index, outcome in self.map(work, payloads()):
-            yield started[index], outcome
+        for index, outcomes in self.map(work, payloads()):
+            yield from zip(started[index], outcomes, strict=True)
 
     def map(self, fn: Callable[..., R], payloads: Iterable[Sequence[Any]], *, shared: Sequence[Any] = (),
             ordered: bool = False, on_error: OnError | None = None) -> Iterator[tuple[int, R]]:
@@ -156,20 +162,20 @@ class RayEngine:
             split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
         self._connect()
         shared = {name: self.ray.put(frame) for name, frame in frames.items()}  # each dataset once
-        started: list[Unit] = []
+        started: list[tuple[Unit, ...]] = []
 
         def payloads() -> Iterator[tuple[Any, ...]]:
-            for unit in units:
-                started.append(unit)
-                yield (unit, base, split, *(shared[name] for name in unit.frames))
+            for group in seed_groups(units):
+                started.append(group)
+                yield (group, base, split, *(shared[name] for name in group[0].frames))
 
-        def failed(index: int, error: BaseException) -> Outcome:
+        def failed(index: int, error: BaseException) -> list[Outcome]:
             reason = str(error).strip().splitlines()[0]
-            return Outcome({}, dict.fromkeys(started[index].data, f"Ray could not run this unit: {reason}"), 0.0,
-                           0.0, 1)
+            return [Outcome({}, dict.fromkeys(unit.data, f"Ray could not run this unit: {reason}"), 0.0, 0.0, 1)
+                    for unit in started[index]]
 
-        for index, outcome in self.map(work, payloads(), on_error=failed):
-            yield started[index], outcome
+        for index, outcomes in self.map(work, payloads(), on_error=failed):
+            yield from zip(started[index], outcomes, strict=True)
 
     def map(self, fn: Callable[..., R], payloads: Iterable[Sequence[Any]], *, shared: Sequence[Any] = (),
             ordered: bool = False, on_error: OnError | None = None) -> Iterator[tuple[int, R]]:

@@ -7,6 +7,9 @@ A model runs once per distinct value of the searched settings it *reads* (`Model
 `hidden` runs once per `lookback`, `naive` once in all, and only networks run once per seed. A global model
 (`lstm-global`) is one unit per settings and seed whose data are all the datasets at once.
 
+Units that differ only in their seed are still stored one by one, but run as one piece of work (`seed_groups`):
+their networks train together as one batched computation.
+
 >>> spec = SweepSpec(models=("lstm", "naive"), seeds=2, grid=(("hidden", (16, 32)),))
 >>> [(u.model, dict(u.params), u.seed) for u in plan(spec, ["sp500"])]             # doctest: +NORMALIZE_WHITESPACE
 [('lstm', {'hidden': 16}, 0), ('lstm', {'hidden': 16}, 1), ('lstm', {'hidden': 32}, 0),
@@ -15,10 +18,11 @@ A model runs once per distinct value of the searched settings it *reads* (`Model
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -236,3 +240,21 @@ def plan(spec: SweepSpec, data: Sequence[str], global_data: Sequence[str] | None
     units += [Unit((dataset,), name, params, seed, spec.covariates)
               for dataset in data for name, distinct, seeds in per_model for params in distinct for seed in seeds]
     return units
+
+
+def seed_groups(units: Iterable[Unit]) -> Iterator[tuple[Unit, ...]]:
+    """Consecutive units that differ only in their seed, as one group each (the plan puts a network's seeds side by
+    side, and a resumed sweep's missing seeds stay so); any other unit, a global one too, is a group of its own.
+
+    A group is one piece of work: its networks train together (`forecaster.fit_seeds`), each seed is still its
+    own unit in the store. Lazy, so that a long sweep's units are not all read at once.
+
+    >>> units = plan(SweepSpec(models=("lstm", "naive"), seeds=3), ["sp500"])
+    >>> [[unit.seed for unit in group] for group in seed_groups(units)]
+    [[0, 1, 2], [None]]
+    """
+    def together(unit: Unit) -> Unit | tuple[Unit]:
+        return replace(unit, seed=None) if unit.seed is not None and not unit.is_global else (unit,)
+
+    for _, group in itertools.groupby(units, key=together):
+        yield tuple(group)

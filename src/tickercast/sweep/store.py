@@ -55,7 +55,7 @@ class Record:
     seed: int | None
     metrics: dict[str, dict[str, Any]] | None  # part (train, val, test) -> metric -> value
     error: str | None
-    seconds: float  # of the whole unit (a global unit's time is shared by its datasets)
+    seconds: float  # of the whole unit (shared by a global unit's datasets, and by seeds trained together)
     cpu_seconds: float
 
     @property

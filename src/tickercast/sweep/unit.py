@@ -1,5 +1,7 @@
 """The unit of work, as a worker runs it: a top-level function of picklable arguments that returns metrics.
 
+A worker runs a group of units that differ only in their seed (`plan.seed_groups`; most groups hold one unit),
+so that their networks train together; it hands back one outcome per unit, which the store keeps as before.
 `work` is what every engine calls, in this process, in a pool process or on a Ray node, so the numbers are the
 same wherever a unit runs. It runs the unit on one thread (`reproducible.one_thread`): the thread count is part
 of what a unit's arithmetic depends on (a matrix product split over two threads rounds differently, in the 15th
@@ -9,6 +11,7 @@ digit), and processes that each started one thread per core would fight over the
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +29,8 @@ class Outcome:
 
     A per-ticker unit has one dataset; a global unit one per ticker (some may fail while the others score).
     `seconds` (wall), `cpu_seconds` (this process's CPU time: what a unit costs, however busy the machine was
-    with other work) and `threads` describe the run, not the result.
+    with other work) and `threads` describe the run, not the result; a unit trained with other seeds gets an
+    equal share of its group's times.
     """
 
     metrics: dict[str, dict[str, dict[str, Any]]]  # data -> part (train, val, test) -> metric -> value
@@ -41,42 +45,51 @@ class Outcome:
         return bool(self.metrics)
 
 
-def work(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> Outcome:
-    """Run the unit on one thread (the entry point of every engine)."""
+def work(units: Sequence[Unit], base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> list[Outcome]:
+    """Run a group of units (`plan.seed_groups`) on one thread (the entry point of every engine): one outcome per
+    unit, in order."""
     with one_thread():
-        return run_unit(unit, base, split, *frames)
+        return run_units(units, base, split, *frames)
 
 
-def run_unit(unit: Unit, base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> Outcome:
-    """Fit and score one unit on `frames` (validated PriceFrames, one per name in `unit.frames`, in order: its
-    datasets, then its covariates).
+def run_units(units: Sequence[Unit], base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> list[Outcome]:
+    """Fit and score units that differ only in their seed on `frames` (validated PriceFrames, one per name in
+    `units[0].frames`, in order: its datasets, then its covariates); one outcome per unit.
+
+    The seeds' networks train together as one batched computation (`forecaster.fit_seeds`); each outcome holds
+    its own seed's metrics, and a share of the group's time. A global unit comes alone (`fit_global`).
 
     Any error is caught and recorded, so that one bad ticker cannot stop a sweep of thousands of units:
-    a user's error (TickercastError) with its own message, anything else as a bug to report.
+    a user's error (TickercastError) with its own message, anything else as a bug to report. When a group
+    fails, each of its units runs again alone, so that each records its own outcome (one seed's diverging loss
+    does not cost the others theirs).
     """
     import torch
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    metrics: dict[str, dict[str, dict[str, Any]]] = {}
-    errors: dict[str, str] = {}
-    config = unit.config(base)
+    first = units[0]
     try:
-        own, covariates = frames[:len(unit.data)], dict(zip(unit.covariates, frames[len(unit.data):], strict=True))
-        if unit.is_global:
+        own, covariates = frames[:len(first.data)], dict(zip(first.covariates, frames[len(first.data):], strict=True))
+        if first.is_global:
             from tickercast.sweep.global_model import fit_global
 
-            metrics, errors = fit_global(unit.cell, config, dict(zip(unit.data, own, strict=True)), split, covariates)
+            (unit,) = units
+            fitted = [fit_global(unit.cell, unit.config(base), dict(zip(unit.data, own, strict=True)), split,
+                                 covariates)]
         else:
-            from tickercast.forecaster import Forecaster
+            from tickercast.forecaster import Forecaster, fit_seeds
 
-            (name,), (frame,) = unit.data, own
-            metrics[name] = Forecaster(unit.model, **config.to_dict()).fit(
-                frame, covariates=covariates, **split.to_dict(), first_date=frame.attrs.get("first_date")).metrics
+            (name,), (frame,) = first.data, own
+            forecasters = fit_seeds([Forecaster(unit.model, **unit.config(base).to_dict()) for unit in units], frame,
+                                    covariates=covariates, **split.to_dict(), first_date=frame.attrs.get("first_date"))
+            fitted = [({name: forecaster.metrics}, {}) for forecaster in forecasters]
     except Exception as error:  # recorded, never lost: see the docstring
-        errors = dict.fromkeys(unit.data, describe(error))
-        metrics = {}
-    return Outcome(metrics, errors, time.perf_counter() - started, time.process_time() - cpu_started,
-                   torch.get_num_threads())
+        if len(units) > 1:
+            return [outcome for unit in units for outcome in run_units((unit,), base, split, *frames)]
+        fitted = [({}, dict.fromkeys(first.data, describe(error)))]
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    return [Outcome(metrics, errors, seconds / len(units), cpu_seconds / len(units), torch.get_num_threads())
+            for metrics, errors in fitted]
 
 
 def describe(error: Exception) -> str:
