@@ -36,9 +36,16 @@ from tickercast.evaluate.stats import newey_west_test
 from tickercast.jsonio import json_safe
 from tickercast.models.logistic import fit_logistic, predict_logistic, sigmoid
 from tickercast.nets import RecurrentForecaster, resolve_device
-from tickercast.prepare.panel import PanelWindows, eligible_windows, median_labels, period_samples, simple_returns
+from tickercast.prepare.panel import (
+    PanelWindows,
+    PeriodSamples,
+    eligible_windows,
+    median_labels,
+    period_samples,
+    simple_returns,
+)
 from tickercast.progress import SILENT, Reporter
-from tickercast.train import fit_network, predict_network, seed_everything, torch_threads, training_threads
+from tickercast.train import fit_networks, predict_network, seed_everything, torch_threads, training_threads
 
 #: The paper's network and our training budget (ModelConfig overrides; the CLI uses them as rank's defaults).
 RANK_DEFAULTS = {"lookback": 240, "hidden": 25, "layers": 1, "dropout": 0.1, "batch_size": 64, "epochs": 30,
@@ -257,7 +264,9 @@ def run_period(returns: np.ndarray, period: Period, model: str, config: ModelCon
     """Train `model` on the period's training days only and score its trading days (one unit of work).
 
     Networks: one `RecurrentForecaster` across all stocks, seeded with `config.seed + period.index`, trained with
-    binary cross-entropy and early-stopped on the last `val_fraction` of the training days (by date).
+    binary cross-entropy and early-stopped on the last `val_fraction` of the training days (by date); with
+    `config.ensemble` N > 1, N of them (seeds that seed + 0 .. N - 1) trained together, and the scores are their
+    mean probability (`_networks`).
     `logistic`: L2-penalised logistic regression on the same windows, all training days. The baselines need no
     training (`baseline_scores`). Nothing after `period.trade_end` is read.
     """
@@ -284,21 +293,44 @@ def run_period(returns: np.ndarray, period: Period, model: str, config: ModelCon
                                                          intercept)
                                         for first in range(0, len(trade), _LOGISTIC_CHUNK)] or [np.empty(0)])
     else:
-        seeded = replace(config, seed=(config.seed + period.index) % 2**32)
-        seed_everything(seeded.seed)
-        device = resolve_device(seeded.device)
-        net = RecurrentForecaster(model, hidden=seeded.hidden, layers=seeded.layers, dropout=seeded.dropout).to(device)
-        train, validation = (PanelWindows(samples.z, *part, config.lookback)
-                             for part in (samples.train, samples.validation))
-        history = fit_network(net, train, torch.from_numpy(samples.targets(samples.train)), validation,
-                              torch.from_numpy(samples.targets(samples.validation)), seeded, reporter=reporter,
-                              loss="bce", description=description or f"period {period.index + 1} {model}").to_dict()
-        with torch_threads(training_threads(seeded, device)):
-            probabilities = sigmoid(predict_network(net, trade))
+        probabilities, history = _networks(model, config, period, samples, trade, reporter,
+                                           description or f"period {period.index + 1} {model}")
     scores = np.full((period.trade_end - period.trade_start, returns.shape[1]), np.nan)
     days, tickers = samples.trade
     scores[days + 1 - (period.train_end - period.train_start), tickers] = probabilities
     return PeriodOutcome(period, model, scores, history, time.perf_counter() - started)
+
+
+def _networks(model: str, config: ModelConfig, period: Period, samples: PeriodSamples, trade: PanelWindows,
+              reporter: Reporter, description: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """The period's `config.ensemble` networks, trained together (`train.fit_networks`; one network alone is the
+    plain `fit_network`), and their mean P(beats the median) on the trading windows, with the history.
+
+    Member k is seeded with the period's seed + k, so a one-member study is the study it always was and member
+    k is the network a study with `--seed` + k would train in this period (within the noise of training). The
+    history is that of the member that trained longest (what the unit's time and epochs show), with every
+    member's under `members` when there are several.
+    """
+    seeds = [(config.seed + period.index + k) % 2**32 for k in range(config.ensemble)]
+    configs = [replace(config, seed=seed) for seed in seeds]
+    device = resolve_device(config.device)
+    nets = []
+    for member in configs:
+        seed_everything(member.seed)  # each member's initial weights are its own seed's
+        nets.append(RecurrentForecaster(model, hidden=config.hidden, layers=config.layers,
+                                        dropout=config.dropout).to(device))
+    train, validation = (PanelWindows(samples.z, *part, config.lookback)
+                         for part in (samples.train, samples.validation))
+    histories = fit_networks(nets, train, torch.from_numpy(samples.targets(samples.train)), validation,
+                             torch.from_numpy(samples.targets(samples.validation)), configs, reporter=reporter,
+                             loss="bce", description=description)
+    with torch_threads(training_threads(config, device)):
+        probabilities = np.mean([sigmoid(predict_network(net, trade)) for net in nets], axis=0)
+    longest = max(histories, key=lambda history: len(history.epochs))
+    history = longest.to_dict()
+    if len(histories) > 1:
+        history["members"] = [member.to_dict() for member in histories]
+    return probabilities, history
 
 
 def baseline_scores(returns: np.ndarray, period: Period, name: str, seed: int, *, lookback: int,

@@ -34,11 +34,11 @@ def register(commands: Any) -> None:
         parents=[_data_options(), options.training_options(RANK_DEFAULTS, without=NOT_FOR_RANK),
                  options.output_options("runs/rank")],
         formatter_class=options.HelpFormatter,
-        description="Train one network per study period across all stocks to predict which beat tomorrow's "
-                    "cross-sectional median, trade the top and bottom k every day, and report the returns before "
-                    "and after costs with Newey–West t-statistics, next to logistic regression, short-term "
-                    "reversal and a random ranking on the same days. Periods run on local processes or Ray; an "
-                    "interrupted study continues with --resume.",
+        description="Train one network per study period across all stocks (with --ensemble N, N trained together "
+                    "and averaged) to predict which beat tomorrow's cross-sectional median, trade the top and "
+                    "bottom k every day, and report the returns before and after costs with Newey–West "
+                    "t-statistics, next to logistic regression, short-term reversal and a random ranking on the "
+                    "same days. Periods run on local processes or Ray; an interrupted study continues with --resume.",
         epilog="examples:\n"
                "  tickercast rank --data djia30 --out runs/djia30\n"
                "  tickercast rank --data prices.csv --model lstm,gru --top 10 --cost-bps 5 --json\n"
