@@ -11,8 +11,9 @@ from tickercast.reproducible import one_thread
 
 #: Enough epochs and units for the seeds to learn different networks from returns with some structure.
 LEARNING = {**TINY, "epochs": 10, "hidden": 8}
-#: Relative difference allowed between a seed trained with its group and alone: measured at about 1e-9 on this
-#: job (the batched sums round in another order), while two seeds differ by 3e-5 to 2e-3.
+#: Relative difference allowed between a seed trained with its group and alone: measured below 1e-9 on this job
+#: for the GRU (the stacked sums round in another order; LSTMs on a CPU train one by one, identical to a lone
+#: fit), while two seeds differ by 3e-5 to 2e-3.
 TOLERANCE = 1e-5
 
 
