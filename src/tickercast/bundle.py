@@ -285,9 +285,7 @@ def _check_metrics(content: Any) -> str | None:
     """Metrics per part; an ensemble's also list each member's, `{"seed": s, "metrics": {part: metrics}}`."""
     members = content.get("members") if isinstance(content, dict) else None
     if members is not None:
-        if not (isinstance(members, list) and len(members) <= LIMIT_ENSEMBLE and all(
-                isinstance(member, dict) and set(member) == {"seed", "metrics"} and _whole(member["seed"])
-                and _cards(member["metrics"]) for member in members)):
+        if not valid_members(members):
             return (f"members must be a list of up to {LIMIT_ENSEMBLE:,} members, each a seed and its metrics per "
                     "part (numbers, text or null)")
         content = {key: value for key, value in content.items() if key != "members"}
@@ -295,6 +293,14 @@ def _check_metrics(content: Any) -> str | None:
         return ("must map train, val and test to their metrics (numbers, text or null; a direction model's "
                 "reliability: a list of bins of numbers)")
     return None
+
+
+def valid_members(members: Any) -> bool:
+    """Whether metrics.json's `members` is what `Forecaster.save` writes: up to LIMIT_ENSEMBLE members, each
+    `{"seed": whole number, "metrics": {part: metrics}}` (the report reads it with this check too)."""
+    return isinstance(members, list) and 0 < len(members) <= LIMIT_ENSEMBLE and all(
+        isinstance(member, dict) and set(member) == {"seed", "metrics"} and _whole(member["seed"])
+        and _cards(member["metrics"]) for member in members)
 
 
 def _cards(content: Any) -> bool:

@@ -165,6 +165,9 @@ def model_settings(args: argparse.Namespace) -> dict[str, Any]:
     from tickercast.parallel import cores
 
     settings = {name: getattr(args, name, default) for name, default in _DEFAULTS.items()}
+    if settings["ensemble"] < 1:
+        raise ConfigError(f"--ensemble {shown(settings['ensemble'])}: an ensemble is the mean of N networks; give "
+                          "1 (one network) or more")
     if settings["threads"] > cores():
         raise ConfigError(f"--threads {shown(settings['threads'])} is more than the {cores()} cores this process "
                           f"may use; give 0 (automatic) or 1 to {cores()}")
@@ -181,6 +184,11 @@ def check_ensemble(args: argparse.Namespace, models: Collection[str]) -> None:
         raise ConfigError(f"--ensemble {ensemble}: ensembles are for networks ({', '.join(CELLS)}), and "
                           f"{', '.join(models)} {'is a baseline' if len(models) == 1 else 'are baselines'}; "
                           "drop --ensemble, or train a network with it")
+
+
+def model_label(model: str, ensemble: int) -> str:
+    """`gru`, or `gru ensemble of 5` for the mean of 5 networks: how titles name a model."""
+    return model if ensemble == 1 else f"{model} ensemble of {ensemble}"
 
 
 def fit_options(args: argparse.Namespace) -> dict[str, Any]:
