@@ -266,7 +266,8 @@ class RecurrentEnsemble(RecurrentModel):
     def predict(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
         if self.direction:
             raise no_price(self.name)
-        return self._mean([member.predict(self._readable(inputs), start) for member in self.members_])
+        inputs = self._readable(inputs)
+        return self._mean([member.predict(inputs, start) for member in self.members_])
 
     def predict_proba(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
         """The members' mean P(up) of days start .. len(inputs) - 1."""
@@ -302,7 +303,7 @@ class RecurrentEnsemble(RecurrentModel):
         columns = len(restore_inputs(state.get("inputs"))[0])
         members = self.new_members()
         weights: list[dict[str, Any]] = [{} for _ in members]
-        for name, array in state["weights"].items():
+        for name, array in sorted(state["weights"].items()):  # sorted: the same weight named every time
             member, dot, rest = name.partition(".")
             index = member.removeprefix("member")
             if not (dot and member.startswith("member") and index.isdigit() and int(index) < self.size
