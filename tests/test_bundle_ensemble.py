@@ -32,7 +32,7 @@ def saved(tmp_path_factory) -> tuple[Any, Path]:
 def test_the_members_weights_are_one_file_named_by_member(saved):
     forecaster, folder = saved
     weights = load_file(folder / "weights.safetensors")
-    single = {name for name in forecaster.model_.members_[0].state()["weights"]}
+    single = set(forecaster.model_.members_[0].state()["weights"])
     assert set(weights) == {f"member{k}.{name}" for k in range(3) for name in single}
     for k, member in enumerate(forecaster.model_.members_):
         np.testing.assert_array_equal(weights[f"member{k}.head.bias"], member.net_.head.bias.detach().numpy())

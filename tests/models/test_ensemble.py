@@ -72,7 +72,8 @@ def test_direct_forecasts_are_the_members_mean():
 def test_dropout_paths_come_from_every_member():
     model = fitted(layers=2, dropout=0.3)
     paths = model.dropout_paths(Inputs.of(PRICES), horizon=4, samples=7, seed=1)
-    assert paths.shape == (7, 4) and np.isfinite(paths).all()
+    assert paths.shape == (7, 4)
+    assert np.isfinite(paths).all()
     first = model.members_[0].dropout_paths(Inputs.of(PRICES), horizon=4, samples=3, seed=1)
     np.testing.assert_allclose(paths[:3], first)  # member 0 draws the first share with the given seed
     with pytest.raises(ConfigError, match="Monte-Carlo dropout needs dropout between layers"):
@@ -85,7 +86,7 @@ def test_a_state_round_trip_rebuilds_the_same_ensemble():
     assert len(state["history"]["members"]) == 3
     restored = make_model("gru", model.config).restore(state)
     np.testing.assert_array_equal(restored.predict(PRICES, 250), model.predict(PRICES, 250))
-    with pytest.raises(ValueError, match="lacks weight 'member0.head.bias'"):
+    with pytest.raises(ValueError, match=r"lacks weight 'member0\.head\.bias'"):
         make_model("gru", model.config).restore({**state, "weights": {k: v for k, v in state["weights"].items()
                                                                           if k != "member0.head.bias"}})
 
@@ -134,3 +135,14 @@ def test_too_many_members_for_memory_is_one_line():
     model = make_model("lstm", ModelConfig(hidden=4096, layers=32, ensemble=1000))
     with pytest.raises(ConfigError, match=r"1000 lstm networks of 32 layer\(s\) x 4096 units trained together"):
         model.fit(PRICES, TRAIN_END, SILENT)
+
+
+def test_members_stop_early_on_their_own():
+    """Each member keeps its own early stopping: one that stops leaves the batch, the others go on."""
+    frame = price_frame(600, phi=0.3, seed=3)
+    settings = {**TINY, "hidden": 8, "patience": 2, "epochs": 15, "lr": 0.01}
+    model = tc.Forecaster("lstm", **settings, ensemble=4).fit(frame).model_
+    lengths = [len(history.epochs) for history in model.histories_]
+    assert len(set(lengths)) > 1, lengths
+    for history, length in zip(model.histories_, lengths, strict=True):
+        assert history.best_epoch == length - 1 - 2 or length == 16  # stopped `patience` epochs after its best

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         settings = options.model_settings(args)
         write_record(out, run_record(args.command, vars(args), settings, [settings["seed"]], stopwatch))
         report = write_report(out)
-    summary = {**result.to_dict(), "out": str(out) if out else None, "report": str(report) if report else None}
+    summary = {**result.to_dict(), **({"ensemble": args.ensemble} if args.ensemble > 1 else {}),
+               "out": str(out) if out else None, "report": str(report) if report else None}
     if args.json:
         from tickercast.cli.render import print_json
 
