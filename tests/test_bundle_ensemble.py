@@ -124,7 +124,8 @@ def test_a_tampered_ensemble_is_refused_in_one_line(case, saved, tmp_path, capsy
     with time_limit(20), pytest.raises(TickercastError) as refused:
         tc.Forecaster.load(folder)
     message = str(refused.value)
-    assert "\n" not in message and len(message) < 300, message
+    assert "\n" not in message, message
+    assert len(message) < 300, message
     assert re.search(pattern, message), message
     PRICES.to_csv(tmp_path / "prices.csv")
     code = main(["forecast", "--model-dir", str(folder), "--data", str(tmp_path / "prices.csv"), "--json"])
