@@ -130,3 +130,14 @@ def test_rank_has_no_ensemble_option(capsys, data):
         main(["rank", "--data", data, "--model", "lstm", "--ensemble", "2"])
     assert exited.value.code == 2
     assert "unrecognized arguments: --ensemble 2" in capsys.readouterr().err
+
+
+def test_explain_refuses_an_ensemble_in_one_line(capsys, data, tmp_path):
+    assert main(["train", "--data", data, "--model", "lstm", "--ensemble", "2", *SMALL, "--out",
+                 str(tmp_path / "lstm")]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, "explain", "--model-dir", str(tmp_path / "lstm"), "--data", data)
+    assert code == 2
+    assert out == ""
+    assert err == ("error: an ensemble of 2 lstm networks has no single network to read; use a model trained "
+                   "without --ensemble\n")
