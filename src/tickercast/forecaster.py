@@ -379,7 +379,7 @@ def fit_seeds(forecasters: list[Forecaster], prices: pd.DataFrame | pd.Series, *
               **options: Any) -> list[Forecaster]:
     """`fit` each forecaster on the same prices and options (those of `Forecaster.fit`); networks that differ
     only in their seed are trained together as one batched computation (`models.recurrent.fit_together`),
-    everything else one by one.
+    everything else one by one. An ensemble's members join its group's batch (`fit_together`).
 
     Each forecaster ends as if fitted alone (its own seed's weights, data order and early stopping), so its
     scores are those of a lone fit within the noise of training.
