@@ -299,8 +299,7 @@ class RecurrentEnsemble(RecurrentModel):
     def restore(self, state: dict[str, Any]) -> Self:
         """Rebuild every member; ValueError before any tensor is made if a member's weights are missing, extra or
         of another shape, the histories do not match the members, or N networks need more memory than there is."""
-        self.checked_inputs(state)
-        columns = len(restore_inputs(state.get("inputs"))[0])
+        columns = len(self.checked_inputs(state)[0])
         members = self.new_members()
         weights: list[dict[str, Any]] = [{} for _ in members]
         for name, array in sorted(state["weights"].items()):  # sorted: the same weight named every time
