@@ -8,6 +8,10 @@
     metrics.json         metrics per split, in price units (direction target: classification scores and the
                          reliability table)
     history.json         loss per epoch and the epoch whose weights were kept
+
+An ensemble (`settings.ensemble` N > 1) is the same folder: weights.safetensors holds every member's weights
+under `member0.` .. `member{N-1}.`, history.json is the first member's with every member's under `members`, and
+metrics.json adds `members` (each member's seed and metrics per split). A single network's files are unchanged.
     predictions.csv      date, actual, predicted, naive, split (direction target: date, actual, up, p_up, split)
 
 Loading never unpickles anything, so a bundle from a stranger cannot run code. Every file is written to a
@@ -33,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from tickercast._version import __version__
+from tickercast.config import LIMITS as SETTING_LIMITS
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError, DataError, shown
 from tickercast.jsonio import parse_json, read_limited, write_atomic, write_json
@@ -47,6 +52,7 @@ PREDICTION_COLUMNS = ("date", "actual", "predicted", "naive", "split")
 #: predictions.csv of a direction model: the day's price, whether it rose (0/1) and the forecast P(up).
 DIRECTION_COLUMNS = ("date", "actual", "up", "p_up", "split")
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+LIMIT_ENSEMBLE = SETTING_LIMITS["ensemble"]
 _HEADER_BYTES = 2**20  # room for the safetensors header beside the numbers
 
 
@@ -188,11 +194,12 @@ def _weights(folder: Path, model: str, settings: ModelConfig, columns: int) -> d
     if model in ("lstm", "gru", "rnn"):
         from tickercast.nets import check_memory, memory_estimate
 
+        members = settings.ensemble  # an ensemble's N networks are all in this one file
         try:
-            check_memory(model, settings, training=False, inputs=1 + columns)
+            check_memory(model, settings, training=False, inputs=1 + columns, members=members)
         except ConfigError as error:
             raise damaged(folder, f"config.json: settings: {error}") from None
-        limit = 4 * memory_estimate(model, settings, training=False, inputs=1 + columns)[0] + _HEADER_BYTES
+        limit = 4 * members * memory_estimate(model, settings, training=False, inputs=1 + columns)[0] + _HEADER_BYTES
     else:
         limit = 8 * ((settings.lookback * (1 + columns) + 1) * settings.horizons + 16) + _HEADER_BYTES
     try:
@@ -252,9 +259,18 @@ def _check_scaler(content: Any) -> str | None:
     return None
 
 
-def _check_history(content: Any) -> str | None:
+def _check_history(content: Any, member: bool = False) -> str | None:
+    """One network's history; an ensemble's also lists each member's under `members` (checked the same way)."""
     if not isinstance(content, dict) or not isinstance(content.get("epochs"), list):
         return "must be an object with a list of epochs"
+    members = content.get("members")
+    if members is not None:
+        if member or not (isinstance(members, list) and len(members) <= LIMIT_ENSEMBLE):
+            return f"members must be a list of up to {LIMIT_ENSEMBLE:,} member histories"
+        for history in members:
+            problem = _check_history(history, member=True)
+            if problem:
+                return f"members: {problem}"
     for epoch in content["epochs"]:
         losses = ("train_loss", "val_loss", "seconds")
         if not (isinstance(epoch, dict) and _whole(epoch.get("epoch"))
@@ -266,12 +282,31 @@ def _check_history(content: Any) -> str | None:
 
 
 def _check_metrics(content: Any) -> str | None:
-    if not (isinstance(content, dict) and set(content) <= set(PARTS) and all(
-            isinstance(card, dict) and all(_scalar(value) or (key == "reliability" and _reliability(value))
-                                           for key, value in card.items()) for card in content.values())):
+    """Metrics per part; an ensemble's also list each member's, `{"seed": s, "metrics": {part: metrics}}`."""
+    members = content.get("members") if isinstance(content, dict) else None
+    if members is not None:
+        if not valid_members(members):
+            return (f"members must be a list of up to {LIMIT_ENSEMBLE:,} members, each a seed and its metrics per "
+                    "part (numbers, text or null)")
+        content = {key: value for key, value in content.items() if key != "members"}
+    if not _cards(content):
         return ("must map train, val and test to their metrics (numbers, text or null; a direction model's "
                 "reliability: a list of bins of numbers)")
     return None
+
+
+def valid_members(members: Any) -> bool:
+    """Whether metrics.json's `members` is what `Forecaster.save` writes: up to LIMIT_ENSEMBLE members, each
+    `{"seed": whole number, "metrics": {part: metrics}}` (the report reads it with this check too)."""
+    return isinstance(members, list) and 0 < len(members) <= LIMIT_ENSEMBLE and all(
+        isinstance(member, dict) and set(member) == {"seed", "metrics"} and _whole(member["seed"])
+        and _cards(member["metrics"]) for member in members)
+
+
+def _cards(content: Any) -> bool:
+    return isinstance(content, dict) and set(content) <= set(PARTS) and all(
+        isinstance(card, dict) and all(_scalar(value) or (key == "reliability" and _reliability(value))
+                                       for key, value in card.items()) for card in content.values())
 
 
 def _scalar(value: Any) -> bool:

@@ -50,7 +50,13 @@ class Forecaster:
     underscore: `model_`, `metrics_` (also `metrics`), `history` (a table), `predictions_`, `data_`, `split_`,
     `inputs_` (which inputs were used, from which day) and, for a model reading inputs beyond returns,
     `feature_importance_` (a table: how much worse validation gets when each input is shuffled).
+
+    `ensemble=N` (networks) makes the model the mean forecast of N networks, seeds seed .. seed + N − 1, trained
+    together (docs/ensembles.md); `member_metrics` then scores each member alone on the same days.
     """
+
+    #: An ensemble's members' scores (`member_metrics`); None for a single model.
+    member_metrics_: list[dict[str, Any]] | None = None
 
     def __init__(self, model: str = "lstm", **settings: Any) -> None:
         if model not in MODELS:
@@ -105,6 +111,7 @@ class Forecaster:
         inputs)."""
         self.model_ = model
         self.predictions_, self.metrics_ = score(model, inputs, frame.index, split, origin=frame.attrs["origin"])
+        self.member_metrics_ = member_scores(model, inputs, frame.index, split, frame.attrs["origin"])
         if model.uses_inputs and inputs.width and not forecasts_direction(model):  # importance is in price RMSE
             from tickercast.evaluate.importance import permutation_importance
 
@@ -247,6 +254,13 @@ class Forecaster:
         return self.metrics_
 
     @property
+    def member_metrics(self) -> list[dict[str, Any]] | None:
+        """An ensemble's members, each `{"seed": s, "metrics": {split: metrics}}` (the metrics of `metrics`, without
+        a direction model's reliability table), scored on the same days as the ensemble; None for one model."""
+        self._fitted()
+        return self.member_metrics_
+
+    @property
     def feature_importance_(self) -> pd.DataFrame:
         """Permutation importance of each input on the validation days (`evaluate.importance`), largest first:
         columns `input, importance` (relative RMSE increase when shuffled). Empty for a returns-only model."""
@@ -268,7 +282,9 @@ class Forecaster:
                   "data": self.data_,
                   "split": self.split_, "fit_seconds": self.fit_seconds_, "inputs": self.inputs_,
                   "importance": getattr(self, "importance_", None)}
-        return write_bundle(folder, config=config, state=model.state(), metrics=self.metrics_,
+        members = self.member_metrics_
+        metrics = self.metrics_ if members is None else {**self.metrics_, "members": members}
+        return write_bundle(folder, config=config, state=model.state(), metrics=metrics,
                             predictions=self.predictions_)
 
     @classmethod
@@ -286,6 +302,7 @@ class Forecaster:
             detail = f"lacks {error}" if isinstance(error, KeyError) else str(error)
             raise damaged(folder, f"weights.safetensors does not match the settings: {detail}") from None
         forecaster.metrics_ = bundle["metrics"]
+        forecaster.member_metrics_ = forecaster.metrics_.pop("members", None)
         forecaster.predictions_ = bundle["predictions"]
         forecaster.data_, forecaster.split_ = config["data"], config["split"]
         forecaster.fit_seconds_ = config.get("fit_seconds")
@@ -317,6 +334,22 @@ class Forecaster:
 
 
 
+def member_scores(model: Any, inputs: Inputs, dates: pd.DatetimeIndex, split: Any,
+                  origin: str) -> list[dict[str, Any]] | None:
+    """Each member of an ensemble scored alone on every part (None for a single model): what the ensemble's
+    mean forecast is measured against."""
+    members = getattr(model, "members_", None)
+    if members is None:
+        return None
+    scored = []
+    for member in members:
+        metrics = score(member, inputs, dates, split, origin=origin)[1]
+        scored.append({"seed": member.config.seed, "metrics": {part: {key: value for key, value in card.items()
+                                                                        if key != "reliability"}
+                                                                 for part, card in metrics.items()}})
+    return scored
+
+
 def _finite(values: np.ndarray, model: str) -> np.ndarray:
     """Forecasts, or a DataError: a model (a loaded one too) never hands back a NaN or infinite price."""
     if not np.isfinite(values).all():
@@ -346,7 +379,7 @@ def fit_seeds(forecasters: list[Forecaster], prices: pd.DataFrame | pd.Series, *
               **options: Any) -> list[Forecaster]:
     """`fit` each forecaster on the same prices and options (those of `Forecaster.fit`); networks that differ
     only in their seed are trained together as one batched computation (`models.recurrent.fit_together`),
-    everything else one by one.
+    everything else one by one. An ensemble's members join its group's batch (`fit_together`).
 
     Each forecaster ends as if fitted alone (its own seed's weights, data order and early stopping), so its
     scores are those of a lone fit within the noise of training.

@@ -84,7 +84,7 @@ def test_predicting_before_enough_history_is_refused(name):
 #: A valid value, different from TINY's and the defaults, for every setting a model may claim to ignore.
 OTHER_SETTINGS = {"target": "price", "lookback": 7, "hidden": 5, "layers": 2, "dropout": 0.1, "epochs": 4,
                   "batch_size": 16, "lr": 2e-3, "patience": 2, "clip": 0.5, "scaler": "minmax", "seed": 1,
-                  "horizons": 2, "features": "returns,volume"}
+                  "horizons": 2, "features": "returns,volume", "ensemble": 3}
 
 
 @pytest.mark.parametrize("name", PRICE_MODELS)

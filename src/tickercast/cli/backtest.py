@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.report.run import Stopwatch, prepare_folder, run_record, write_backtest, write_record, write_report
 
     stopwatch = Stopwatch()
+    options.check_ensemble(args, [args.model])
     out = prepare_folder(args.out) if args.out else None
     prices = options.load_prices(args)
     with progress_bars(False if args.json else None) as reporter:
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         settings = options.model_settings(args)
         write_record(out, run_record(args.command, vars(args), settings, [settings["seed"]], stopwatch))
         report = write_report(out)
-    summary = {**result.to_dict(), "out": str(out) if out else None, "report": str(report) if report else None}
+    summary = {**result.to_dict(), **({"ensemble": args.ensemble} if args.ensemble > 1 else {}),
+               "out": str(out) if out else None, "report": str(report) if report else None}
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -73,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
 
     data = result.settings["data"]
     first, last = result.forecasts["origin"].iloc[0], result.forecasts["date"].iloc[-1]
-    title = (f"{args.model} walk-forward on {data['ticker']} {data['price_column']}, {first:%Y-%m-%d} .. "
+    title = (f"{options.model_label(args.model, args.ensemble)} walk-forward on {data['ticker']} "
+             f"{data['price_column']}, {first:%Y-%m-%d} .. "
              f"{last:%Y-%m-%d}: {result.fits} fit(s), {args.window} window, "
              f"{'P(up) one day ahead' if direction else result.settings['strategy']}")
     shown: list[Any] = [horizon_table(result.metrics, title)]

@@ -66,14 +66,17 @@ def run(args: argparse.Namespace) -> int:
         from tickercast.cli.render import print_json
 
         rows = [{**row, "date": f"{row['date']:%Y-%m-%d}"} for row in table.to_dict("records")]
-        print_json({"model": forecaster.model, "exchange": forecaster.exchange_,
+        ensemble = forecaster.config.ensemble
+        print_json({"model": forecaster.model, **({"ensemble": ensemble} if ensemble > 1 else {}),
+                    "exchange": forecaster.exchange_,
                     "last_date": f"{prices.index[-1]:%Y-%m-%d}",
                     "last_price": float(prices[data["price_column"]].iloc[-1]), "forecast": rows,
                     "out": str(out) if out else None})
         return 0
     from tickercast.cli.render import forecast_table, show
 
-    title = (f"{forecaster.model} forecast of {data['ticker']} {data['price_column']} after "
+    title = (f"{options.model_label(forecaster.model, forecaster.config.ensemble)} forecast of {data['ticker']} "
+             f"{data['price_column']} after "
              f"{prices.index[-1]:%Y-%m-%d} (last price {prices[data['price_column']].iloc[-1]:.4g}, "
              f"{forecaster.exchange_} trading days)")
     files = "forecast.csv" if direction else "forecast.csv and forecast.png"

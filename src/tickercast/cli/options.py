@@ -110,6 +110,9 @@ def training_options(defaults: Mapping[str, Any] | None = None, *, without: Coll
     option("--horizons", type=int, metavar="H",
            help="network outputs, one per day ahead: a model with --features or --with forecasts up to H days "
                 "directly")
+    option("--ensemble", type=int, metavar="N",
+           help="networks: forecast the mean of N networks (seeds --seed .. --seed + N - 1) trained together; "
+                "see docs/ensembles.md")
     if "split" in without:
         return parser
     split = parser.add_argument_group("chronological split")
@@ -162,10 +165,30 @@ def model_settings(args: argparse.Namespace) -> dict[str, Any]:
     from tickercast.parallel import cores
 
     settings = {name: getattr(args, name, default) for name, default in _DEFAULTS.items()}
+    if settings["ensemble"] < 1:
+        raise ConfigError(f"--ensemble {shown(settings['ensemble'])}: an ensemble is the mean of N networks; give "
+                          "1 (one network) or more")
     if settings["threads"] > cores():
         raise ConfigError(f"--threads {shown(settings['threads'])} is more than the {cores()} cores this process "
                           f"may use; give 0 (automatic) or 1 to {cores()}")
     return settings
+
+
+def check_ensemble(args: argparse.Namespace, models: Collection[str]) -> None:
+    """Refuse `--ensemble N` (N > 1) when none of the models to train is a network: a baseline's fit repeated
+    is the same fit, so an ensemble of one would silently be the model alone."""
+    from tickercast.config import CELLS
+
+    ensemble = getattr(args, "ensemble", 1)
+    if ensemble > 1 and not set(models) & set(CELLS):
+        raise ConfigError(f"--ensemble {ensemble}: ensembles are for networks ({', '.join(CELLS)}), and "
+                          f"{', '.join(models)} {'is a baseline' if len(models) == 1 else 'are baselines'}; "
+                          "drop --ensemble, or train a network with it")
+
+
+def model_label(model: str, ensemble: int) -> str:
+    """`gru`, or `gru ensemble of 5` for the mean of 5 networks: how titles name a model."""
+    return model if ensemble == 1 else f"{model} ensemble of {ensemble}"
 
 
 def fit_options(args: argparse.Namespace) -> dict[str, Any]:

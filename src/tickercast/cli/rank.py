@@ -21,7 +21,7 @@ RANK_DEFAULTS = {"lookback": 240, "hidden": 25, "layers": 1, "dropout": 0.1, "ba
 STUDY_DEFAULTS = {"train_days": 750, "trade_days": 250, "step": 250, "cost_bps": 5.0}
 #: Training options that mean nothing here: the study fixes the target (beats the median), the inputs
 #: (standardised returns), the scaling (the period's mean and sd) and the split (its study periods).
-NOT_FOR_RANK = ("target", "scaler", "features", "horizons", "split")
+NOT_FOR_RANK = ("target", "scaler", "features", "horizons", "split", "ensemble")
 #: The columns of the table printed per model: key in the summary, header, format.
 COLUMNS = (("mean_return", "mean/day", "{:+.3%}"), ("mean_return_after_costs", "after costs", "{:+.3%}"),
            ("t_stat_after_costs", "t (NW)", "{:.2f}"), ("sharpe_after_costs", "Sharpe", "{:.2f}"),

@@ -78,6 +78,24 @@ def _direction_table(metrics: Mapping[str, Mapping[str, Any]], title: str, row_n
     return table
 
 
+def members_table(metrics: Mapping[str, Mapping[str, Any]], members: list[Mapping[str, Any]]) -> Any:
+    """An ensemble's members one per row, then their mean score and the ensemble's (`evaluate.members`)."""
+    from rich.table import Table
+
+    from tickercast.evaluate.members import ensemble_gain, member_rows, member_score
+
+    _, header = member_score(metrics)
+    table = Table(title=f"ensemble members: {header} of each network alone and of their mean",
+                  caption=ensemble_gain(metrics, members), caption_justify="left")
+    table.add_column("member")
+    table.add_column(f"val {header}", justify="right")
+    table.add_column(f"test {header}", justify="right")
+    for row in member_rows(metrics, members):
+        table.add_row(row["member"], _number(row["val"], "{:.4f}"), _number(row["test"], "{:.4f}"),
+                      style="bold" if row["member"] == "ensemble" else None)
+    return table
+
+
 def horizon_table(metrics: Mapping[str, Mapping[str, Any]], title: str) -> Any:
     """A backtest's metrics, one row per horizon (days ahead), each next to naive's of the same days."""
     return split_table(metrics, title, row_name="horizon")

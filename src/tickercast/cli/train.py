@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.progress import progress_bars
     from tickercast.report.run import prepare_folder, write_run
 
+    options.check_ensemble(args, [args.model])
     out = prepare_folder(args.out) if args.out else None
     prices = options.load_prices(args)
     forecaster = Forecaster(args.model, **options.model_settings(args))
@@ -52,6 +53,7 @@ def describe(forecaster: Any, out: Path | None) -> dict[str, Any]:
         "split": forecaster.split_,
         "settings": forecaster.config.to_dict(),
         "metrics": forecaster.metrics,
+        **({"members": forecaster.member_metrics} if forecaster.member_metrics is not None else {}),
         "inputs": forecaster.inputs_,
         "importance": getattr(forecaster, "importance_", None),
         "training": {"epochs_run": int(history["epoch"].max()) if len(history) else 0,
@@ -66,10 +68,11 @@ def _best_epoch(forecaster: Any) -> int | None:
 
 
 def _print_summary(forecaster: Any, out: Path | None) -> None:
-    from tickercast.cli.render import importance_table, inputs_line, show, split_table
+    from tickercast.cli.render import importance_table, inputs_line, members_table, show, split_table
 
     data = forecaster.data_
-    title = (f"{forecaster.model} on {data['ticker']} {data['price_column']} "
+    title = (f"{options.model_label(forecaster.model, forecaster.config.ensemble)} on {data['ticker']} "
+             f"{data['price_column']} "
              f"({data['first']} .. {data['last']}, {data['rows']} days)")
     lines: list[Any] = [split_table(forecaster.metrics, title)]
     described = inputs_line(forecaster.inputs_)
@@ -77,7 +80,12 @@ def _print_summary(forecaster: Any, out: Path | None) -> None:
         lines.append(described + ("" if forecaster.model_.uses_inputs else f" ({forecaster.model} reads none of them)"))
     if getattr(forecaster, "importance_", None):
         lines.append(importance_table(forecaster.importance_))
-    best = _best_epoch(forecaster)
+    if forecaster.member_metrics is not None:
+        lines.append(members_table(forecaster.metrics, forecaster.member_metrics))
+        kept = ", ".join(str(history.best_epoch) for history in forecaster.model_.histories_)
+        lines.append(f"the members kept the weights of epochs {kept} (best validation loss each); trained "
+                     f"together in {forecaster.fit_seconds_:.1f} s")
+    best = None if forecaster.member_metrics is not None else _best_epoch(forecaster)
     if best is not None:
         epochs = int(forecaster.history["epoch"].max())
         why = "best validation loss" if forecaster.history["val_loss"].notna().any() else "no validation split"

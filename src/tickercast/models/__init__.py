@@ -47,12 +47,15 @@ def model_names(models: str | Sequence[str]) -> list[str]:
 
 
 def make_model(name: str, config: ModelConfig) -> Model:
-    """A new, unfitted model by name; ConfigError (one line) when it cannot forecast `config.target`."""
+    """A new, unfitted model by name; ConfigError (one line) when it cannot forecast `config.target`.
+
+    A network with `config.ensemble` N > 1 is the mean of N networks (`recurrent.RecurrentEnsemble`); the
+    baselines do not read `ensemble` (a deterministic fit repeated is the same fit), as they ignore `hidden`."""
     check_target(name, config.target)
     if name in CELLS:
-        from tickercast.models.recurrent import RecurrentModel
+        from tickercast.models.recurrent import RecurrentEnsemble, RecurrentModel
 
-        return RecurrentModel(name, config)
+        return RecurrentModel(name, config) if config.ensemble == 1 else RecurrentEnsemble(name, config)
     if name == "naive":
         from tickercast.models.naive import NaiveModel
 

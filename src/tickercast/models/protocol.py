@@ -20,6 +20,9 @@ P(day t is up) for days start .. n-1 from the rows before each day, and its `pre
 no price-only path (intervals, recursive multi-step forecasts, Diebold–Mariano tests against naive, the lag
 diagnostic) can treat a probability as a price. `forecasts_direction(model)` says which kind a model is.
 
+A network with `config.ensemble` N > 1 (`recurrent.RecurrentEnsemble`) is one model to every caller: each of its
+forecasts is the mean of its N members' (prices, or P(up)); nothing here asks how many networks a model holds.
+
 Every model can forecast several days recursively (its own forecast fed back as if observed), but only from its
 own past: the future of other inputs is unknown, so with input columns a multi-day forecast must be direct.
 """

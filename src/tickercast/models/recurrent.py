@@ -16,7 +16,7 @@ forecast and early stopping never keeps weights worse than it on validation. `pr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any, Self
 
 import numpy as np
@@ -143,33 +143,38 @@ class RecurrentModel(ScaledRows):
     def restore(self, state: dict[str, Any]) -> Self:
         """Rebuild the fitted network; ValueError (before any tensor is made) if the state does not fit the
         settings: a weight missing, unexpected or of another shape, no scaler, more memory than there is."""
-        if state.get("scaler") is None:
-            raise ValueError("no scaler.json, which a network needs to read its inputs")
-        config = self.config
-        columns, scalers = restore_inputs(state.get("inputs"))
-        expected = weight_shapes(self.name, hidden=config.hidden, layers=config.layers, outputs=config.horizons,
-                                 input_size=1 + len(columns))
-        weights = state["weights"]
-        mismatched = sorted(set(expected) ^ set(weights))
-        if mismatched:
-            name = mismatched[0]
-            raise ValueError(f"{'lacks' if name in expected else 'has an unexpected'} weight {shown(name)} for a "
-                             f"{self.name} of {config.layers} layer(s)")
-        for name, shape in expected.items():
-            if tuple(weights[name].shape) != shape:
-                raise ValueError(f"{name} has shape {tuple(weights[name].shape)}, but hidden {config.hidden} and "
-                                 f"horizons {config.horizons} need {shape}")
-        check_memory(self.name, config, training=False, inputs=1 + len(columns))
+        columns, scalers = self.checked_inputs(state)
+        self.check_weights(state["weights"], len(columns))
+        check_memory(self.name, self.config, training=False, inputs=1 + len(columns))
         self.scaler_ = Scaler.from_dict(state["scaler"])
         self.columns_, self.input_scalers_ = columns, scalers
         self.net_ = self.new_net()
         self.net_.load_state_dict({name: torch.from_numpy(np.array(array))
                                    for name, array in state["weights"].items()})
         self.net_.eval()
-        history = state.get("history") or {}
-        self.history_ = History(epochs=history.get("epochs", []), best_epoch=history.get("best_epoch", 0),
-                                stopped_early=history.get("stopped_early", False))
+        self.history_ = restore_history(state.get("history"))
         return self
+
+    def checked_inputs(self, state: dict[str, Any]) -> tuple[tuple[str, ...], list[Scaler]]:
+        """The input columns and their scalers of a saved state (ValueError without the target's scaler)."""
+        if state.get("scaler") is None:
+            raise ValueError("no scaler.json, which a network needs to read its inputs")
+        return restore_inputs(state.get("inputs"))
+
+    def check_weights(self, weights: dict[str, Any], columns: int, prefix: str = "") -> None:
+        """ValueError unless `weights` are exactly this network's (names after `prefix`), each of its shape."""
+        config = self.config
+        expected = weight_shapes(self.name, hidden=config.hidden, layers=config.layers, outputs=config.horizons,
+                                 input_size=1 + columns)
+        mismatched = sorted(set(expected) ^ set(weights))
+        if mismatched:
+            name = mismatched[0]
+            raise ValueError(f"{'lacks' if name in expected else 'has an unexpected'} weight "
+                             f"{shown(prefix + name)} for a {self.name} of {config.layers} layer(s)")
+        for name, shape in expected.items():
+            if tuple(weights[name].shape) != shape:
+                raise ValueError(f"{prefix}{name} has shape {tuple(weights[name].shape)}, but hidden "
+                                 f"{config.hidden} and horizons {config.horizons} need {shape}")
 
     def new_net(self) -> RecurrentForecaster:
         """An untrained network of this model's settings, on its device (seed first to make it reproducible)."""
@@ -215,31 +220,149 @@ class RecurrentModel(ScaledRows):
         return check_columns(self.name, self.columns_, Inputs.of(inputs))
 
 
+def restore_history(saved: dict[str, Any] | None) -> History:
+    """A History from its saved dict (an empty one when the bundle has no history.json)."""
+    saved = saved or {}
+    return History(epochs=saved.get("epochs", []), best_epoch=saved.get("best_epoch", 0),
+                   stopped_early=saved.get("stopped_early", False))
+
+
+class RecurrentEnsemble(RecurrentModel):
+    """`config.ensemble` = N > 1 networks of one shape, seeds seed .. seed + N − 1, trained together
+    (`fit_together`); every forecast is the members' mean.
+
+    Prices are averaged, not the scaled outputs: the mean of N price forecasts is the forecast whose squared
+    error the evaluation measures (in price units), and each member's own forecast stays exactly what it would
+    be alone, so "ensemble vs its members" compares like with like. (For the log-return target the two differ
+    by far less than a basis point: exp of a mean vs the mean of exps of returns of about 1%.) Direction models
+    average P(up), not logits: the mean of probabilities is the mixture of the members' beliefs.
+
+    The members are RecurrentModels (`members_`, config `ensemble=1` each), sharing the scalers fit on the
+    training days. `history_` is the first member's; `histories_` lists every member's.
+    """
+
+    @property
+    def size(self) -> int:
+        return self.config.ensemble
+
+    def new_members(self) -> list[RecurrentModel]:
+        """Unfitted members: this model's settings with seeds seed .. seed + N − 1, one network each."""
+        return [RecurrentModel(self.name, replace(self.config, seed=self.config.seed + k, ensemble=1))
+                for k in range(self.size)]
+
+    def take_members(self, members: list[RecurrentModel]) -> None:
+        """Keep fitted members: their scalers (the same for all) become the ensemble's, and their histories."""
+        self.members_ = members
+        first = members[0]
+        self.scaler_, self.columns_, self.input_scalers_ = first.scaler_, first.columns_, first.input_scalers_
+        self.history_ = first.history_
+        self.histories_ = [member.history_ for member in members]
+
+    @property
+    def net_(self) -> RecurrentForecaster:
+        raise ConfigError(f"an ensemble of {self.size} {self.name} networks has no single network to read; use a "
+                          "model trained without --ensemble")
+
+    def predict(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
+        if self.direction:
+            raise no_price(self.name)
+        inputs = self._readable(inputs)
+        return self._mean([member.predict(inputs, start) for member in self.members_])
+
+    def predict_proba(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
+        """The members' mean P(up) of days start .. len(inputs) - 1."""
+        inputs = self._readable(inputs)
+        return self._mean([member.predict_proba(inputs, start) for member in self.members_])
+
+    def forecast_direct(self, inputs: Inputs | np.ndarray, origins: range) -> np.ndarray:
+        """The members' mean direct forecasts `[len(origins), horizons]` (prices)."""
+        inputs = self._readable(inputs)
+        return self._mean([member.forecast_direct(inputs, origins) for member in self.members_])
+
+    def dropout_paths(self, inputs: Inputs | np.ndarray, horizon: int, samples: int, seed: int = 0) -> np.ndarray:
+        """`samples` Monte-Carlo dropout paths drawn from the members in turn (member k draws its share with seed
+        `seed + k`): their spread holds each network's dropout uncertainty and the members' disagreement."""
+        inputs = self._readable(inputs)
+        shares = [len(part) for part in np.array_split(np.arange(samples), self.size)]
+        return np.concatenate([member.dropout_paths(inputs, horizon, share, seed=seed + k)
+                               for k, (member, share) in enumerate(zip(self.members_, shares, strict=True))
+                               if share])
+
+    def state(self) -> dict[str, Any]:
+        """One weights dict for all members (`member0.head.bias`, ...), the shared scalers, and the first
+        member's history with every member's under `members`."""
+        weights = {f"member{k}.{name}": array for k, member in enumerate(self.members_)
+                   for name, array in member.state()["weights"].items()}
+        history = {**self.history_.to_dict(), "members": [history.to_dict() for history in self.histories_]}
+        return {**self.scalers_state(), "weights": weights, "history": history}
+
+    def restore(self, state: dict[str, Any]) -> Self:
+        """Rebuild every member; ValueError before any tensor is made if a member's weights are missing, extra or
+        of another shape, the histories do not match the members, or N networks need more memory than there is."""
+        columns = len(self.checked_inputs(state)[0])
+        members = self.new_members()
+        weights: list[dict[str, Any]] = [{} for _ in members]
+        for name, array in sorted(state["weights"].items()):  # sorted: the same weight named every time
+            member, dot, rest = name.partition(".")
+            index = member.removeprefix("member")
+            if not (dot and member.startswith("member") and index.isdigit() and int(index) < self.size
+                    and str(int(index)) == index):
+                raise ValueError(f"has an unexpected weight {shown(name)} for an ensemble of {self.size} "
+                                 "(names are member0. .. memberN-1.)")
+            weights[int(index)][rest] = array
+        for k, member in enumerate(members):
+            member.check_weights(weights[k], columns, prefix=f"member{k}.")
+        saved = state.get("history") or {}
+        histories = saved.get("members") or [{}] * self.size
+        if len(histories) != self.size:
+            raise ValueError(f"history.json holds {len(histories)} member histories for {self.size} members")
+        check_memory(self.name, self.config, training=False, inputs=1 + columns, members=self.size)
+        for member, own, history in zip(members, weights, histories, strict=True):
+            member.restore({**state, "weights": own, "history": history})
+        self.take_members(members)
+        return self
+
+    def _readable(self, inputs: Inputs | np.ndarray) -> Inputs:
+        if not hasattr(self, "members_"):
+            raise NotFittedError(f"the {self.name} model is not fitted yet; call fit first")
+        return check_columns(self.name, self.columns_, Inputs.of(inputs))
+
+    @staticmethod
+    def _mean(forecasts: list[np.ndarray]) -> np.ndarray:
+        return np.mean(forecasts, axis=0)
+
+
 def fit_together(models: Sequence[RecurrentModel], inputs: Inputs | np.ndarray, train_end: int,
                  reporter: Reporter) -> None:
     """Fit networks whose settings differ only in the seed, on the same data, as one batched computation.
 
     Each ends as if fitted alone: its own initial weights (seeded before it is built), batch order, dropout,
     clipping, Adam state and early stopping (`train.fit_networks`). The scalers depend on the training days
-    only, so every member fits the same ones.
+    only, so every member fits the same ones. An ensemble among `models` contributes its N members to the
+    same batch.
     """
     inputs = Inputs.of(inputs)
-    first = models[0]
-    check_memory(first.name, first.config, training=True, inputs=1 + inputs.width, members=len(models))
-    for model in models:
+    groups = [model.new_members() if isinstance(model, RecurrentEnsemble) else [model] for model in models]
+    networks = [network for group in groups for network in group]
+    first = networks[0]
+    check_memory(first.name, first.config, training=True, inputs=1 + inputs.width, members=len(networks))
+    for model in networks:
         model.fit_scaler(inputs, train_end)
     windows = first.training_windows(inputs, train_end)
-    for model in models:
+    for model in networks:
         seed_everything(model.config.seed)
         model.net_ = model.new_net()
         if model.direction:  # epoch 0 forecasts the training base rate (clipped: a logit must be finite)
             rate = min(max(float(windows[1].double().mean()), 1e-3), 1 - 1e-3) if len(windows[1]) else 0.5
             with torch.no_grad():
                 model.net_.head.bias.fill_(np.log(rate / (1 - rate)))
-    seeds = [model.config.seed for model in models]
+    seeds = [model.config.seed for model in networks]
     label = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
-    histories = fit_networks([model.net_ for model in models], *windows, [model.config for model in models],
+    histories = fit_networks([model.net_ for model in networks], *windows, [model.config for model in networks],
                              reporter=reporter, description=f"{first.name} {label}",
                              loss="bce" if first.direction else "mse")
-    for model, history in zip(models, histories, strict=True):
+    for model, history in zip(networks, histories, strict=True):
         model.history_ = history
+    for model, group in zip(models, groups, strict=True):
+        if isinstance(model, RecurrentEnsemble):
+            model.take_members(group)

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from tickercast._version import __version__
+from tickercast.bundle import valid_members
+from tickercast.evaluate.members import ensemble_gain, member_rows, member_score
 from tickercast.report import figures as fig
 from tickercast.report import leaderboard
 from tickercast.report.folder import (
@@ -207,6 +209,11 @@ def _comparison(page: Page, comparison: Comparison, number: int, *, several: boo
         _direction_comparison(page, comparison, number, where, anchor, colour)
     else:
         _price_comparison(page, comparison, number, where, anchor, colour)
+    ensembles = [(m.label, m.metrics) for m in models if valid_members(m.metrics.get("members"))]
+    if ensembles:
+        page.section(f"{anchor}members", f"Ensemble members{where}", _members(ensembles),
+                     "each network of an ensemble scored alone on the same days, their mean score, and the "
+                     "ensemble's (the score of their mean forecast); lower is better")
     calibration = reliability_tables({m.label: _part(m.metrics, "test").get("reliability") for m in models})
     if calibration:
         page.section(f"{anchor}calibration", f"Calibration{where}",
@@ -228,6 +235,24 @@ def _comparison(page: Page, comparison: Comparison, number: int, *, several: boo
                      "validation RMSE increase when the input is shuffled in time (its values kept, their order "
                      "lost): 0 = the model does not use it; slightly below 0 = noise. Hover for the input's "
                      "columns; click a name in the legend to hide or show a model")
+
+
+def _members(ensembles: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
+    """Per ensemble: a row per member, their mean and the ensemble (`evaluate.members`), under its one-line gain."""
+    parts = []
+    for label, metrics in ensembles:
+        cards = {part: _part(metrics, part) for part in ("val", "test")}
+        _, header = member_score(cards)
+        rows = "".join(
+            f'<tr><td>{_e(row["member"])}</td>' + "".join(
+                f'<td data-value="{"" if row[part] is None else repr(row[part])}">'
+                f'{number_text(row[part], "{:.4f}")}</td>' for part in ("val", "test")) + "</tr>"
+            for row in member_rows(cards, metrics["members"]))
+        parts.append(f'<p>{_e(label)}: {_e(ensemble_gain(cards, metrics["members"]))}</p><div class="table-wrap">'
+                     f'<table class="sortable" data-table="members"><thead><tr><th data-sort="text">member</th>'
+                     f'<th data-sort="number">val {_e(header)}</th><th data-sort="number">test {_e(header)}</th>'
+                     f'</tr></thead><tbody>{rows}</tbody></table></div>')
+    return "".join(parts)
 
 
 def _part(metrics: Any, part: str) -> Mapping[str, Any]:
