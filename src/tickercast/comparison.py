@@ -135,6 +135,7 @@ def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1,
     if seeds < 1:
         raise ConfigError("seeds must be at least 1")
     config = ModelConfig.from_settings(**settings)
+    check_ensemble_seeds(config.ensemble, seeds)
     covariates = dict(covariates or {})
     sets = input_sets(feature_sets, list(covariates), config.features)
     if len(sets) > 1 and config.target == "direction":
@@ -173,6 +174,14 @@ def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1,
     return [Result(name, seed, forecaster, chosen.label)
             for (name, chosen, group), forecasters in zip(groups, fitted, strict=True)
             for seed, forecaster in zip(group, forecasters, strict=True)]
+
+
+def check_ensemble_seeds(ensemble: int, seeds: int) -> None:
+    """One ensemble per network: ensembles of seeds s, s + 1, ... would share all but one member, so their spread
+    would understate the seed noise (move the ensemble with the seed instead)."""
+    if ensemble > 1 and seeds > 1:
+        raise ConfigError(f"--ensemble {ensemble} with --seeds {seeds}: ensembles of consecutive seeds would share "
+                          "members; compare one ensemble per network (drop --seeds), or --seeds without --ensemble")
 
 
 def common_first_date(prices: pd.DataFrame, sets: list[InputSet], covariates: Covariates, price_column: str | None,

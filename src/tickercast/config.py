@@ -111,7 +111,12 @@ class ModelConfig:
         return cls(**settings)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every setting; `ensemble` only when above 1, so that what one network writes (run.json, a sweep's or a
+        study's settings) is what it wrote before ensembles existed, and such folders still resume."""
+        settings = asdict(self)
+        if self.ensemble == 1:
+            del settings["ensemble"]
+        return settings
 
 
 @dataclass(frozen=True)

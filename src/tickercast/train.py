@@ -135,7 +135,7 @@ def _fit_stack(stack: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x
             batch = order[:, first:first + config.batch_size]  # [N, b]
             x = sequences(x_train[batch.reshape(-1)])
             x = x.reshape(len(active), batch.shape[1], *x.shape[1:]).to(device)
-            y = y_train[batch.reshape(-1)].reshape(batch.shape).to(device)
+            y = y_train[batch.reshape(-1)].reshape(*batch.shape, *y_train.shape[1:]).to(device)
             masks = stack.dropout_masks(batch.shape[1], x.shape[2], [dropouts[k] for k in active])
             member_losses = loss_fn(stack(x, masks), y, reduction="none")
             member_losses = member_losses.reshape(len(active), -1).mean(1)

@@ -108,6 +108,10 @@ BAD = {
                                 "naive, ar are baselines"),
     "seeds of ensembles": (["compare", "--models", "lstm", "--ensemble", "3", "--seeds", "2"],
                            "would share members; .*drop --seeds"),
+    "seeds of ensembles in a sweep": (["sweep", "--models", "gru", "--ensemble", "2", "--seeds", "3"],
+                                      "would share members"),
+    "an ensemble searched with seeds": (["sweep", "--models", "gru", "--grid", "ensemble=1,3", "--seeds", "2"],
+                                        "--ensemble 3 with --seeds 2"),
     "too large for memory": (["train", "--model", "lstm", "--ensemble", "1000", "--hidden", "4096", "--layers", "32"],
                              r"1000 lstm networks of 32 layer\(s\) x 4096 units trained together .* GiB to train"),
 }

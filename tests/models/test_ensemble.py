@@ -57,9 +57,6 @@ def test_direction_ensembles_average_the_probabilities():
         model.predict(PRICES, 250)
 
 
-@pytest.mark.xfail(raises=RuntimeError, strict=True,
-                   reason="train.fit_networks reshapes [N*b, horizons] targets to [N, b] (lead's file: "
-                          "y_train[...].reshape(*batch.shape, *y_train.shape[1:]) fixes it)")
 def test_direct_forecasts_are_the_members_mean():
     model = fitted(horizons=3)
     origins = range(250, 260)
@@ -146,3 +143,11 @@ def test_members_stop_early_on_their_own():
     assert len(set(lengths)) > 1, lengths
     for history, length in zip(model.histories_, lengths, strict=True):
         assert history.best_epoch == length - 1 - 2 or length == 16  # stopped `patience` epochs after its best
+
+
+def test_compare_from_python_refuses_ensembles_of_consecutive_seeds():
+    from tickercast.comparison import compare
+    from tickercast.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="would share members"):
+        compare(PRICES, "gru", seeds=2, ensemble=3)

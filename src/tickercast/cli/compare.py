@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from tickercast.cli import options
-from tickercast.errors import ConfigError
 from tickercast.models import DIRECTION_DEFAULT, MODELS
 from tickercast.report.literal import printable
 
@@ -124,13 +123,11 @@ def _check_ensemble(args: argparse.Namespace, models: str) -> None:
     """`--ensemble N` needs a network among the models (baselines run once, as without it), and one ensemble per
     network: seeds s, s + 1, ... of several ensembles would share members, so their spread would understate the
     seed noise (give --seed to move the ensemble instead)."""
+    from tickercast.comparison import check_ensemble_seeds
     from tickercast.models import model_names
 
     options.check_ensemble(args, model_names(models))
-    if args.ensemble > 1 and args.seeds > 1:
-        raise ConfigError(f"--ensemble {args.ensemble} with --seeds {args.seeds}: ensembles of consecutive seeds "
-                          "would share members; compare one ensemble per network (drop --seeds), or --seeds "
-                          "without --ensemble")
+    check_ensemble_seeds(args.ensemble, args.seeds)  # before any data is read
 
 
 def _member_lines(runs: list[Any]) -> list[str]:

@@ -133,6 +133,9 @@ class SweepSpec:
         if "direction" in (self.base.target, *dict(self.grid).get("target", ())):
             raise ConfigError("a sweep chooses settings on the validation RMSE of prices; the direction target has "
                               "none: use compare --target direction")
+        from tickercast.comparison import check_ensemble_seeds
+
+        check_ensemble_seeds(max((self.base.ensemble, *dict(self.grid).get("ensemble", ()))), self.seeds)
         if self.global_models and not set(self.models) & set(CELLS):
             raise ConfigError(f"--global trains one network on every dataset: add one of {', '.join(CELLS)} "
                               "to --models")
