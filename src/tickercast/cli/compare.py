@@ -30,7 +30,8 @@ def register(commands: Any) -> None:
                              "covariate): each model that reads inputs runs once per set, on the same days, and "
                              "each set is tested against returns only")
     parser.add_argument("--workers", type=int, default=0,
-                        help="processes fitting models side by side (0 = one per core when it pays)")
+                        help="processes fitting models side by side, each model with all its seeds (0 = one per "
+                             "network model, up to one per core, when it pays)")
     parser.set_defaults(run=run)
 
 
