@@ -135,7 +135,7 @@ def train_on_memory_task(nets: Sequence[RecurrentForecaster], settings: LabSetti
         for parameter in parameters:
             parameter.grad = None
         losses.sum().backward()  # each member's weights get only its own loss's gradient
-        losses = losses.detach()  # frees the graph, which would pin the weights' shapes before `keep`
+        losses = losses.detach()
         norms = _clip_each(parameters, limits[active])
         for position, member in enumerate(active):
             records[member]["grad_norms"].append(float(norms[position]))
@@ -147,11 +147,12 @@ def train_on_memory_task(nets: Sequence[RecurrentForecaster], settings: LabSetti
             if not bool(finite.any()):
                 break
             kept = torch.nonzero(finite).flatten()
-            stack.keep(kept)
-            for parameter in parameters:
-                parameter.grad = parameter.grad[kept]
+            stack.keep(kept)  # new parameters, of the kept members only
+            for old, parameter in zip(parameters, stack.parameters(), strict=True):
+                parameter.grad = old.grad[kept]
+            parameters = list(stack.parameters())
             if adam is not None:
-                adam.keep(kept)
+                adam.keep(kept, parameters)
             active = [active[position] for position in kept.tolist()]
         if adam is not None:
             adam.step()
