@@ -19,6 +19,11 @@ what the second run shows.
 
 Lab networks use PyTorch's default initialisation everywhere else, including the output layer (tickercast's
 forecasting networks start their head at zero, which would make ∂y/∂x vanish trivially at initialisation).
+
+The runs of one cell (its variants, each seed) train together as one `batched.NetworkStack`, as do the exploding
+RNN's two copies: one batched computation instead of one loop per network, with each network's own data, clipping
+and optimizer state, so each ends where it would have trained alone (up to float summation order). The curves and
+accuracies are then measured on each network on its own.
 """
 
 from __future__ import annotations
