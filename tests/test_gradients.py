@@ -144,3 +144,7 @@ def test_an_exploding_member_stops_without_poisoning_the_clipped_one():
     for net, reference in zip(nets, alone, strict=True):  # the unclipped keeps the weights of its last loss
         for name, weight in reference.state_dict().items():
             np.testing.assert_allclose(net.state_dict()[name], weight, rtol=1e-9, err_msg=name)
+
+
+def test_the_lab_gives_the_same_numbers_in_worker_processes():
+    assert run_lab(["rnn", "gru"], TINY, workers=2) == run_lab(["rnn", "gru"], TINY, workers=1)

@@ -40,7 +40,8 @@ import torch
 from tickercast.batched import NetworkStack
 from tickercast.config import CELLS, LabSettings
 from tickercast.errors import ConfigError
-from tickercast.nets import RecurrentForecaster
+from tickercast.nets import GATES, RecurrentForecaster
+from tickercast.parallel import cores, run_all
 from tickercast.progress import SILENT, Reporter
 from tickercast.train import Adam, torch_threads
 
@@ -191,42 +192,70 @@ def memory_accuracy(net: RecurrentForecaster, settings: LabSettings, n: int = 10
         return float((torch.sign(net(x)) == y).float().mean())
 
 
-def run_lab(cells: list[str], settings: LabSettings | None = None, reporter: Reporter = SILENT) -> dict[str, Any]:
+#: Sequence steps per run (updates x steps of a sequence) below which worker processes, about 2 s each to start,
+#: cost more than they save: the tests' tiny labs run in-process, the default (1,000 x 101) in workers.
+_WORKER_STEPS = 20_000
+
+
+def run_lab(cells: list[str], settings: LabSettings | None = None, reporter: Reporter = SILENT,
+            workers: int | None = None) -> dict[str, Any]:
     """Every measurement for every cell, plus the exploding-RNN comparison; plain data, ready for JSON.
 
     All runs of one cell (each variant, each seed) train together as one stack; the curves and accuracies are
-    measured on each network afterwards.
+    measured on each network afterwards. The cells and the exploding RNN are independent jobs, run in `workers`
+    processes (None: one per core for a lab of the default size, else in this process); the numbers do not depend
+    on how many.
     """
     settings = settings or LabSettings()
     unknown = [cell for cell in cells if cell not in CELLS]
     if unknown or not cells:
         raise ConfigError(f"unknown cell(s) {', '.join(unknown) or '(none given)'}; use: {', '.join(CELLS)}")
+    groups = [(cell, [(label, gate_bias) for label, _, gate_bias in runs])
+              for cell, runs in groupby(variants(cells, settings.gate_bias), key=lambda run: run[1])]
+    jobs: list[tuple[Any, ...]] = [("cell", settings, cell, runs) for cell, runs in largest_first(groups)]
+    jobs.append(("exploding", settings))
+    if workers is None:
+        workers = cores() if settings.iterations * (settings.gap + 1) >= _WORKER_STEPS else 1
+    bar = reporter.bar(f"gradient lab: {len(jobs) - 1} cell(s) and the exploding RNN", total=len(jobs))
+    done = run_all(_lab_job, jobs, workers, done=lambda index: bar.advance())
+    bar.close()
     results: dict[str, Any] = {"settings": asdict(settings), "cells": {}}
-    seeds = list(range(settings.seed, settings.seed + settings.seeds))
+    for cell_results in done[:-1]:
+        results["cells"].update(cell_results)
+    results["cells"] = {label: results["cells"][label] for label, _, _ in variants(cells, settings.gate_bias)}
+    results["exploding"] = done[-1]
+    return results
+
+
+def largest_first(groups: list[tuple[str, list[tuple[str, float]]]]) -> list[tuple[str, list[tuple[str, float]]]]:
+    """The cells' jobs, largest first (most gates x runs), so that workers finish close together."""
+    return sorted(groups, key=lambda group: -GATES[group[0]] * len(group[1]))
+
+
+def _lab_job(kind: str, settings: LabSettings, *cell: Any) -> dict[str, Any]:
+    """One job of `run_lab` (a worker's entry point): one cell's runs, or the exploding RNN; one thread."""
     with torch_threads(1):  # 16 units: a second thread only waits (see ModelConfig.threads)
-        for cell, runs in groupby(variants(cells, settings.gate_bias), key=lambda run: run[1]):
-            runs = list(runs)
-            members = [(label, gate_bias, seed) for label, _, gate_bias in runs for seed in seeds]
-            nets = [lab_network(cell, settings.hidden, seed, gate_bias) for _, gate_bias, seed in members]
-            first = {label: nets[members.index((label, gate_bias, seeds[0]))] for label, _, gate_bias in runs}
-            init = {label: gradient_by_lag(net, settings.steps, settings.seed) for label, net in first.items()}
-            labels = ", ".join(label for label, _, _ in runs)
-            train_on_memory_task(nets, settings, seeds=[seed for _, _, seed in members],
-                                 clips=[settings.clip] * len(nets), iterations=settings.iterations,
-                                 reporter=reporter, description=f"{labels}: remember over {settings.gap} steps")
-            for label, _, gate_bias in runs:
-                accuracies = [memory_accuracy(net, settings) for net, member in zip(nets, members, strict=True)
-                              if member[0] == label]
-                results["cells"][label] = {
-                    "cell": cell,
-                    "gate_bias": gate_bias,
-                    "accuracy": float(np.mean(accuracies)),
-                    "accuracies": accuracies,
-                    "solved": sum(accuracy >= 0.95 for accuracy in accuracies),
-                    "init": _curve_summary(init[label]),
-                    "trained": _curve_summary(gradient_by_lag(first[label], settings.steps, settings.seed)),
-                }  # the curves are the first seed's network's
-        results["exploding"] = exploding_rnn(settings, reporter)
+        return cell_runs(*cell, settings) if kind == "cell" else exploding_rnn(settings)
+
+
+def cell_runs(cell: str, runs: list[tuple[str, float]], settings: LabSettings) -> dict[str, Any]:
+    """Every run (label, gate bias) of one cell, each seed, trained together; each label's accuracies and curves
+    (the curves are those of the first seed's network)."""
+    seeds = list(range(settings.seed, settings.seed + settings.seeds))
+    members = [(label, gate_bias, seed) for label, gate_bias in runs for seed in seeds]
+    nets = [lab_network(cell, settings.hidden, seed, gate_bias) for _, gate_bias, seed in members]
+    first = {label: nets[members.index((label, gate_bias, seeds[0]))] for label, gate_bias in runs}
+    init = {label: gradient_by_lag(net, settings.steps, settings.seed) for label, net in first.items()}
+    train_on_memory_task(nets, settings, seeds=[seed for _, _, seed in members], clips=[settings.clip] * len(nets),
+                         iterations=settings.iterations)
+    results = {}
+    for label, gate_bias in runs:
+        accuracies = [memory_accuracy(net, settings) for net, member in zip(nets, members, strict=True)
+                      if member[0] == label]
+        results[label] = {"cell": cell, "gate_bias": gate_bias, "accuracy": float(np.mean(accuracies)),
+                          "accuracies": accuracies, "solved": sum(accuracy >= 0.95 for accuracy in accuracies),
+                          "init": _curve_summary(init[label]),
+                          "trained": _curve_summary(gradient_by_lag(first[label], settings.steps, settings.seed))}
     return results
 
 
