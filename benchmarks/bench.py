@@ -74,14 +74,15 @@ print(json.dumps({"fit_s": time.perf_counter() - started,
 Run = dict[str, float]
 
 
-def timed(command: list[str]) -> tuple[dict, float]:
-    """Run one fresh process; its last stdout line is JSON. Returns that and the process's wall time."""
+def timed(command: list[str], whole: bool = False) -> tuple[dict, float]:
+    """Run one fresh process; its last stdout line (`whole`: all of its stdout) is JSON. Returns that and the
+    process's wall time."""
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"failed: {' '.join(command)}\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1]), seconds
+    return json.loads(done.stdout if whole else done.stdout.strip().splitlines()[-1]), seconds
 
 
 def tickercast_train(model: str, target: str) -> Run:
@@ -129,7 +130,7 @@ def gradient_lab(quick: bool) -> Run:
     """`tickercast gradients` with its defaults (in a smoke run: 20 updates), whole process."""
     command = [sys.executable, "-m", "tickercast", "gradients", "--json", "--out", "/tmp/tickercast-bench-lab",
                *(["--iterations", "20"] if quick else [])]
-    result, seconds = timed(command)
+    result, seconds = timed(command, whole=True)  # the lab prints indented JSON
     return {"process_s": seconds, "solved": sum(cell["solved"] for cell in result["cells"].values())}
 
 
