@@ -44,8 +44,10 @@ fuzz: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
-# tickercast alone on issue 6's canonical job (a few minutes), then issue 14's inputs: the feature catalogue on
-# 5,000 days and training on ten inputs against returns alone; prints the tables.
+# tickercast alone on issue 6's canonical job and issue 16's many-networks cases (ten networks batched and one by
+# one, 5-member ensembles, the gradient lab, memory of ten together, the arithmetic floor; about 15 minutes), with a
+# goals table; then issue 14's inputs: the feature catalogue on 5,000 days and training on ten inputs against
+# returns alone. `python benchmarks/bench.py --quick` is a one-epoch smoke run of the first part.
 bench: setup
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench_features.py
@@ -56,7 +58,8 @@ bench: setup
 bench-rank: setup
 	$(BIN)/python benchmarks/bench_rank.py
 
-# ... and against a plain PyTorch loop, Darts and NeuralForecast, from their own environment (~30 min).
+# ... and against a plain PyTorch loop, Darts and NeuralForecast, from their own environment, with the ten
+# networks as ten Darts fits beside them; writes docs/benchmarks.md (~45 min).
 PEERS := .venv-peers
 $(PEERS)/.installed: | $(VENV)/.installed
 	$(PYTHON) -m venv $(PEERS)

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,7 @@ from tickercast.gradients import (
     lag_below,
     memory_task,
     run_lab,
+    train_on_memory_task,
     variants,
 )
 from tickercast.scratch import lstm
@@ -88,3 +91,60 @@ def test_lab_reports_every_variant():
 def test_unknown_cell():
     with pytest.raises(ConfigError, match="unknown cell\\(s\\) transformer"):
         run_lab(["transformer"], TINY)
+
+
+def _trained_alone(net, settings, seed, clip, iterations, optimizer="adam"):
+    """The lab's loop before batching: one network, torch's own optimizer and clipping, the same batch stream."""
+    generator = torch.Generator().manual_seed(seed + 1)
+    updater = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(net.parameters(), lr=settings.lr)
+    losses = []
+    for _ in range(iterations):
+        x, y = memory_task(settings.batch_size, settings.gap, settings.noise, generator)
+        loss = torch.mean((net(x.double()) - y.double()) ** 2)
+        updater.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), clip if clip > 0 else math.inf)
+        losses.append(float(loss.detach()))
+        if not math.isfinite(losses[-1]):
+            break
+        updater.step()
+    return losses
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_each_member_of_the_batched_lab_trains_to_the_weights_it_reaches_alone(cell):
+    settings = LabSettings(hidden=4, gap=6, batch_size=8, lr=0.05, clip=0.5)
+    members = [(gate_bias, seed) for gate_bias in (0.0, 3.0) for seed in (0, 1)]  # two data streams
+    nets = [lab_network(cell, 4, seed, gate_bias).double() for gate_bias, seed in members]
+    records = train_on_memory_task(nets, settings, seeds=[seed for _, seed in members],
+                                   clips=[settings.clip] * len(nets), iterations=12)
+    for (gate_bias, seed), net, record in zip(members, nets, records, strict=True):
+        alone = lab_network(cell, 4, seed, gate_bias).double()
+        losses = _trained_alone(alone, settings, seed, settings.clip, iterations=12)
+        np.testing.assert_allclose(record["losses"], losses, rtol=1e-10)
+        assert max(record["grad_norms"]) > settings.clip  # clipping was active, per member
+        for name, weight in alone.state_dict().items():
+            np.testing.assert_allclose(net.state_dict()[name], weight, rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_an_exploding_member_stops_without_poisoning_the_clipped_one():
+    settings = LabSettings(hidden=4, gap=4, batch_size=16, lr=1e10, clip=1.0)  # SGD steps that overflow
+    nets = [lab_network("rnn", 4, 0).double() for _ in range(2)]
+    unclipped, clipped = train_on_memory_task(nets, settings, seeds=[0, 0], clips=[0.0, settings.clip],
+                                              iterations=20, optimizer="sgd")
+    assert not math.isfinite(unclipped["losses"][-1])
+    assert len(unclipped["losses"]) < 20
+    assert len(clipped["losses"]) == 20
+    assert all(map(math.isfinite, clipped["losses"]))
+    alone = [lab_network("rnn", 4, 0).double() for _ in range(2)]
+    np.testing.assert_allclose(unclipped["losses"], _trained_alone(alone[0], settings, 0, 0.0, 20, "sgd"),
+                               rtol=1e-10)
+    np.testing.assert_allclose(clipped["losses"], _trained_alone(alone[1], settings, 0, settings.clip, 20, "sgd"),
+                               rtol=1e-10)
+    for net, reference in zip(nets, alone, strict=True):  # the unclipped keeps the weights of its last loss
+        for name, weight in reference.state_dict().items():
+            np.testing.assert_allclose(net.state_dict()[name], weight, rtol=1e-9, err_msg=name)
+
+
+def test_the_lab_gives_the_same_numbers_in_worker_processes():
+    assert run_lab(["rnn", "gru"], TINY, workers=2) == run_lab(["rnn", "gru"], TINY, workers=1)

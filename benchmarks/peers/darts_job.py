@@ -1,6 +1,6 @@
 """Darts on the canonical job: `BlockRNNModel` (LSTM or GRU), price target, MinMax scaler fit on train, float32.
 
-    python benchmarks/peers/darts_job.py --model lstm|gru [--seeds 1]
+    python benchmarks/peers/darts_job.py --model lstm|gru [--seeds 1] [--epochs 20]
 
 With `--seeds N` it fits N networks one after another in this process (seeds 0..N-1), as a user comparing
 seeds would; `train_s` is then the sum of the fits. Accuracy is reported for the first seed.
@@ -21,6 +21,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", choices=("lstm", "gru"), required=True)
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="fewer only for a smoke run")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
@@ -38,7 +39,7 @@ def main() -> None:
     for seed in range(args.seeds):
         model = BlockRNNModel(
             model=args.model.upper(), input_chunk_length=LOOKBACK, output_chunk_length=1, hidden_dim=HIDDEN,
-            n_rnn_layers=LAYERS, dropout=DROPOUT, batch_size=BATCH, n_epochs=EPOCHS, optimizer_kwargs={"lr": LR},
+            n_rnn_layers=LAYERS, dropout=DROPOUT, batch_size=BATCH, n_epochs=args.epochs, optimizer_kwargs={"lr": LR},
             random_state=seed,
             pl_trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False, "enable_model_summary": False,
                                "logger": False, "enable_checkpointing": False})
