@@ -92,7 +92,8 @@ class NetworkStack(nn.Module):
             if layer > 0 and masks is not None:
                 sequence = sequence * masks[layer - 1]
             weights = [self.weight(f"recurrent.{name}_l{layer}") for name in LAYER_WEIGHTS]
-            sequence = _LAYER[self.cell](sequence, *weights)
+            layer_function = _lstm_by_member if self.cell == "lstm" and x.device.type == "cpu" else _LAYER[self.cell]
+            sequence = layer_function(sequence, *weights)
         last = sequence[:, -1]  # [N, B, H]
         out = torch.baddbmm(self.weight("head.bias").unsqueeze(1), last, self.weight("head.weight").transpose(1, 2))
         return out.squeeze(-1) if self.outputs == 1 else out
@@ -270,6 +271,19 @@ def _weight_grads(ctx: FunctionCtx, d_input: torch.Tensor, d_hidden: torch.Tenso
     grad_b_hh = grad_b_ih.clone() if d_hidden is d_input else d_hid.sum(1)
     return (grad_x, torch.bmm(d_in.transpose(1, 2), x.reshape(members, steps * batch, -1)),
             torch.bmm(d_hid.transpose(1, 2), previous.reshape(members, steps * batch, -1)), grad_b_ih, grad_b_hh)
+
+
+def _lstm_by_member(x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor,
+                    b_hh: torch.Tensor) -> torch.Tensor:
+    """An LSTM layer of N members on a CPU, one member at a time through PyTorch's fused LSTM operation (oneDNN):
+    it runs one small LSTM near this machine's matrix-product rate, faster per member than the stacked layer
+    (`_LSTMLayer`, kept for other devices), measured in docs/performance.md. The gradients reach the stacked
+    weights through each member's slice."""
+    members, batch = x.shape[0], x.shape[2]
+    zero = x.new_zeros(1, batch, w_hh.shape[2])
+    outputs = [torch.lstm(x[k], (zero, zero), [w_ih[k], w_hh[k], b_ih[k], b_hh[k]], True, 1, 0.0,
+                          torch.is_grad_enabled(), False, False)[0] for k in range(members)]
+    return torch.stack(outputs)  # each [T, B, H] (time-major: batch_first False)
 
 
 def layer_outputs(module: nn.RNNBase, x: torch.Tensor) -> torch.Tensor:

@@ -43,7 +43,7 @@ from tickercast.errors import ConfigError
 from tickercast.nets import GATES, RecurrentForecaster
 from tickercast.parallel import cores, run_all
 from tickercast.progress import SILENT, Reporter
-from tickercast.train import Adam, torch_threads
+from tickercast.train import Adam, clip_members, torch_threads
 
 #: The memory gate's block in PyTorch's stacked biases: LSTM (i, f, g, o) -> f; GRU (r, z, n) -> z.
 MEMORY_GATE = {"lstm": 1, "gru": 1}
@@ -142,7 +142,7 @@ def train_on_memory_task(nets: Sequence[RecurrentForecaster], settings: LabSetti
             parameter.grad = None
         losses.sum().backward()  # each member's weights get only its own loss's gradient
         losses = losses.detach()
-        norms = _clip_each(parameters, limits[active])
+        norms = clip_members(parameters, limits[active])
         for position, member in enumerate(active):
             records[member]["grad_norms"].append(float(norms[position]))
             records[member]["losses"].append(float(losses[position]))
@@ -172,18 +172,6 @@ def train_on_memory_task(nets: Sequence[RecurrentForecaster], settings: LabSetti
     stack.write_back(nets, [finished[k] if k in finished else stack.member_state(positions[k])
                             for k in range(len(nets))])
     return records
-
-
-def _clip_each(parameters: Sequence[torch.Tensor], limits: torch.Tensor) -> torch.Tensor:
-    """`clip_grad_norm_` for each member of a stack: the norm over all of one member's gradients (returned,
-    `[members]`) and the gradients scaled down to at most `limits[k]` (torch's formula, so an infinite limit
-    never scales)."""
-    grads = [parameter.grad for parameter in parameters]
-    norms = torch.stack([grad.reshape(grad.shape[0], -1).pow(2).sum(1) for grad in grads]).sum(0).sqrt()
-    scale = (limits / (norms + 1e-6)).clamp(max=1.0)
-    for grad in grads:
-        grad.mul_(scale.view(-1, *[1] * (grad.ndim - 1)))
-    return norms
 
 
 def memory_accuracy(net: RecurrentForecaster, settings: LabSettings, n: int = 1000) -> float:

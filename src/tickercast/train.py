@@ -16,7 +16,6 @@ from torch import nn
 
 from tickercast.config import ModelConfig
 from tickercast.errors import TrainingError
-from tickercast.nets import LAYERED
 from tickercast.progress import SILENT, Reporter
 
 _EVAL_CHUNK = 1024  # windows per forward pass when evaluating: bounds memory, costs no time
@@ -78,10 +77,10 @@ def fit_networks(nets: Sequence[nn.Module], x_train: torch.Tensor, y_train: torc
     gradient norm, keeps its own Adam state and stops early on its own validation loss (a member that stops
     leaves the batch and keeps its best weights). Seed each network before creating it, as for `fit_network`.
 
-    One network trains through `fit_network`, and so do LSTMs on a CPU, one after another: oneDNN's fused LSTM
-    layer already runs one small network near this machine's matrix-product rate, and the stack was measured no
-    faster for five canonical LSTMs and slower for long windows (docs/performance.md). GRUs and RNNs, whose
-    PyTorch layers run op by op, train as one stack. `stacked` True or False overrides that choice.
+    One network trains through `fit_network`; `stacked=False` trains each through it, one after another (the
+    reference the stack is measured against). In a stack on a CPU, LSTM members run one at a time through
+    PyTorch's fused LSTM operation (faster per member than any op-by-op layer), GRU and RNN members as one
+    batched computation (`batched`).
     """
     if len(nets) != len(configs) or not nets:
         raise ValueError("fit_networks needs one config per network, and at least one network")
@@ -90,7 +89,7 @@ def fit_networks(nets: Sequence[nn.Module], x_train: torch.Tensor, y_train: torc
         raise ValueError("networks trained together may differ only in their seed")
     device = next(nets[0].parameters()).device
     if stacked is None:
-        stacked = len(nets) > 1 and (device.type != "cpu" or nets[0].cell in LAYERED)
+        stacked = len(nets) > 1
     if not stacked:
         return [fit_network(net, x_train, y_train, x_val, y_val, config, reporter=reporter,
                             description=description, loss=loss) for net, config in zip(nets, configs, strict=True)]
@@ -142,7 +141,7 @@ def _fit_stack(stack: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x
             optimizer.zero_grad()
             member_losses.sum().backward()
             if config.clip > 0:
-                _clip_members(list(stack.parameters()), config.clip)
+                clip_members(list(stack.parameters()), config.clip)
             optimizer.step()
             totals += member_losses.detach().double().cpu()
             batches += 1
@@ -185,13 +184,16 @@ def _fit_stack(stack: nn.Module, x_train: torch.Tensor, y_train: torch.Tensor, x
     return histories, best_state
 
 
-def _clip_members(parameters: list[nn.Parameter], clip: float) -> None:
-    """`clip_grad_norm_` for each member: the norm over all of one member's gradients, capped at `clip`."""
+def clip_members(parameters: Sequence[torch.Tensor], limits: float | torch.Tensor) -> torch.Tensor:
+    """`clip_grad_norm_` for each member of a stack: the norm over all of one member's gradients (returned,
+    `[members]`) and the gradients scaled down to at most the limit (one for all, or `[members]`; torch's
+    formula, so an infinite limit never scales)."""
     grads = [p.grad for p in parameters if p.grad is not None]
     norms = torch.stack([g.reshape(g.shape[0], -1).pow(2).sum(1) for g in grads]).sum(0).sqrt()  # [N]
-    scale = (clip / (norms + 1e-6)).clamp(max=1.0)
+    scale = (limits / (norms + 1e-6)).clamp(max=1.0)
     for grad in grads:
         grad.mul_(scale.view(-1, *([1] * (grad.ndim - 1))))
+    return norms
 
 
 def _stack_losses(stack: nn.Module, windows: torch.Tensor, targets: torch.Tensor,
