@@ -40,6 +40,15 @@ def price_frame(n: int = 400, *, phi: float = 0.0, sigma: float = 0.01, seed: in
     return tc.validate(frame, origin="synthetic")
 
 
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`tickercast ARGS` in this process: its exit code, stdout and stderr."""
+    from tickercast.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.fixture
 def prices() -> pd.DataFrame:
     """400 days of a random walk: enough for tiny networks, fast to train."""

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.conftest import price_frame
+from tests.conftest import run_cli as run
 from tickercast.cli import main
 
 SMALL = ["--lookback", "5", "--hidden", "4", "--layers", "1", "--epochs", "2", "--batch-size", "32"]
@@ -23,12 +24,6 @@ def write_csv(tmp_path, lines, name="prices.csv"):
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n" if lines else "")
     return str(path)
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def replace(lines, index, replacement):

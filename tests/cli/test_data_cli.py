@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import price_frame
+from tests.conftest import run_cli as run
 from tests.data.fixtures.fake_alphavantage import Answer, av_json, recorded, serving
 from tickercast import TickercastWarning
 from tickercast.cli import main
@@ -45,12 +46,6 @@ def ibm(ibm_csv):
 def imported(ibm_csv, capsys):
     code, _, _ = run(capsys, "data", "import", str(ibm_csv), "--ticker", "IBM")
     assert code == 0
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_json_object(out):

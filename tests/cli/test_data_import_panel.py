@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import price_frame
-from tickercast.cli import main
+from tests.conftest import run_cli as run
 from tickercast.data.store import Store
 
 
@@ -29,12 +29,6 @@ def long_file(path, tickers, bad=None):
         parts.append(rows)
     pd.concat(parts).to_csv(path, index=False)
     return path
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def stored():

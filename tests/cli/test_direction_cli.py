@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.conftest import price_frame
-from tickercast.cli import main
+from tests.conftest import run_cli as run
 
 SMALL = ["--lookback", "5", "--hidden", "4", "--layers", "1", "--epochs", "2", "--dropout", "0"]
 KEYS = {"accuracy", "balanced_accuracy", "brier", "log_loss", "auc", "base_rate", "p_value_vs_constant", "n",
@@ -18,12 +18,6 @@ def data(tmp_path_factory):
     path = tmp_path_factory.mktemp("direction") / "ar.csv"
     price_frame(600, phi=0.4, seed=2).to_csv(path)
     return str(path)
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_train_json_holds_the_classification_scores_of_every_split(capsys, data):

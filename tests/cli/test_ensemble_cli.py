@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.conftest import price_frame
+from tests.conftest import run_cli as run
 from tickercast.cli import main
 
 SMALL = ["--lookback", "5", "--hidden", "4", "--layers", "1", "--epochs", "2", "--dropout", "0"]
@@ -19,12 +20,6 @@ def data(tmp_path_factory):
     path = tmp_path_factory.mktemp("ensemble") / "ar.csv"
     price_frame(400, phi=0.4, seed=2).to_csv(path)
     return str(path)
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_train_json_scores_each_member_and_the_ensemble(capsys, data, tmp_path):

@@ -6,17 +6,11 @@ import sys
 
 import pytest
 
+from tests.conftest import run_cli as run
 from tests.report.runs import TINY_ARGS, write_prices
-from tickercast.cli import main
 from tickercast.config import LabSettings
 from tickercast.gradients import run_lab
 from tickercast.report.run import write_lab
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("make", ["missing", "file", "empty"])

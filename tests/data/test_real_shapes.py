@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import run_cli as run
 from tickercast import TickercastWarning
-from tickercast.cli import main
 from tickercast.data.files import read_csv
 from tickercast.errors import DataError
 
@@ -21,12 +21,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("TICKERCAST_HOME", str(tmp_path / "home"))
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def imported(capsys, name, *extra):
