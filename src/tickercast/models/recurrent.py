@@ -349,11 +349,12 @@ def fit_together(models: Sequence[RecurrentModel], inputs: Inputs | np.ndarray, 
     for model in networks:
         model.fit_scaler(inputs, train_end)
     windows = first.training_windows(inputs, train_end)
+    if first.direction:  # epoch 0 forecasts the training base rate (clipped: a logit must be finite)
+        rate = min(max(float(windows[1].double().mean()), 1e-3), 1 - 1e-3) if len(windows[1]) else 0.5
     for model in networks:
         seed_everything(model.config.seed)
         model.net_ = model.new_net()
-        if model.direction:  # epoch 0 forecasts the training base rate (clipped: a logit must be finite)
-            rate = min(max(float(windows[1].double().mean()), 1e-3), 1 - 1e-3) if len(windows[1]) else 0.5
+        if model.direction:
             with torch.no_grad():
                 model.net_.head.bias.fill_(np.log(rate / (1 - rate)))
     seeds = [model.config.seed for model in networks]
