@@ -34,6 +34,7 @@ from tickercast.errors import ConfigError, TickercastError
 from tickercast.lifeline import attach
 from tickercast.parallel import cores
 from tickercast.sweep.plan import SplitOptions, Unit, seed_groups
+from tickercast.sweep.pruning import Watch
 from tickercast.sweep.reach import TIMEOUT, join
 from tickercast.sweep.unit import Outcome, work
 
@@ -55,11 +56,12 @@ class Engine(Protocol):
     name: str
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
-            split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
+            split: SplitOptions, watches: Mapping[str, Watch] | None = None) -> Iterator[tuple[Unit, Outcome]]:
         """Run every unit on its frames (by name in `unit.frames`), yielding each outcome as it finishes.
 
         Consecutive units that differ only in their seed run as one task (`plan.seed_groups`: their networks
-        train together), and their outcomes come out together, one per unit."""
+        train together), and their outcomes come out together, one per unit. `watches` maps the key of a
+        group's first unit to how to prune it (a TPE search's trials, `sweep.pruning`)."""
         ...
 
     def map(self, fn: Callable[..., R], payloads: Iterable[Sequence[Any]], *, shared: Sequence[Any] = (),
@@ -90,13 +92,14 @@ class LocalEngine:
         self.workers = workers or cores()
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
-            split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
+            split: SplitOptions, watches: Mapping[str, Watch] | None = None) -> Iterator[tuple[Unit, Outcome]]:
         started: list[tuple[Unit, ...]] = []  # by index, as `map` hands them to the pool (it reads them lazily)
 
         def payloads() -> Iterator[tuple[Any, ...]]:
             for group in seed_groups(units):
                 started.append(group)
-                yield (group, base, split, *(frames[name] for name in group[0].frames))
+                yield (group, base, split, (watches or {}).get(group[0].key),
+                       *(frames[name] for name in group[0].frames))
 
         for index, outcomes in self.map(work, payloads()):
             yield from zip(started[index], outcomes, strict=True)
@@ -159,7 +162,7 @@ class RayEngine:
         self._connect()
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
-            split: SplitOptions) -> Iterator[tuple[Unit, Outcome]]:
+            split: SplitOptions, watches: Mapping[str, Watch] | None = None) -> Iterator[tuple[Unit, Outcome]]:
         self._connect()
         shared = {name: self.ray.put(frame) for name, frame in frames.items()}  # each dataset once
         started: list[tuple[Unit, ...]] = []
@@ -167,7 +170,8 @@ class RayEngine:
         def payloads() -> Iterator[tuple[Any, ...]]:
             for group in seed_groups(units):
                 started.append(group)
-                yield (group, base, split, *(shared[name] for name in group[0].frames))
+                yield (group, base, split, (watches or {}).get(group[0].key),
+                       *(shared[name] for name in group[0].frames))
 
         def failed(index: int, error: BaseException) -> list[Outcome]:
             reason = str(error).strip().splitlines()[0]

@@ -29,6 +29,7 @@ from typing import Any
 from tickercast.config import CELLS, TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.errors import ConfigError
 from tickercast.models import EXECUTION_SETTINGS, make_model, model_names
+from tickercast.sweep.space import Range, is_range, parse_range
 
 #: `lstm` trained on every dataset at once is the model `lstm-global`.
 GLOBAL_SUFFIX = "-global"
@@ -36,10 +37,18 @@ GLOBAL_SUFFIX = "-global"
 COVARIATE_PREFIX = "with:"
 #: Settings a grid may search: what a model learns with, not the seed (`--seeds`) or where it runs.
 SEARCHABLE = tuple(f.name for f in fields(ModelConfig) if f.name != "seed" and f.name not in EXECUTION_SETTINGS)
+#: Trials or draws one search may ask for: far beyond any sweep that finishes, short of a typo's billions.
+MAX_TRIALS = 100_000
 #: Grid values are read by the type of the setting's default.
 _PARSERS = {int: int, float: float, str: str}
 
-Grid = tuple[tuple[str, tuple[Any, ...]], ...]
+#: Searches by name: every combination, N drawn at random, or N trials of Optuna's TPE sampler.
+SEARCHES = ("grid", "random", "tpe")
+#: How a TPE search stops hopeless trials early: on the validation loss after each epoch (`sweep.pruning`).
+PRUNERS = ("median", "halving", "none")
+
+#: Each searched setting with its listed values, or (for the TPE search) a Range.
+Grid = tuple[tuple[str, tuple[Any, ...] | Range], ...]
 
 
 @dataclass(frozen=True)
@@ -112,8 +121,10 @@ class Unit:
 class SweepSpec:
     """Everything that defines a sweep except its data: stored in `sweep.json` and checked again on `--resume`.
 
-    `search` is `grid` (every combination) or `random:N` (N combinations drawn without replacement with the
-    base seed, so the same command draws the same ones). `global_models` adds `<cell>-global` for each network.
+    `search` is `grid` (every combination), `random:N` (N combinations drawn without replacement with the
+    base seed, so the same command draws the same ones) or `tpe:N` (N trials per dataset and model, chosen by
+    Optuna's TPE sampler from what the earlier trials scored: `sweep.search`; its grid may hold ranges, and
+    `prune` names how it stops hopeless trials). `global_models` adds `<cell>-global` for each network.
     """
 
     models: tuple[str, ...]
@@ -124,12 +135,14 @@ class SweepSpec:
     base: ModelConfig = field(default_factory=ModelConfig)
     split: SplitOptions = field(default_factory=SplitOptions)
     covariates: tuple[str, ...] = ()  # names of the --with datasets every unit reads
+    prune: str = "none"  # tpe only: median, halving or none
 
     def __post_init__(self) -> None:
         model_names(self.models)
         if self.seeds < 1:
             raise ConfigError("seeds must be at least 1")
         parse_search(self.search)
+        self._check_search()
         if "direction" in (self.base.target, *dict(self.grid).get("target", ())):
             raise ConfigError("a sweep chooses settings on the validation RMSE of prices; the direction target has "
                               "none: use compare --target direction")
@@ -140,18 +153,42 @@ class SweepSpec:
             raise ConfigError(f"--global trains one network on every dataset: add one of {', '.join(CELLS)} "
                               "to --models")
 
+    def _check_search(self) -> None:
+        """What only a TPE search may use: ranges and pruning; and what it cannot (global models)."""
+        tpe = search_kind(self.search) == "tpe"
+        ranged = [key for key, values in self.grid if isinstance(values, Range)]
+        if ranged and not tpe:
+            raise ConfigError(f"--grid {ranged[0]} is a range, which only --search tpe:N searches; "
+                              f"list its values for {self.search.partition(':')[0]} search (e.g. {ranged[0]}=a,b)")
+        if self.prune not in PRUNERS:
+            raise ConfigError(f"unknown pruner {self.prune!r}; use one of: {', '.join(PRUNERS)}")
+        if self.prune != "none" and not tpe:
+            raise ConfigError("--prune stops hopeless trials of --search tpe:N; grid and random sweeps run every "
+                              "unit to the end: drop --prune or use --search tpe:N")
+        if self.prune != "none" and not set(model_names(self.models)) & set(CELLS):
+            raise ConfigError(f"--prune {self.prune} stops networks' training early, and {', '.join(self.models)} "
+                              f"train no network: drop --prune or add one of {', '.join(CELLS)}")
+        if tpe and self.global_models:
+            raise ConfigError("--global is not searched by --search tpe:N (its trials would span every dataset): "
+                              "use --search grid or random:N with --global")
+
     def to_dict(self) -> dict[str, Any]:
-        spec = {"models": list(self.models), "seeds": self.seeds, "grid": {k: list(v) for k, v in self.grid},
-                "search": self.search, "global": self.global_models, "settings": self.base.to_dict(),
-                "split": self.split.to_dict()}
+        grid = {key: values.to_dict() if isinstance(values, Range) else list(values) for key, values in self.grid}
+        spec = {"models": list(self.models), "seeds": self.seeds, "grid": grid, "search": self.search,
+                "global": self.global_models, "settings": self.base.to_dict(), "split": self.split.to_dict()}
+        if search_kind(self.search) == "tpe":
+            spec["prune"] = self.prune  # only here, so the definitions of grid and random sweeps stay as they were
         return {**spec, "with": list(self.covariates)} if self.covariates else spec
 
 
 def parse_grid(items: Sequence[str], base: ModelConfig) -> Grid:
-    """`["lookback=10,20", "lr=1e-3"]` -> `(("lookback", (10, 20)), ("lr", (0.001,)))`, every value checked.
+    """`["lookback=10,20", "lr=1e-3"]` -> `(("lookback", (10, 20)), ("lr", (0.001,)))`, every value checked;
+    `lr=1e-4..1e-2:log` is a Range (for the TPE search).
 
     >>> parse_grid(["hidden=16,32", "dropout=0,0.2"], ModelConfig())
     (('hidden', (16, 32)), ('dropout', (0.0, 0.2)))
+    >>> parse_grid(["hidden=8..128"], ModelConfig())
+    (('hidden', Range(low=8, high=128, log=False, integer=True)),)
     >>> parse_grid(["features=returns|volume,returns"], ModelConfig())
     (('features', ('returns', 'returns,volume')),)
     """
@@ -167,6 +204,9 @@ def parse_grid(items: Sequence[str], base: ModelConfig) -> Grid:
         if key in grid:
             raise ConfigError(f"--grid names {key} twice; give all its values at once: {key}=v1,v2")
         parse = _PARSERS[type(getattr(base, key))]
+        if is_range(text):
+            grid[key] = parse_range(key, text.strip(), parse, lambda value, key=key: replace(base, **{key: value}))
+            continue
         try:
             # a features value is itself a list (returns,volume), so its values are separated by |
             values = [parse(value.strip()) for value in text.split("|" if key == "features" else ",")]
@@ -188,13 +228,19 @@ def params_text(params: Mapping[str, Any]) -> str:
 
 
 def parse_search(search: str) -> int | None:
-    """`grid` -> None (every combination); `random:N` -> N."""
+    """`grid` -> None (every combination); `random:N` or `tpe:N` -> N (`search_kind` tells them apart)."""
     if search == "grid":
         return None
     kind, _, count = search.partition(":")
-    if kind == "random" and count.isdigit() and int(count) >= 1:
+    if kind in ("random", "tpe") and count.isdigit() and 1 <= int(count) <= MAX_TRIALS:
         return int(count)
-    raise ConfigError(f"--search {search!r}: use grid, or random:N with N at least 1 (e.g. random:20)")
+    raise ConfigError(f"--search {search!r}: use grid, random:N or tpe:N with N from 1 to {MAX_TRIALS:,} "
+                      "(e.g. tpe:30)")
+
+
+def search_kind(search: str) -> str:
+    """`grid`, `random` or `tpe` (of a search `parse_search` accepts)."""
+    return search.partition(":")[0]
 
 
 def candidates(grid: Grid, search: str = "grid", seed: int = 0) -> list[dict[str, Any]]:
@@ -227,11 +273,16 @@ def labels(spec: SweepSpec) -> list[str]:
 def plan(spec: SweepSpec, data: Sequence[str], global_data: Sequence[str] | None = None) -> list[Unit]:
     """Every unit of the sweep, global units first (each is the longest), then dataset by dataset.
 
-    Global models train on `global_data` (default: all of `data`; the datasets that could be read).
+    Global models train on `global_data` (default: all of `data`; the datasets that could be read). In a TPE
+    search, the models that read a searched setting get their units from the search (`sweep.search`), one
+    trial at a time: the plan holds the others' (naive's, say).
     """
-    tried = candidates(spec.grid, spec.search, spec.base.seed)
+    tpe = search_kind(spec.search) == "tpe"
+    tried = [{}] if tpe else candidates(spec.grid, spec.search, spec.base.seed)
     per_model: list[tuple[str, list[tuple[tuple[str, Any], ...]], list[int | None]]] = []
     for name in model_names(spec.models):
+        if tpe and name in searched(spec):
+            continue
         reads = make_model(name, spec.base).reads
         distinct = list(dict.fromkeys(tuple(sorted((k, v) for k, v in s.items() if k in reads)) for s in tried))
         seeds: list[int | None] = [spec.base.seed + k for k in range(spec.seeds)] if "seed" in reads else [None]
@@ -243,6 +294,22 @@ def plan(spec: SweepSpec, data: Sequence[str], global_data: Sequence[str] | None
     units += [Unit((dataset,), name, params, seed, spec.covariates)
               for dataset in data for name, distinct, seeds in per_model for params in distinct for seed in seeds]
     return units
+
+
+def searched(spec: SweepSpec) -> dict[str, tuple[str, ...]]:
+    """Each model that reads a setting of the grid, with the settings it reads (in grid order): the models a
+    TPE search runs a study for.
+
+    >>> searched(SweepSpec(models=("lstm", "ar", "naive"), grid=(("hidden", (8, 16)), ("lookback", (5, 10)))))
+    {'lstm': ('hidden', 'lookback'), 'ar': ('lookback',)}
+    """
+    studies = {}
+    for name in model_names(spec.models):
+        reads = make_model(name, spec.base).reads
+        keys = tuple(key for key, _ in spec.grid if key in reads)
+        if keys:
+            studies[name] = keys
+    return studies
 
 
 def seed_groups(units: Iterable[Unit]) -> Iterator[tuple[Unit, ...]]:

@@ -76,7 +76,9 @@ METRICS = Keys({"val": PART, "test": PART}, others=PART)
 PARAMS = Each((NUMBER, str))
 _FINGERPRINT = (Keys({"error": str}), Keys({"price_column": str, "rows": int, "first": str, "last": str}))
 #: sweep.json, once its format is known to be this version's.
-DEFINITION = Keys({"models": [str], "seeds": int, "grid": Each([(NUMBER, str)]), "search": str, "global": bool,
+#: A range of a TPE search's grid (`space.Range.to_dict`).
+RANGE = Keys({"low": NUMBER, "high": NUMBER, "log": bool})
+DEFINITION = Keys({"models": [str], "seeds": int, "grid": Each(([(NUMBER, str)], RANGE)), "search": str, "global": bool,
                    "settings": Keys({"seed": int}),
                    "split": Keys({"test_size": NUMBER, "val_size": NUMBER, "test_start": (str, None),
                                   "val_start": (str, None)}),

@@ -2,6 +2,8 @@
 
     units    key (the unit's JSON) -> model, params, seed, done, seconds, cpu_seconds, threads, finished_at
     results  (key, data) -> metrics (JSON: part -> metric -> value) or error
+    pruned   key -> epoch: the units a TPE search's pruner stopped after that epoch (no metrics, no error);
+             created with the first such unit, so the files of sweeps before it read as they were
 
 Why SQLite: every finished unit is ONE transaction, committed before the next result is looked at, so a
 Ctrl-C, a killed process or a lost machine loses only the units that were still running, and `--resume`
@@ -28,6 +30,7 @@ from tickercast.errors import ConfigError, DataError
 from tickercast.jsonio import json_safe, parse_json, write_json
 from tickercast.sweep.plan import GLOBAL_SUFFIX, Unit, parse_search
 from tickercast.sweep.schema import DEFINITION, METRICS, NUMBER, PARAMS, Keys, check, damaged, load_json
+from tickercast.sweep.space import Range
 from tickercast.sweep.unit import Outcome
 
 FORMAT = 1
@@ -38,11 +41,13 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS results (key TEXT NOT NULL REFERENCES units (key), data TEXT NOT NULL, "
     "metrics TEXT, error TEXT, PRIMARY KEY (key, data))",
 )
+_PRUNED = "CREATE TABLE IF NOT EXISTS pruned (key TEXT PRIMARY KEY REFERENCES units (key), epoch INTEGER NOT NULL)"
 _COLUMNS = {"units": ("key", "model", "params", "seed", "done", "seconds", "cpu_seconds", "threads", "finished_at"),
             "results": ("key", "data", "metrics", "error")}
+_OPTIONAL_COLUMNS = {"pruned": ("key", "epoch")}
 #: A row of results joined with its unit, as a Record holds it.
 _ROW = Keys({"data": str, "model": str, "params": PARAMS, "seed": (int, None), "metrics": (METRICS, None),
-             "error": (str, None), "seconds": NUMBER, "cpu_seconds": NUMBER})
+             "error": (str, None), "seconds": NUMBER, "cpu_seconds": NUMBER, "pruned": (int, None)})
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class Record:
     error: str | None
     seconds: float  # of the whole unit (shared by a global unit's datasets, and by seeds trained together)
     cpu_seconds: float
+    pruned: int | None = None  # the epoch after which a TPE search's pruner stopped it (then no metrics, no error)
 
     @property
     def name(self) -> str:
@@ -64,8 +70,10 @@ class Record:
         return self.model
 
     def to_dict(self) -> dict[str, Any]:
-        return {"data": self.data, "model": self.model, "params": self.params, "seed": self.seed,
-                "metrics": self.metrics, "error": self.error, "seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
+        record = {"data": self.data, "model": self.model, "params": self.params, "seed": self.seed,
+                  "metrics": self.metrics, "error": self.error, "seconds": self.seconds,
+                  "cpu_seconds": self.cpu_seconds}
+        return record if self.pruned is None else {**record, "pruned": self.pruned}
 
 
 class RunFolder:
@@ -118,7 +126,8 @@ class RunFolder:
         """Store one unit's outcome in one transaction (replacing what an earlier failed attempt left)."""
         rows = [(unit.key, name, json.dumps(json_safe(outcome.metrics[name]), allow_nan=False)
                  if name in outcome.metrics else None, outcome.errors.get(name))
-                for name in unit.data if name in outcome.metrics or name in outcome.errors]
+                for name in unit.data if name in outcome.metrics or name in outcome.errors
+                or outcome.pruned is not None]
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -127,10 +136,18 @@ class RunFolder:
                              (unit.key, unit.model, json.dumps(dict(unit.params), sort_keys=True), unit.seed,
                               outcome.done, outcome.seconds, outcome.cpu_seconds, outcome.threads, now))
             self._db.executemany("INSERT INTO results VALUES (?, ?, ?, ?)", rows)
+            if outcome.pruned is not None:
+                self._db.execute(_PRUNED)
+                self._db.execute("INSERT OR REPLACE INTO pruned VALUES (?, ?)", (unit.key, outcome.pruned))
+            elif self._has_pruned():
+                self._db.execute("DELETE FROM pruned WHERE key = ?", (unit.key,))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+    def _has_pruned(self) -> bool:
+        return bool(self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pruned'").fetchone())
 
     def records(self, units: Sequence[Unit]) -> list[Record]:
         """The stored results of `units`, in their order (the plan's, whatever order they finished in)."""
@@ -228,7 +245,8 @@ def _check_database(db: sqlite3.Connection, path: Path) -> bool:
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if not tables:
         return False
-    for table, columns in _COLUMNS.items():
+    for table, columns in (_COLUMNS | {name: _OPTIONAL_COLUMNS[name] for name in tables & set(_OPTIONAL_COLUMNS)}
+                           ).items():
         if table not in tables:
             raise damaged(path, f"it has no {table} table")
         if tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})")) != columns:
@@ -239,27 +257,36 @@ def _check_database(db: sqlite3.Connection, path: Path) -> bool:
 def _stored(db: sqlite3.Connection, path: Path, definition: dict[str, Any]) -> list[tuple[str, Record]]:
     """Every stored result with its unit's key, in the order the units finished, each cell checked for its shape
     and for naming a dataset, model and settings that `definition` lists."""
-    query = ("SELECT key, data, model, params, seed, metrics, error, seconds, cpu_seconds FROM results "
-             "JOIN units USING (key) ORDER BY units.rowid, data")
+    pruned = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pruned'").fetchone()
+    query = ("SELECT key, data, model, params, seed, metrics, error, seconds, cpu_seconds, "
+             f"{'pruned.epoch' if pruned else 'NULL'} FROM results JOIN units USING (key) "
+             f"{'LEFT JOIN pruned USING (key) ' if pruned else ''}ORDER BY units.rowid, data")
     try:
         rows = db.execute(query).fetchall()
     except sqlite3.DatabaseError as error:
         raise damaged(path, _first_line(error)) from None
-    data, grid = definition["data"], definition["grid"]
+    data = definition["data"]
+    grid = {key: Range.from_dict(values) if isinstance(values, dict) else values
+            for key, values in definition["grid"].items()}
     models = {model for name in definition["models"] for model in (name, name + GLOBAL_SUFFIX)}
     stored = []
     for key, *cells in rows:
         record = _record(path, *cells)
         if (record.data not in data or record.model not in models
-                or any(value not in grid.get(name, ()) for name, value in record.params.items())):
+                or any(not _holds(grid.get(name, ()), value) for name, value in record.params.items())):
             raise damaged(path, f"the result of {_short(record.model)} on {_short(record.data)} is not "
                                 "of the sweep in sweep.json")
         stored.append((key, record))
     return stored
 
 
+def _holds(values: Range | Sequence[Any], value: Any) -> bool:
+    """Whether a grid entry (listed values, or a range) holds a stored value."""
+    return values.contains(value) if isinstance(values, Range) else value in values
+
+
 def _record(path: Path, data: Any, model: Any, params: Any, seed: Any, metrics: Any, error: Any, seconds: Any,
-            cpu_seconds: Any) -> Record:
+            cpu_seconds: Any, pruned: Any) -> Record:
     """A Record from the cells of one row of results.sqlite, every cell checked."""
     where = f"the result of {_short(model)} on {_short(data)}"
     try:
@@ -268,7 +295,7 @@ def _record(path: Path, data: Any, model: Any, params: Any, seed: Any, metrics: 
     except (TypeError, DataError):  # TypeError: a number where JSON text was stored
         raise damaged(path, f"{where} holds a cell that is not JSON") from None
     cells = {"data": data, "model": model, "params": params, "seed": seed, "metrics": metrics, "error": error,
-             "seconds": seconds, "cpu_seconds": cpu_seconds}
+             "seconds": seconds, "cpu_seconds": cpu_seconds, "pruned": pruned}
     check(cells, _ROW, path, f"{where} has a cell of the wrong shape")
     return Record(**cells)
 

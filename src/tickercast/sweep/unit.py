@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,7 @@ from tickercast.config import ModelConfig
 from tickercast.errors import TickercastError
 from tickercast.reproducible import one_thread
 from tickercast.sweep.plan import SplitOptions, Unit
+from tickercast.sweep.pruning import Pruned, Watch, Watcher
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class Outcome:
     `seconds` (wall), `cpu_seconds` (this process's CPU time: what a unit costs, however busy the machine was
     with other work) and `threads` describe the run, not the result; a unit trained with other seeds gets an
     equal share of its group's times.
+
+    In a TPE search a unit also brings back its learning curve (the validation loss after each epoch, the mean
+    over the seeds trained with it) and the pruner's notes, for the study; a unit the pruner stopped has no
+    metrics and no error, and `pruned` is the epoch it stopped after.
     """
 
     metrics: dict[str, dict[str, dict[str, Any]]]  # data -> part (train, val, test) -> metric -> value
@@ -38,23 +43,29 @@ class Outcome:
     seconds: float
     cpu_seconds: float
     threads: int
+    pruned: int | None = None
+    curve: tuple[float, ...] = ()
+    system_attrs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
-        """Scored at least one dataset; a unit that scored none is run again by `--resume`."""
-        return bool(self.metrics)
+        """Scored at least one dataset, or stopped by the pruner; any other unit is run again by `--resume`."""
+        return bool(self.metrics) or self.pruned is not None
 
 
-def work(units: Sequence[Unit], base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> list[Outcome]:
+def work(units: Sequence[Unit], base: ModelConfig, split: SplitOptions, watch: Watch | None,
+         *frames: pd.DataFrame) -> list[Outcome]:
     """Run a group of units (`plan.seed_groups`) on one thread (the entry point of every engine): one outcome per
-    unit, in order."""
+    unit, in order. `watch`: how to prune it (a TPE search's trial), or None."""
     with one_thread():
-        return run_units(units, base, split, *frames)
+        return run_units(units, base, split, *frames, watch=watch)
 
 
-def run_units(units: Sequence[Unit], base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame) -> list[Outcome]:
+def run_units(units: Sequence[Unit], base: ModelConfig, split: SplitOptions, *frames: pd.DataFrame,
+              watch: Watch | None = None) -> list[Outcome]:
     """Fit and score units that differ only in their seed on `frames` (validated PriceFrames, one per name in
-    `units[0].frames`, in order: its datasets, then its covariates); one outcome per unit.
+    `units[0].frames`, in order: its datasets, then its covariates); one outcome per unit. With a `watch`, the
+    pruner may stop their training (`sweep.pruning`): then every unit of the group is pruned.
 
     The seeds' networks train together as one batched computation (`forecaster.fit_seeds`); each outcome holds
     its own seed's metrics, and a share of the group's time. A global unit comes alone (`fit_global`).
@@ -68,6 +79,7 @@ def run_units(units: Sequence[Unit], base: ModelConfig, split: SplitOptions, *fr
 
     started, cpu_started = time.perf_counter(), time.process_time()
     first = units[0]
+    watcher = Watcher(watch)
     try:
         own, covariates = frames[:len(first.data)], dict(zip(first.covariates, frames[len(first.data):], strict=True))
         if first.is_global:
@@ -81,14 +93,20 @@ def run_units(units: Sequence[Unit], base: ModelConfig, split: SplitOptions, *fr
 
             (name,), (frame,) = first.data, own
             forecasters = fit_seeds([Forecaster(unit.model, **unit.config(base).to_dict()) for unit in units], frame,
-                                    covariates=covariates, **split.to_dict(), first_date=frame.attrs.get("first_date"))
+                                    covariates=covariates, **split.to_dict(), first_date=frame.attrs.get("first_date"),
+                                    reporter=watcher)
             fitted = [({name: forecaster.metrics}, {}) for forecaster in forecasters]
+    except Pruned as stop:
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+        return [Outcome({}, {}, seconds / len(units), cpu_seconds / len(units), torch.get_num_threads(),
+                        len(stop.curve), tuple(stop.curve), stop.system_attrs) for _ in units]
     except Exception as error:  # recorded, never lost: see the docstring
         if len(units) > 1:
-            return [outcome for unit in units for outcome in run_units((unit,), base, split, *frames)]
+            return [outcome for unit in units for outcome in run_units((unit,), base, split, *frames, watch=watch)]
         fitted = [({}, dict.fromkeys(first.data, describe(error)))]
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
-    return [Outcome(metrics, errors, seconds / len(units), cpu_seconds / len(units), torch.get_num_threads())
+    return [Outcome(metrics, errors, seconds / len(units), cpu_seconds / len(units), torch.get_num_threads(),
+                    curve=tuple(watcher.curve), system_attrs=watcher.system_attrs())
             for metrics, errors in fitted]
 
 
