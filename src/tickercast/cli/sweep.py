@@ -9,6 +9,7 @@ from typing import Any
 from tickercast.cli import options
 from tickercast.models import MODELS
 from tickercast.report.literal import printable
+from tickercast.sweep.plan import PRUNERS
 
 
 def register(commands: Any) -> None:
@@ -23,14 +24,22 @@ def register(commands: Any) -> None:
                "      --grid lookback=10,20,60 hidden=16,32,64 --out runs/sweep1\n"
                "  tickercast sweep --data store:* --models lstm,naive --global --search random:20 \\\n"
                "      --grid lookback=10,20,60 hidden=16,32,64 lr=1e-3,3e-3 --engine ray --out runs/sweep2\n"
+               "  tickercast sweep --data sp500 --models lstm,naive --search tpe:30 \\\n"
+               "      --grid lr=1e-4..1e-2:log hidden=8..128 lookback=10,20,60 --out runs/tpe\n"
                "  tickercast sweep ... --out runs/sweep1 --resume      # the same command, continued")
     sweep = parser.add_argument_group("sweep")
     sweep.add_argument("--models", default="lstm,gru,naive", help=f"comma-separated: {', '.join(MODELS)}")
     sweep.add_argument("--seeds", type=int, default=1, help="runs per network and settings: --seed, --seed + 1, ...")
     sweep.add_argument("--grid", nargs="+", default=[], metavar="KEY=V1,V2",
                        help="settings to search, e.g. lookback=10,20,60 hidden=16,32 (others: the options below)")
-    sweep.add_argument("--search", default="grid", metavar="grid|random:N",
-                       help="every combination of --grid, or N of them drawn with --seed")
+    sweep.add_argument("--search", default="grid", metavar="grid|random:N|tpe:N",
+                       help="every combination of --grid, N of them drawn with --seed, or N trials per dataset and "
+                            "model proposed by Optuna's TPE sampler from the earlier trials' validation scores "
+                            "(--grid may then hold ranges: lr=1e-4..1e-2:log hidden=8..128)")
+    sweep.add_argument("--prune", choices=PRUNERS, default=None,
+                       help="tpe:N only: stop a trial whose validation loss after an epoch is worse than the median "
+                            "of the earlier trials' (median, the default there), or by successive halving; none "
+                            "trains every trial to the end")
     sweep.add_argument("--global", dest="global_models", action="store_true",
                        help="also train each network once on all datasets together (lstm-global, ...)")
     sweep.add_argument("--resume", action="store_true",
@@ -58,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     spec = SweepSpec(models=tuple(model_names(args.models)), seeds=args.seeds, grid=parse_grid(args.grid, base),
                      search=args.search, global_models=args.global_models, base=base,
                      split=SplitOptions(args.test_size, args.val_size, args.test_start, args.val_start,
-                                        args.common_span), covariates=tuple(covariates))
+                                        args.common_span), covariates=tuple(covariates),
+                     prune=_pruner(args))
     engine = make_engine(args.engine, workers=args.workers, address=args.ray_address,
                          timeout=args.ray_timeout)  # no Ray, or no cluster there: fail now
     datasets = load_datasets(dataset_names(args.data), **options.load_options(args))
@@ -80,6 +90,18 @@ def run(args: argparse.Namespace) -> int:
     _print(result, engine.name)
     print(f"report: {printable(str(report))}")  # the last line, unwrapped, for people and for `tail -1`
     return 0
+
+
+def _pruner(args: argparse.Namespace) -> str:
+    """--prune as given; by default median for a TPE search of networks (nothing to prune otherwise)."""
+    from tickercast.config import CELLS
+    from tickercast.models import model_names
+    from tickercast.sweep.plan import search_kind
+
+    if args.prune is not None:
+        return args.prune
+    networks = set(model_names(args.models)) & set(CELLS)
+    return "median" if search_kind(args.search) == "tpe" and networks else "none"
 
 
 def _write_report(args: argparse.Namespace, result: Any, stopwatch: Any) -> Path:
@@ -110,6 +132,7 @@ def _print(result: Any, engine: str) -> None:
         show(f"{len(failures)} of {len(result.records)} results failed (every error is in "
              f"{result.folder / 'results.sqlite'}):", *lines, *([more] if more else []))
     units = result.units
+    pruned = f"; {units['pruned']} stopped early by the pruner" if units.get("pruned") else ""
     show(f"Selection: {RULE}.",
-         f"ran {units['ran']} of {units['total']} units ({units['skipped']} were done before) in "
+         f"ran {units['ran']} of {units['total']} units ({units['skipped']} were done before{pruned}) in "
          f"{result.seconds:.0f} s on the {engine} engine; results in {result.folder}")

@@ -54,6 +54,7 @@ OnError = Callable[[int, BaseException], Any]
 
 class Engine(Protocol):
     name: str
+    workers: int  # units that run side by side
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions, watches: Mapping[str, Watch] | None = None) -> Iterator[tuple[Unit, Outcome]]:
@@ -191,7 +192,7 @@ class RayEngine:
         try:
             task = ray.remote(num_cpus=1, max_retries=3)(fn)
             refs = [ray.put(value) for value in shared]
-            workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+            workers = self.workers
 
             def submit(batch: Iterable[tuple[int, Sequence[Any]]]) -> None:
                 for index, payload in batch:
@@ -223,6 +224,12 @@ class RayEngine:
             else:  # someone else's Ray: take back what an interrupted run left running
                 for ref in pending:
                     ray.cancel(ref)
+
+    @property
+    def workers(self) -> int:
+        """The cluster's CPUs: how many units run side by side (a TPE search asks this many trials at once)."""
+        self._connect()
+        return max(1, int(self.ray.cluster_resources().get("CPU", 1)))
 
     def _connect(self) -> None:
         if self.ray.is_initialized():

@@ -156,10 +156,11 @@ class SweepSpec:
     def _check_search(self) -> None:
         """What only a TPE search may use: ranges and pruning; and what it cannot (global models)."""
         tpe = search_kind(self.search) == "tpe"
-        ranged = [key for key, values in self.grid if isinstance(values, Range)]
+        ranged = [(key, values) for key, values in self.grid if isinstance(values, Range)]
         if ranged and not tpe:
-            raise ConfigError(f"--grid {ranged[0]} is a range, which only --search tpe:N searches; "
-                              f"list its values for {self.search.partition(':')[0]} search (e.g. {ranged[0]}=a,b)")
+            key, values = ranged[0]
+            raise ConfigError(f"--grid {key} is a range, which only --search tpe:N searches; list its values for "
+                              f"{search_kind(self.search)} search (e.g. {key}={values.low:g},{values.high:g})")
         if self.prune not in PRUNERS:
             raise ConfigError(f"unknown pruner {self.prune!r}; use one of: {', '.join(PRUNERS)}")
         if self.prune != "none" and not tpe:

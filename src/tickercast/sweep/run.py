@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from tickercast.errors import DataError, TickercastError
 from tickercast.jsonio import write_json
 from tickercast.progress import SILENT, Reporter
 from tickercast.sweep.engines import Engine
-from tickercast.sweep.plan import COVARIATE_PREFIX, SweepSpec, labels, plan
+from tickercast.sweep.plan import COVARIATE_PREFIX, SweepSpec, Unit, labels, plan, search_kind
 from tickercast.sweep.select import RULE, Selection, select, standings
 from tickercast.sweep.store import Record, open_run
 from tickercast.sweep.unit import Outcome
@@ -38,7 +39,7 @@ class SweepResult:
     records: list[Record]  # every stored result, by dataset, then model, settings and seed
     selections: list[Selection]
     standings: dict[str, Any]  # `select.standings`: summary, verdicts, leaderboard of the selected runs
-    units: dict[str, int]  # total, ran (this time), skipped (done before), failed (of those that ran)
+    units: dict[str, int]  # total, ran (this time), skipped (done before), failed (of those that ran); pruned (tpe)
     seconds: float
     folder: Path
 
@@ -101,30 +102,39 @@ def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folde
                   **({"with": {name: fingerprint(frame) for name, frame in covariates.items()}} if covariates else {})}
     units = plan(spec, list(datasets), global_data=list(frames))
     started = time.perf_counter()
+    counts = Counter()
+
+    def save(unit: Unit, outcome: Outcome) -> None:
+        run.save(unit, outcome)
+        counts.update(ran=1, failed=bool(outcome.errors), pruned=outcome.pruned is not None)
+
     with open_run(folder, definition, resume=resume) as run:
         done = run.finished()
         todo = [unit for unit in units if unit.key not in done]
         bar = reporter.bar("sweep units", total=len(todo))
-        failed = 0
         try:
             for unit in todo:
                 if not set(unit.data) <= set(frames):  # a dataset that could not be read: nothing to run
-                    run.save(unit, Outcome({}, {name: str(datasets[name]) for name in unit.data}, 0.0, 0.0, 0))
-                    failed += 1
-                    bar.advance(failed=failed)
+                    save(unit, Outcome({}, {name: str(datasets[name]) for name in unit.data}, 0.0, 0.0, 0))
+                    bar.advance(failed=counts["failed"])
             runnable = [unit for unit in todo if set(unit.data) <= set(frames)]
             shipped = frames | {COVARIATE_PREFIX + name: _price_only(frame) for name, frame in covariates.items()}
             for unit, outcome in engine.run(runnable, shipped, spec.base, spec.split):
-                run.save(unit, outcome)
-                failed += bool(outcome.errors)
-                bar.advance(failed=failed)
+                save(unit, outcome)
+                bar.advance(failed=counts["failed"])
         finally:
             bar.close()
+        if search_kind(spec.search) == "tpe":
+            from tickercast.sweep.search import search
+
+            units += search(spec, run, engine, shipped, list(frames), reporter, save)
         records = _in_table_order(run.records(units), list(datasets), labels(spec))
     selections = select(records)
+    tally = {"total": len(units), "ran": counts["ran"], "skipped": len(units) - counts["ran"],
+             "failed": counts["failed"]}
     result = SweepResult(records, selections, standings(selections),
-                         {"total": len(units), "ran": len(todo), "skipped": len(units) - len(todo),
-                          "failed": failed}, time.perf_counter() - started, folder)
+                         tally | ({"pruned": counts["pruned"]} if search_kind(spec.search) == "tpe" else {}),
+                         time.perf_counter() - started, folder)
     write_json(folder / "selection.json", {"selection": RULE, "selected": [s.to_dict() for s in selections],
                                            **result.standings})
     return result
