@@ -81,10 +81,11 @@ def search(spec: SweepSpec, run: RunFolder, engine: Engine, frames: Mapping[str,
                 break
             for _ in _run_batch(optuna, batch, spec, run, engine, frames, save):
                 bar.advance()
+        units = [unit for study in studies for trial in study.trials for unit in _units(spec, study, trial.params)]
+        write_json(run.folder / SEARCH_FILE, _summary(optuna, spec, studies))
     finally:
         bar.close()
-    units = [unit for study in studies for trial in study.trials for unit in _units(spec, study, trial.params)]
-    write_json(run.folder / SEARCH_FILE, _summary(optuna, spec, studies, run.records(units)))
+        storage.engine.dispose()  # no connection left open on the run folder's study
     return list(dict.fromkeys(units))
 
 
@@ -207,7 +208,7 @@ def _watch(spec: SweepSpec, trial: Trial) -> Watch:
     return Watch(spec.prune, tuple(earlier))
 
 
-def _summary(optuna: Any, spec: SweepSpec, studies: Sequence[Any], records: Sequence[Any]) -> dict[str, Any]:
+def _summary(optuna: Any, spec: SweepSpec, studies: Sequence[Any]) -> dict[str, Any]:
     """search.json: every study's space, trials and parameter importances."""
     return {"sampler": "tpe", "trials": parse_search(spec.search), "batch": studies[0].user_attrs["batch"],
             "prune": spec.prune,
@@ -264,7 +265,17 @@ def _study(optuna: Any, storage: Any, data: str, model: str, width: int) -> Any:
 
 
 def _storage(path: Path) -> Any:
-    """Optuna's SQLite storage in the run folder."""
+    """Optuna's SQLite storage in the run folder. A new one is made beside it and moved into place once its
+    tables exist, so a sweep killed as it starts never leaves a half-made study that `--resume` cannot open."""
+    if not path.exists():
+        partial = path.with_name(path.name + ".partial")
+        partial.unlink(missing_ok=True)
+        _rdb(partial).engine.dispose()
+        partial.replace(path)
+    return _rdb(path)
+
+
+def _rdb(path: Path) -> Any:
     from optuna.storages import RDBStorage
     from sqlalchemy.engine import URL
 

@@ -72,8 +72,8 @@ def parse_range(key: str, text: str, kind: Callable[[str], Any], check: Callable
     """
     bounds, *flags = (part.strip() for part in text.split(":"))
     unknown = set(flags) - {"log", "int"}
-    low_text, _, high_text = bounds.partition("..")
-    if unknown or len(flags) != len(set(flags)) or not low_text or not high_text or ".." in high_text:
+    low_text, _, high_text = bounds.partition("..")  # 1e-4...1e-2 would read as 1e-4 to .1e-2: refused below
+    if unknown or len(flags) != len(set(flags)) or not low_text or not high_text or "..." in bounds:
         raise ConfigError(f"--grid {key}={text}: write a range as {RANGE_FORM}")
     if kind is str:
         raise ConfigError(f"--grid {key}={text}: {key} takes named values, not a range; list them: {key}=a,b")
