@@ -46,6 +46,22 @@ def test_local_processes_and_ray_give_identical_results(tmp_path, ray):
     assert ray.is_initialized()  # a Ray the caller started is left running
 
 
+def test_a_tpe_search_proposes_prunes_and_scores_the_same_trials_on_local_processes_and_on_ray(tmp_path, ray):
+    import json
+
+    base = ModelConfig(**{**TINY, "epochs": 8, "patience": 8})
+    sweep = SweepSpec(models=("gru", "naive"), grid=parse_grid(["hidden=2..8", "lr=1e-4..5e-2:log"], base),
+                      base=base, search="tpe:8", prune="median", seeds=2)
+    datasets = {"a": price_frame(260, phi=0.3, seed=7)}
+    local = run_sweep(sweep, datasets, tmp_path / "local", LocalEngine(2))
+    on_ray = run_sweep(sweep, datasets, tmp_path / "ray", RayEngine())
+    assert without_timings(local) == without_timings(on_ray)
+    searched = [json.loads((tmp_path / name / "search.json").read_text()) for name in ("local", "ray")]
+    assert searched[0] == searched[1]
+    assert searched[0]["batch"] == 2  # two local workers, two Ray CPUs
+    assert len(searched[0]["studies"][0]["trials"]) == 8
+
+
 def test_without_ray_the_ray_engine_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` meets when Ray is not installed
     with pytest.raises(ConfigError, match=r"pip install 'tickercast\[distributed\]'"):

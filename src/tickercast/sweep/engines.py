@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Protocol, TypeVar
 
@@ -65,6 +66,11 @@ class Engine(Protocol):
         group's first unit to how to prune it (a TPE search's trials, `sweep.pruning`)."""
         ...
 
+    def kept(self) -> Any:
+        """A context in which every `run` and `map` use the same workers (a TPE search runs one batch at a
+        time, and starting workers for each would cost more than the batch)."""
+        ...
+
     def map(self, fn: Callable[..., R], payloads: Iterable[Sequence[Any]], *, shared: Sequence[Any] = (),
             ordered: bool = False, on_error: OnError | None = None) -> Iterator[tuple[int, R]]:
         """Call `fn(*payload, *shared)` for each payload; yield `(index, result)` as each finishes (in payload
@@ -91,6 +97,20 @@ class LocalEngine:
         if workers < 0:
             raise ConfigError("--workers must be 0 (one per core) or more")
         self.workers = workers or cores()
+        self._pool: ProcessPoolExecutor | None = None  # while `kept`
+
+    @contextmanager
+    def kept(self) -> Generator[None]:
+        """`Engine.kept`: one pool of worker processes for every call inside."""
+        if self.workers == 1 or self._pool is not None:
+            yield
+            return
+        self._pool = _new_pool(self.workers)
+        try:
+            yield
+        finally:
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions, watches: Mapping[str, Watch] | None = None) -> Iterator[tuple[Unit, Outcome]]:
@@ -114,7 +134,7 @@ class LocalEngine:
             return
         queue = enumerate(payloads)
         pending: dict[Future[Any], int] = {}
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=attach)
+        pool = self._pool or _new_pool(self.workers)
 
         def submit(batch: Iterable[tuple[int, Sequence[Any]]]) -> None:
             for index, payload in batch:
@@ -140,7 +160,11 @@ class LocalEngine:
         try:
             yield from (_in_order(finished()) if ordered else finished())
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)  # units not started are dropped, not waited for
+            if pool is self._pool:  # kept for the next call: drop only this call's units not started
+                for future in pending:
+                    future.cancel()
+            else:
+                pool.shutdown(wait=True, cancel_futures=True)  # units not started are dropped, not waited for
 
 
 class RayEngine:
@@ -160,7 +184,21 @@ class RayEngine:
         self.timeout = timeout
         self.ray = import_ray()
         self.started_here = False
+        self._kept = False
         self._connect()
+
+    @contextmanager
+    def kept(self) -> Generator[None]:
+        """`Engine.kept`: a Ray this engine started stays up for every call inside, not one per call."""
+        if self._kept:
+            yield
+            return
+        self._kept = True
+        try:
+            yield
+        finally:
+            self._kept = False
+            self._release()
 
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions, watches: Mapping[str, Watch] | None = None) -> Iterator[tuple[Unit, Outcome]]:
@@ -218,12 +256,16 @@ class RayEngine:
 
             yield from (_in_order(finished()) if ordered else finished())
         finally:
-            if self.started_here:
-                ray.shutdown()
-                self.started_here = False
-            else:  # someone else's Ray: take back what an interrupted run left running
-                for ref in pending:
-                    ray.cancel(ref)
+            for ref in pending:  # what an interrupted run left running
+                ray.cancel(ref)
+            if not self._kept:
+                self._release()
+
+    def _release(self) -> None:
+        """Shut down a Ray this engine started; one it found running is left as it was."""
+        if self.started_here:
+            self.ray.shutdown()
+            self.started_here = False
 
     @property
     def workers(self) -> int:
@@ -251,6 +293,11 @@ def make_engine(name: str, *, workers: int = 0, address: str | None = None, time
             raise ConfigError("--ray-timeout must be above 0 and at most 3600 seconds")
         return RayEngine(address, TIMEOUT if timeout is None else timeout)
     raise ConfigError(f"unknown engine {name!r}; use one of: {', '.join(ENGINES)}")
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    """Spawned worker processes that die with this one (`lifeline`)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=attach)
 
 
 def import_ray() -> ModuleType:

@@ -74,13 +74,14 @@ def search(spec: SweepSpec, run: RunFolder, engine: Engine, frames: Mapping[str,
     asked = sum(len(study.trials) for study in studies)
     bar = reporter.bar("search trials", total=trials * len(studies) - asked)
     try:
-        _repair(optuna, studies, spec, run, engine, frames, save)
-        while True:
-            batch = [trial for study in studies for trial in _batch(optuna, study, spec, trials)]
-            if not batch:
-                break
-            for _ in _run_batch(optuna, batch, spec, run, engine, frames, save):
-                bar.advance()
+        with engine.kept():
+            _repair(optuna, studies, spec, run, engine, frames, save)
+            while True:
+                batch = [trial for study in studies for trial in _batch(optuna, study, spec, trials)]
+                if not batch:
+                    break
+                for _ in _run_batch(optuna, batch, spec, run, engine, frames, save):
+                    bar.advance()
         units = [unit for study in studies for trial in study.trials for unit in _units(spec, study, trial.params)]
         write_json(run.folder / SEARCH_FILE, _summary(optuna, spec, studies))
     finally:
