@@ -46,19 +46,12 @@ def shuffle_returns(frame: pd.DataFrame, split: SplitOptions, seed: int) -> pd.D
     """
     column = frame.attrs["price_column"]
     prices = frame[column].to_numpy(dtype=np.float64)
-    rng = np.random.default_rng(_checked(seed))
-    order = np.arange(len(frame))  # day d of the copy takes the return (and the bar) of day order[d]
-    moved = np.zeros(len(frame), dtype=bool)
     stretches = shuffled_stretches(frame, split)
+    order = _permutation(len(frame), stretches, np.random.default_rng(_checked(seed)))
+    rebuilt = _compounded(prices, order, stretches)
+    moved = np.zeros(len(frame), dtype=bool)  # every day of a stretch, even one whose return stayed: a new price
     for start, stop in stretches:
-        order[start:stop] = rng.permutation(order[start:stop])
         moved[start:stop] = True
-    growth = np.ones_like(prices)
-    growth[1:] = prices[1:] / prices[:-1]  # 1 + each day's return (none on day 0)
-    rebuilt = prices.copy()
-    for start, stop in stretches:
-        rebuilt[start:stop] = prices[start - 1] * np.cumprod(growth[order[start:stop]])
-        rebuilt[stop - 1] = prices[stop - 1]  # what the product comes to anyway, but for rounding
     shuffled = frame.copy()
     for name in frame.columns:
         values = frame[name].to_numpy(dtype=np.float64)
@@ -71,6 +64,26 @@ def shuffle_returns(frame: pd.DataFrame, split: SplitOptions, seed: int) -> pd.D
         shuffled[name] = np.where(moved, new, values)  # days left in place keep their exact values
     shuffled.attrs = {**frame.attrs, "shuffled": True}
     return shuffled
+
+
+def _permutation(days: int, stretches: list[tuple[int, int]], rng: np.random.Generator) -> np.ndarray:
+    """Which day's return (and bar) each day of the copy takes: `order[d]`, permuted within each stretch only."""
+    order = np.arange(days)
+    for start, stop in stretches:
+        order[start:stop] = rng.permutation(order[start:stop])
+    return order
+
+
+def _compounded(prices: np.ndarray, order: np.ndarray, stretches: list[tuple[int, int]]) -> np.ndarray:
+    """The prices rebuilt by compounding each stretch's permuted returns from the price before it; the last price
+    of a stretch is its original, which the product comes to anyway but for rounding."""
+    growth = np.ones_like(prices)
+    growth[1:] = prices[1:] / prices[:-1]  # 1 + each day's return (none on day 0)
+    rebuilt = prices.copy()
+    for start, stop in stretches:
+        rebuilt[start:stop] = prices[start - 1] * np.cumprod(growth[order[start:stop]])
+        rebuilt[stop - 1] = prices[stop - 1]
+    return rebuilt
 
 
 def shuffled_stretches(frame: pd.DataFrame, split: SplitOptions) -> list[tuple[int, int]]:
