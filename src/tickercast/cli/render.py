@@ -242,6 +242,32 @@ def selection_table(selections: list[Any]) -> Any:
     return table
 
 
+def honesty_table(rows: list[Mapping[str, Any]], luck_rows: list[Mapping[str, Any]] | None = None) -> Any:
+    """Per chosen settings (`sweep.honesty`), the validation and test ratio to naive and the gap between them;
+    with the luck check's rows, the same sweep's validation ratio and gap on shuffled returns beside them."""
+    from rich.table import Table
+
+    from tickercast.sweep.honesty import LUCK_READING, NO_LUCK_READING, READING
+    from tickercast.sweep.plan import params_text
+
+    luck = None if luck_rows is None else {(row["data"], row["model"]): row for row in luck_rows}
+    table = Table(title="how much of the validation edge held on the test part",
+                  caption=f"{READING} {NO_LUCK_READING if luck is None else LUCK_READING}", caption_justify="left")
+    headers = ("data", "model", "chosen settings", "candidates", "val ratio", "test ratio", "gap",
+               *(("luck val", "luck gap") if luck is not None else ()))
+    for header in headers:
+        table.add_column(header, justify="left" if header in headers[:3] else "right")
+    for row in rows:
+        cells = [row["data"], row["model"], params_text(row["params"]), str(row["candidates"]),
+                 _number(row["val_ratio"], "{:.4f}"), _number(row["test_ratio"], "{:.4f}"),
+                 _number(row["gap"], "{:+.4f}")]
+        if luck is not None:
+            reference = luck.get((row["data"], row["model"]), {})
+            cells += [_number(reference.get("val_ratio"), "{:.4f}"), _number(reference.get("gap"), "{:+.4f}")]
+        table.add_row(*cells)
+    return table
+
+
 def summary_table(rows: list[Mapping[str, Any]], title: str) -> Any:
     """One row per model; mean ± sd over seeds where a model ran more than once."""
     from rich.table import Table
