@@ -40,6 +40,10 @@ def register(commands: Any) -> None:
                        help="tpe:N only: stop a trial whose validation loss after an epoch is worse than the median "
                             "of the earlier trials' (median, the default there), or by successive halving; none "
                             "trains every trial to the end")
+    sweep.add_argument("--luck-check", action="store_true",
+                       help="also run the same sweep with each dataset's returns shuffled in time within its "
+                            "training and validation parts (in OUT/luck): the gap between validation and test "
+                            "that choosing among the settings gives by luck alone")
     sweep.add_argument("--global", dest="global_models", action="store_true",
                        help="also train each network once on all datasets together (lstm-global, ...)")
     sweep.add_argument("--resume", action="store_true",
@@ -77,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             warnings.warn(f"{frame} (its units are recorded as failed)", TickercastWarning, stacklevel=1)
     with progress_bars(False if args.json else None) as reporter:
         result = run_sweep(spec, datasets, Path(args.out).expanduser(), engine, resume=args.resume,
-                           reporter=reporter, covariates=covariates)
+                           reporter=reporter, covariates=covariates, luck_check=args.luck_check)
     if not result.selections:
         first = next(record.error for record in result.records if record.error)
         raise TickercastError(f"every unit failed (recorded in {result.folder / 'results.sqlite'}); the first: {first}")
@@ -114,7 +118,14 @@ def _write_report(args: argparse.Namespace, result: Any, stopwatch: Any) -> Path
 
 
 def _print(result: Any, engine: str) -> None:
-    from tickercast.cli.render import leaderboard_table, selection_table, show, summary_table, verdict_lines
+    from tickercast.cli.render import (
+        honesty_table,
+        leaderboard_table,
+        selection_table,
+        show,
+        summary_table,
+        verdict_lines,
+    )
     from tickercast.sweep.select import RULE
 
     standings = result.standings
@@ -123,6 +134,7 @@ def _print(result: Any, engine: str) -> None:
         show(summary_table(rows, f"{data}: test part ({days} days), one-step-ahead, with the settings chosen on "
                                  "validation"), *verdict_lines(standings["verdicts"][data]))
     show(selection_table(result.selections))
+    show(honesty_table(result.honesty, result.luck and result.luck["honesty"]))
     if standings["leaderboard"]:
         show(leaderboard_table(standings["leaderboard"]))
     failures = [record for record in result.records if record.error]

@@ -5,6 +5,9 @@
     store.py         the run folder (SQLite, JSON)      select.py    settings chosen on validation, leaderboard
     schema.py        the shapes the run folder's files   reach.py     joining a Ray cluster within a time limit
                      must have when read back
+    search.py        the TPE search: Optuna studies     space.py     ranges of searched settings
+    pruning.py       stopping hopeless trials early     honesty.py   validation vs test gap of the choice
+    luck.py          returns shuffled in time (the luck check)
     run.py           the whole sweep, end to end
 
 Nothing here is imported by `import tickercast`; Ray only when `--engine ray` asks for it.

@@ -6,7 +6,9 @@
     result.selections, result.standings["leaderboard"]
 
 The run folder gets `sweep.json` (the definition, with a fingerprint of every dataset), `results.sqlite` (one
-transaction per unit) and, at the end, `selection.json` (the chosen settings and the leaderboard).
+transaction per unit) and, at the end, `selection.json` (the chosen settings, the leaderboard and the gap between
+the chosen settings' validation and test scores); a TPE search adds `study.sqlite` and `search.json`, a luck check
+the folder `luck/` (the same sweep on shuffled returns).
 """
 
 from __future__ import annotations
@@ -16,20 +18,24 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from tickercast.errors import DataError, TickercastError
+from tickercast.errors import ConfigError, DataError, TickercastError
 from tickercast.jsonio import write_json
 from tickercast.progress import SILENT, Reporter
 from tickercast.sweep.engines import Engine
+from tickercast.sweep.honesty import honesty
 from tickercast.sweep.plan import COVARIATE_PREFIX, SweepSpec, Unit, labels, plan, search_kind
 from tickercast.sweep.select import RULE, Selection, select, standings
 from tickercast.sweep.store import Record, open_run
 from tickercast.sweep.unit import Outcome
+
+#: The luck check's sweep, inside the run folder.
+LUCK_FOLDER = "luck"
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,16 @@ class SweepResult:
     units: dict[str, int]  # total, ran (this time), skipped (done before), failed (of those that ran); pruned (tpe)
     seconds: float
     folder: Path
+    honesty: list[dict[str, Any]] = field(default_factory=list)  # `sweep.honesty`: each choice's val/test gap
+    luck: dict[str, Any] | None = None  # the luck check: its honesty rows and folder (`run_sweep(luck_check=)`)
 
     def to_dict(self) -> dict[str, Any]:
-        """The `--json` object: `results` and `selected`, then the leaderboard and the bookkeeping."""
+        """The `--json` object: `results` and `selected`, then the leaderboard, the honesty of the choice and the
+        bookkeeping."""
         return {"results": [record.to_dict() for record in self.records],
                 "selected": [selection.to_dict() for selection in self.selections], "selection": RULE,
-                **self.standings, "units": self.units, "seconds": self.seconds, "out": str(self.folder)}
+                **self.standings, "honesty": self.honesty, "luck": self.luck, "units": self.units,
+                "seconds": self.seconds, "out": str(self.folder)}
 
 
 def load_datasets(names: Sequence[str], **options: Any) -> dict[str, pd.DataFrame | str]:
@@ -82,27 +92,50 @@ def fingerprint(frame: pd.DataFrame | str) -> dict[str, Any]:
 
 def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folder: Path, engine: Engine, *,
               resume: bool = False, reporter: Reporter = SILENT,
-              covariates: Mapping[str, pd.DataFrame] | None = None) -> SweepResult:
+              covariates: Mapping[str, pd.DataFrame] | None = None, luck_check: bool = False) -> SweepResult:
     """Run every unit of `spec` on `datasets` not already done in `folder`; store each as it finishes.
 
     `datasets` maps a name to a PriceFrame, or to the message of why it could not be read; `covariates` maps each
-    name of `spec.covariates` to its PriceFrame (the --with datasets, inputs of every unit).
+    name of `spec.covariates` to its PriceFrame (the --with datasets, inputs of every unit). With `luck_check`,
+    the same sweep then runs in `folder/luck` on the same prices with their returns shuffled in time within the
+    training and validation parts (`sweep.luck`): what its choice gains on validation is luck alone.
     """
     covariates = dict(covariates or {})
     if set(covariates) != set(spec.covariates):
         raise TickercastError(f"the sweep names covariates {', '.join(spec.covariates) or '(none)'}, but "
                               f"{', '.join(covariates) or 'none'} were given")
+    if luck_check and spec.split.common_span:
+        raise ConfigError("--luck-check shuffles each dataset within its own training and validation days, and "
+                          "--common-span moves them to the covariates' span: drop one of them")
     features = {spec.base.features, *dict(spec.grid).get("features", ())}
     frames = {name: _price_only(frame) if features == {"returns"} else
               _from_common_day(frame, features, covariates, spec.split.common_span)
               for name, frame in datasets.items() if not isinstance(frame, str)}
     if not frames:
         raise TickercastError("none of the datasets could be read")
+    result = _sweep(spec, datasets, frames, folder, engine, resume, reporter, covariates)
+    if luck_check:
+        from tickercast.sweep.luck import shuffled_datasets
+
+        shuffled = shuffled_datasets({**datasets, **frames}, spec.split, spec.base.seed)
+        luck_folder = folder / LUCK_FOLDER
+        luck = _sweep(spec, shuffled, {name: frame for name, frame in shuffled.items() if not isinstance(frame, str)},
+                      luck_folder, engine, resume and (luck_folder / "sweep.json").exists(), reporter, covariates)
+        result = replace(result, luck={"honesty": luck.honesty, "folder": LUCK_FOLDER},
+                         seconds=result.seconds + luck.seconds)
+        _write_selection(result)
+    return result
+
+
+def _sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], frames: Mapping[str, pd.DataFrame],
+           folder: Path, engine: Engine, resume: bool, reporter: Reporter,
+           covariates: Mapping[str, pd.DataFrame]) -> SweepResult:
+    """`run_sweep` on frames already prepared for shipping (`frames`: those of `datasets` that could be read)."""
     definition = {**spec.to_dict(), "data": {name: fingerprint(frame) for name, frame in datasets.items()},
                   **({"with": {name: fingerprint(frame) for name, frame in covariates.items()}} if covariates else {})}
     units = plan(spec, list(datasets), global_data=list(frames))
     started = time.perf_counter()
-    counts = Counter()
+    counts: Counter[str] = Counter()
 
     def save(unit: Unit, outcome: Outcome) -> None:
         run.save(unit, outcome)
@@ -118,7 +151,7 @@ def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folde
                     save(unit, Outcome({}, {name: str(datasets[name]) for name in unit.data}, 0.0, 0.0, 0))
                     bar.advance(failed=counts["failed"])
             runnable = [unit for unit in todo if set(unit.data) <= set(frames)]
-            shipped = frames | {COVARIATE_PREFIX + name: _price_only(frame) for name, frame in covariates.items()}
+            shipped = {**frames, **{COVARIATE_PREFIX + name: _price_only(frame) for name, frame in covariates.items()}}
             for unit, outcome in engine.run(runnable, shipped, spec.base, spec.split):
                 save(unit, outcome)
                 bar.advance(failed=counts["failed"])
@@ -134,10 +167,16 @@ def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folde
              "failed": counts["failed"]}
     result = SweepResult(records, selections, standings(selections),
                          tally | ({"pruned": counts["pruned"]} if search_kind(spec.search) == "tpe" else {}),
-                         time.perf_counter() - started, folder)
-    write_json(folder / "selection.json", {"selection": RULE, "selected": [s.to_dict() for s in selections],
-                                           **result.standings})
+                         time.perf_counter() - started, folder, honesty(selections, records))
+    _write_selection(result)
     return result
+
+
+def _write_selection(result: SweepResult) -> None:
+    """selection.json: the chosen settings, the tables of their test part, and how honest the choice was."""
+    write_json(result.folder / "selection.json",
+               {"selection": RULE, "selected": [s.to_dict() for s in result.selections], **result.standings,
+                "honesty": result.honesty, "luck": result.luck})
 
 
 def _from_common_day(frame: pd.DataFrame, features: set[str], covariates: Mapping[str, pd.DataFrame],

@@ -45,6 +45,7 @@ from tickercast.sweep.store import RunFolder
 from tickercast.sweep.unit import Outcome
 
 STUDY_FILE = "study.sqlite"
+SAMPLER: dict[str, Any] = {}
 SEARCH_FILE = "search.json"
 #: Where Optuna's pruners keep their notes on a trial; only these travel to the workers (`pruning.Earlier`).
 _PRUNER_NOTES = "completed_rung_"
@@ -155,7 +156,7 @@ def _batch(optuna: Any, study: Any, spec: SweepSpec, trials: int) -> list[Trial]
     end = min(trials, -(-len(asked) // width) * width if running else len(asked) + width)
     distributions = _space(spec, study.user_attrs["model"])
     for number in range(len(asked), end):
-        study.sampler = optuna.samplers.TPESampler(seed=_seed(spec, study.study_name, number))
+        study.sampler = optuna.samplers.TPESampler(seed=_seed(spec, study.study_name, number), **SAMPLER)
         study.ask(distributions)
     batch = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.RUNNING]
     return [Trial(study, t.number, t._trial_id, _units(spec, study, t.params)) for t in batch]
