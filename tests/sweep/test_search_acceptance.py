@@ -1,5 +1,5 @@
-"""Acceptance of the TPE search: on a series where the lookback and the hidden size matter, 20 TPE trials find
-settings as good on validation (within 1%) as the best of a 60-point grid (fixed seeds)."""
+"""Acceptance of the TPE search: on a series where the lookback and the hidden size matter, 20 TPE trials over
+the grid's ranges find settings as good on validation (within 1%) as the best of the 60-point grid (fixed seeds)."""
 
 import numpy as np
 import pandas as pd
@@ -11,8 +11,10 @@ from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.plan import SweepSpec, parse_grid
 from tickercast.sweep.run import run_sweep
 
-#: 6 lookbacks x 10 hidden sizes.
+#: 6 lookbacks x 10 hidden sizes, and the ranges they span (TPE learns from the order of a range's values; a list
+#: is a set of unrelated categories to it).
 GRID = ["lookback=2,3,4,6,8,12", "hidden=1,2,3,4,6,8,12,16,24,32"]
+RANGES = ["lookback=2..12", "hidden=1..32:log"]
 BASE = ModelConfig(lookback=5, hidden=4, layers=1, dropout=0.0, epochs=10, batch_size=32, patience=10)
 
 
@@ -35,7 +37,7 @@ def searched(tmp_path_factory):
     data = {"echo": weekly_echo(600, seed=1)}
     grid = run_sweep(SweepSpec(models=("lstm",), grid=parse_grid(GRID, BASE), base=BASE), data, folder / "grid",
                      LocalEngine(2))
-    tpe = run_sweep(SweepSpec(models=("lstm",), grid=parse_grid(GRID, BASE), base=BASE, search="tpe:20"), data,
+    tpe = run_sweep(SweepSpec(models=("lstm",), grid=parse_grid(RANGES, BASE), base=BASE, search="tpe:20"), data,
                     folder / "tpe", LocalEngine(2))
     return grid, tpe
 

@@ -45,7 +45,9 @@ from tickercast.sweep.store import RunFolder
 from tickercast.sweep.unit import Outcome
 
 STUDY_FILE = "study.sqlite"
-SAMPLER: dict[str, Any] = {}
+#: TPE modelling the searched settings jointly (a good lookback depends on the width that can use it): on the
+#: acceptance series it came as close to the best of a 60-point grid in 20 trials as independent modelling did.
+SAMPLER: dict[str, Any] = {"multivariate": True}
 SEARCH_FILE = "search.json"
 #: Where Optuna's pruners keep their notes on a trial; only these travel to the workers (`pruning.Earlier`).
 _PRUNER_NOTES = "completed_rung_"
@@ -156,10 +158,21 @@ def _batch(optuna: Any, study: Any, spec: SweepSpec, trials: int) -> list[Trial]
     end = min(trials, -(-len(asked) // width) * width if running else len(asked) + width)
     distributions = _space(spec, study.user_attrs["model"])
     for number in range(len(asked), end):
-        study.sampler = optuna.samplers.TPESampler(seed=_seed(spec, study.study_name, number), **SAMPLER)
+        study.sampler = optuna.samplers.TPESampler(seed=_seed(spec, study.study_name, number),
+                                                   n_startup_trials=_startup(trials), **SAMPLER)
         study.ask(distributions)
     batch = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.RUNNING]
     return [Trial(study, t.number, t._trial_id, _units(spec, study, t.params)) for t in batch]
+
+
+def _startup(trials: int) -> int:
+    """Trials drawn at random before TPE models anything: Optuna's 10 suit a hundred trials; a search of 20 would
+    spend half its budget on them, so a quarter of the trials, from 3 to 10.
+
+    >>> [_startup(n) for n in (8, 20, 30, 100)]
+    [3, 5, 7, 10]
+    """
+    return min(10, max(3, trials // 4))
 
 
 def _units(spec: SweepSpec, study: Any, params: Mapping[str, Any]) -> tuple[Unit, ...]:
