@@ -24,6 +24,7 @@ import pandas as pd
 
 from tickercast.report.leaderboard import number
 from tickercast.report.literal import for_plotly
+from tickercast.sweep.plan import params_text
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22")
 NAIVE_COLOUR = "#8c8c8c"
@@ -484,10 +485,11 @@ class Tried:
     model: str
     data: str
     settings: str
-    ratio: float  # validation RMSE / naive's
+    ratio: float | None  # validation RMSE / naive's (None: naive's RMSE was 0)
     rmse: float  # validation RMSE: what chose the settings
     runs: int
     chosen: bool
+    test: float | None = None  # test RMSE / naive's, of days that played no part in the choice
 
 
 def settings_figure(tried: Sequence[Tried], colour: Mapping[str, str]) -> dict[str, Any]:
@@ -523,6 +525,111 @@ def settings_figure(tried: Sequence[Tried], colour: Mapping[str, str]) -> dict[s
                                  "<extra></extra>"})
             named.add(data)
     return {"data": traces, "layout": layout}
+
+
+def validation_test_figure(tried: Sequence[Tried], colour: Mapping[str, str]) -> dict[str, Any]:
+    """Every settings that could be chosen, of every dataset: its validation RMSE / naive (x) against its test
+    RMSE / naive (y), a colour per model (a legend click hides one), a star on each chosen; the dashed diagonal
+    is "as good on test as on validation". Chosen stars above it, with the rest: the choice looked better than it
+    was."""
+    scored = [t for t in tried if t.ratio is not None and t.test is not None]
+    traces: list[dict[str, Any]] = []
+    for model in dict.fromkeys(t.model for t in scored):
+        points = [t for t in scored if t.model == model]
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": for_plotly(model), "legendgroup": model,
+            "x": _rounded([t.ratio for t in points]), "y": _rounded([t.test for t in points]),
+            "marker": {"color": colour.get(model, PALETTE[0]), "size": [14 if t.chosen else 7 for t in points],
+                       "symbol": ["star" if t.chosen else "circle" for t in points],
+                       "line": {"color": "white", "width": 0.5}, "opacity": 0.85},
+            "customdata": [for_plotly(f"{t.data}, {t.settings}{' (chosen)' if t.chosen else ''}") for t in points],
+            "hovertemplate": "%{customdata}<br>validation %{x:.4f}, test %{y:.4f} of naive"
+                             f"<extra>{for_plotly(model)}</extra>"})
+    values = [v for t in scored for v in (t.ratio, t.test)] or [1.0]
+    ends = _rounded([min(values), max(values)])
+    traces.insert(0, {"type": "scatter", "mode": "lines", "name": "test = validation", "x": ends, "y": ends,
+                      "hoverinfo": "skip",
+                      "line": {"color": NAIVE_COLOUR, "dash": "dash", "width": 1}})
+    layout = {**BASE_LAYOUT, "height": 460, "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+              "xaxis": {"title": {"text": "validation RMSE / naive (what chose)"}, "zeroline": False},
+              "yaxis": {"title": {"text": "test RMSE / naive (never used to choose)"}, "zeroline": False}}
+    return {"data": traces, "layout": layout}
+
+
+#: How a trial that has no validation score is drawn in `search_figure`: at the top of its panel.
+_UNSCORED = {"pruned": ("pruned", "triangle-down-open", NAIVE_COLOUR),
+             "failed": ("failed", "x-thin-open", PALETTE[1])}
+
+
+def search_figure(studies: Sequence[Mapping[str, Any]], colour: Mapping[str, str]) -> dict[str, Any]:
+    """A panel per study of a model-based search (search.json's "studies"): each trial, in the order it was asked,
+    at its validation RMSE / naive (mean over seeds); pruned and failed trials, which have none, as marks along
+    the top of the panel; the line is the best so far by the objective (the mean validation RMSE that chooses).
+    The legend's entries hide the same kind of mark in every panel."""
+    cols = 1 if len(studies) == 1 else 2
+    rows = math.ceil(len(studies) / cols)
+    height = 120 + 260 * rows
+    gap = min(0.12, 80 / height)
+    layout = {**BASE_LAYOUT, **grid(rows, cols, gap), "height": height,
+              "margin": {**BASE_LAYOUT["margin"], "t": 90},
+              "legend": {"orientation": "h", "x": 0, "y": 1 + 40 / height, "yanchor": "bottom"},
+              "annotations": _titles([for_plotly(f"{s['data']} · {s['model']}") for s in studies], cols, rows, gap),
+              "shapes": [_hline(1.0, axis_names(k)[1]) for k in range(len(studies))]}
+    traces: list[dict[str, Any]] = []
+    named: set[str] = set()
+
+    def add(kind: str, trace: dict[str, Any]) -> None:
+        traces.append({**trace, "name": kind, "legendgroup": kind, "showlegend": kind not in named})
+        named.add(kind)
+
+    for k, study in enumerate(studies):
+        x, y = axis_names(k)
+        trials = sorted(study["trials"], key=lambda trial: trial["number"])
+        scored = [t for t in trials if t["state"] == "complete" and number(t["val_ratio"]) is not None]
+        top = max((t["val_ratio"] for t in scored), default=1.0)
+        line = colour.get(study["model"], PALETTE[0])
+        add("trial", {"type": "scatter", "mode": "markers", "xaxis": x, "yaxis": y,
+                      "x": [t["number"] for t in scored], "y": _rounded([t["val_ratio"] for t in scored]),
+                      "marker": {"color": line, "size": 7},
+                      "customdata": [for_plotly(params_text(t["params"])) for t in scored],
+                      "hovertemplate": "trial %{x}: %{y:.4f} of naive<br>%{customdata}<extra></extra>"})
+        for state, (kind, symbol, mark) in _UNSCORED.items():
+            unscored = [t for t in trials if t["state"] == state]
+            if unscored:
+                add(kind, {"type": "scatter", "mode": "markers", "xaxis": x, "yaxis": y,
+                           "x": [t["number"] for t in unscored], "y": [_rounded([top])[0]] * len(unscored),
+                           "marker": {"color": mark, "size": 9, "symbol": symbol},
+                           "customdata": [for_plotly(_unscored_text(t)) for t in unscored],
+                           "hovertemplate": "trial %{x}: %{customdata}<extra></extra>"})
+        steps, best = _best_so_far(trials)
+        add("best so far", {"type": "scatter", "mode": "lines", "xaxis": x, "yaxis": y, "x": steps,
+                            "y": _rounded(best), "line": {"color": ACTUAL_COLOUR, "width": 1.4, "shape": "hv"},
+                            "hovertemplate": "best after trial %{x}: %{y:.4f} of naive<extra></extra>"})
+        layout[f"xaxis{x[1:]}"]["title"] = {"text": "trial"}
+        layout[f"yaxis{y[1:]}"]["title"] = {"text": "validation RMSE / naive"}
+    return {"data": traces, "layout": layout}
+
+
+def _unscored_text(trial: Mapping[str, Any]) -> str:
+    """What the hover says of a trial without a score: why, and its settings."""
+    why = (f"pruned after epoch {trial['pruned_at']}" if trial["state"] == "pruned" and trial["pruned_at"] is not None
+           else trial["state"])
+    return f"{why}, no validation score<br>{params_text(trial['params'])}"
+
+
+def _best_so_far(trials: Sequence[Mapping[str, Any]]) -> tuple[list[int], list[float]]:
+    """After each trial from the first complete one, the validation ratio of the trial the search would choose
+    so far: the lowest objective (mean validation RMSE), not the lowest ratio, as the sweep chooses."""
+    steps, best, chosen = [], [], None
+    for trial in trials:
+        value = number(trial["value"])
+        if trial["state"] == "complete" and value is not None and number(trial["val_ratio"]) is not None and (
+                chosen is None or value < chosen[0]):
+            chosen = (value, trial["val_ratio"])
+        if chosen is not None:
+            steps.append(trial["number"])
+            best.append(chosen[1])
+    return steps, best
 
 
 def _share_range(shares: Sequence[float | None]) -> list[float]:

@@ -21,11 +21,27 @@ from tickercast.config import CELLS
 from tickercast.errors import DataError
 from tickercast.jsonio import read_json
 from tickercast.sweep.plan import GLOBAL_SUFFIX
-from tickercast.sweep.schema import ANY, NUMBER, SELECTION, Each, Keys, check, conforms, damaged, load_json
+from tickercast.sweep.schema import (
+    ANY,
+    HONESTY,
+    LUCK,
+    NUMBER,
+    SEARCH,
+    SELECTION,
+    TRIAL_STATES,
+    Each,
+    Keys,
+    check,
+    conforms,
+    damaged,
+    load_json,
+)
 from tickercast.sweep.store import Record, read_definition, read_records
 
 #: selection.json is computed from results.sqlite at the end of every sweep, so a resume writes it again.
 REWRITE = "run the sweep's command again with --resume to write it again"
+#: A model-based (tpe) sweep's trials and parameter importances, written at its end (`sweep.schema.SEARCH`).
+SEARCH_FILE = "search.json"
 #: What a command writes beside its results: when and how it ran (see `report.run.write_record`).
 RECORD = "run.json"
 #: `compare` with several input sets: each set against the same model on returns only (`comparison.ablation`).
@@ -160,17 +176,32 @@ class SweepRun:
 
     definition: dict[str, Any]  # models, seeds, grid, search, global, settings, split, data (name -> fingerprint)
     records: list[Record]  # by dataset, model, settings in grid order, seed
-    selection: dict[str, Any] | None  # selection, selected, summary, verdicts, leaderboard; None: interrupted
+    selection: dict[str, Any] | None  # selection, selected, summary, verdicts, leaderboard, honesty, luck;
+    #                                   None: interrupted
     version: str | None  # of the tickercast that started the sweep
+    search: dict[str, Any] | None = None  # search.json (`sweep.schema.SEARCH`): a finished tpe sweep's only
+
+    @property
+    def honesty(self) -> list[dict[str, Any]]:
+        """selection.json's "honesty" rows (`sweep.schema.HONESTY`); none from a sweep made before them."""
+        return (self.selection or {}).get("honesty") or []
+
+    @property
+    def luck(self) -> list[dict[str, Any]] | None:
+        """The honesty rows of the same sweep on shuffled returns (`--luck-check`); None without one."""
+        luck = (self.selection or {}).get("luck")
+        return luck["honesty"] if luck else None
 
     @property
     def models(self) -> list[str]:
         """The models as the tables list them, with `lstm-global` after `lstm` (`--models` until a result is in)."""
         return list(dict.fromkeys(r.model for r in self.records)) or self.definition["models"]
 
-    def position(self, params: Mapping[str, Any]) -> tuple[int, ...]:
-        """Where settings come in the grid as --grid gave it: tables and charts list them in that order."""
-        return tuple(values.index(params[key]) for key, values in self.definition["grid"].items() if key in params)
+    def position(self, params: Mapping[str, Any]) -> tuple[float, ...]:
+        """Where settings come in the grid as --grid gave it: tables and charts list them in that order. A range
+        (`lr=1e-4..1e-2:log`, a dict in sweep.json) has no order of its own: its settings sort by their value."""
+        return tuple(params[key] if isinstance(values, dict) else values.index(params[key])
+                     for key, values in self.definition["grid"].items() if key in params)
 
     def runs(self, selected: Mapping[str, Any]) -> list[Record]:
         """The stored runs (one per seed) of one entry of selection.json's `selected`."""
@@ -377,7 +408,11 @@ def _read_sweep(folder: Path) -> SweepRun:
     chosen = None
     if selection.exists():
         chosen = check(load_json(selection, REWRITE), SELECTION, selection, "not a sweep's selection", REWRITE)
-    sweep = SweepRun(definition, records, chosen, described.get("tickercast"))
+        # both keys came with issue 17: a sweep from before them has neither, and its page stays as it was
+        check(chosen.get("honesty", []), HONESTY, selection, '"honesty" is not a list of {data, model, params, '
+              "candidates, val_ratio, test_ratio, gap}", REWRITE)
+        check(chosen.get("luck"), LUCK, selection, '"luck" is neither null nor {honesty, folder}', REWRITE)
+    sweep = SweepRun(definition, records, chosen, described.get("tickercast"), _read_search(folder, definition))
     data, models = list(definition["data"]), definition["models"]
     records.sort(key=lambda r: (data.index(r.data), models.index(r.model.removesuffix(GLOBAL_SUFFIX)),
                                 r.model.endswith(GLOBAL_SUFFIX), sweep.position(r.params),
@@ -388,6 +423,23 @@ def _read_sweep(folder: Path) -> SweepRun:
             raise damaged(selection, "a selected model missing from its summary or data missing from sweep.json",
                           REWRITE)
     return sweep
+
+
+def _read_search(folder: Path, definition: Mapping[str, Any]) -> dict[str, Any] | None:
+    """search.json, if the sweep has one, checked: its shape, each trial's state, and studies of the sweep's
+    datasets and models only (the report draws a panel per study, coloured by model)."""
+    path = folder / SEARCH_FILE
+    if not path.exists():
+        return None
+    search = check(load_json(path, REWRITE), SEARCH, path, "not a search's trials {sampler, trials, batch, prune, "
+                   "studies}", REWRITE)
+    models = {model for name in definition["models"] for model in (name, name + GLOBAL_SUFFIX)}
+    for study in search["studies"]:
+        if study["data"] not in definition["data"] or study["model"] not in models:
+            raise damaged(path, "a study of a dataset or model that sweep.json does not list", REWRITE)
+        if any(trial["state"] not in TRIAL_STATES for trial in study["trials"]):
+            raise damaged(path, f"a trial whose state is not {', '.join(TRIAL_STATES)}", REWRITE)
+    return search
 
 
 def _read_rank(folder: Path) -> RankRun:

@@ -25,7 +25,7 @@ from tickercast._version import __version__
 from tickercast.bundle import valid_members
 from tickercast.evaluate.members import ensemble_gain, member_rows, member_score
 from tickercast.report import figures as fig
-from tickercast.report import leaderboard
+from tickercast.report import honesty, leaderboard
 from tickercast.report.folder import (
     BacktestRun,
     Comparison,
@@ -50,6 +50,7 @@ from tickercast.report.library import Library
 from tickercast.report.literal import for_html as _e
 from tickercast.report.policy import allow, content_policy
 from tickercast.sweep.plan import params_text, parse_search
+from tickercast.sweep.schema import TRIAL_STATES
 from tickercast.sweep.select import eligible
 from tickercast.sweep.store import Record
 
@@ -134,6 +135,8 @@ _PERIOD_COLUMNS = (("mean_return", "mean/day", "{:+.3%}"), ("mean_return_after_c
                    ("epochs", "epochs", "{:.0f}"), ("best_epoch", "best epoch", "{:.0f}"))
 #: Failed units listed in full; the rest are counted (all are in results.sqlite).
 _FAILURES_SHOWN = 200
+#: A search's studies drawn a panel each; the rest are counted (all are in search.json).
+_STUDIES_SHOWN = 12
 
 
 @dataclass
@@ -328,8 +331,21 @@ def _sweep(page: Page, sweep: SweepRun) -> None:
                      f"{_CHOSEN_ON_VALIDATION}. Test metrics: the mean over the runs (seeds) where there are "
                      "several; best value per column highlighted within each dataset; a verdict needs every run to "
                      "agree; click a column to sort")
+    if sweep.honesty:
+        page.section("honesty", "How much of the choice held on test", honesty.honesty_table(sweep.honesty, sweep.luck),
+                     honesty.READING + (honesty.LUCK_READING if sweep.luck is not None else ""))
     tried = _tried(sweep)
-    if tried:
+    colour = fig.colours(sweep.models)
+    if any(t.ratio is not None and t.test is not None for t in tried):
+        page.section("validation-test", "Validation against test",
+                     page.chart("fig-validation-test", fig.validation_test_figure(tried, colour)),
+                     "every settings that could be chosen, of every dataset: RMSE / naive on the validation days "
+                     "(what chose) against the test days (never used to choose), the mean over seeds; stars: the "
+                     "settings chosen. On the dashed diagonal a settings did as well on test as on validation; "
+                     "click a model in the legend to hide or show it")
+    if sweep.search is not None:
+        _search(page, sweep.search, colour)
+    if tried and not _ranges(sweep):  # a range's trials have settings of their own: no line across them
         page.section("settings", "Validation across the settings",
                      page.chart("fig-settings", fig.settings_figure(tried, fig.colours(sweep.definition["data"]))),
                      "each settings combination tried, a panel per model: validation RMSE / naive, the mean over "
@@ -342,6 +358,34 @@ def _sweep(page: Page, sweep: SweepRun) -> None:
                      _failures(failed[:_FAILURES_SHOWN]),
                      f"{shown}each with its error, also in results.sqlite; the other units ran as usual, and "
                      "`--resume` runs the failed ones again")
+
+
+def _search(page: Page, search: Mapping[str, Any], colour: Mapping[str, str]) -> None:
+    """A model-based search (search.json): its trials study by study, and which settings mattered."""
+    studies = search["studies"]
+    shown = studies[:_STUDIES_SHOWN]
+    trials = [trial for study in studies for trial in study["trials"]]
+    counts = ", ".join(f"{sum(t['state'] == state for t in trials)} {state}" for state in TRIAL_STATES)
+    more = f"the first {_STUDIES_SHOWN} of {len(studies)} studies (all are in search.json); " \
+        if len(studies) > _STUDIES_SHOWN else ""
+    if shown:
+        page.section("search", "The search, trial by trial",
+                     page.chart("fig-search", fig.search_figure(shown, colour)),
+                     f"{more}a panel per dataset and model: each trial in the order the sampler asked for it, at "
+                     "its validation RMSE / naive (mean over seeds); pruned trials (stopped early, no score) and "
+                     "failed ones are marked along the top; the line is the best so far, as the sweep would choose "
+                     f"then. In all {len(trials)} trials: {counts}")
+    if any(study["importances"] for study in studies):
+        page.section("search-importance", "Which settings mattered", honesty.importance_table(studies),
+                     "Optuna's parameter importance (PED-ANOVA) of each searched setting per dataset and model, "
+                     "from its complete trials: larger, the setting moved the validation score more; the largest "
+                     "of each row highlighted. Studies where fewer than two settings varied, or too few trials "
+                     "completed, have none")
+
+
+def _ranges(sweep: SweepRun) -> bool:
+    """Whether the sweep searched a range (tpe: `lr=1e-4..1e-2:log`) rather than lists of values only."""
+    return any(isinstance(values, Mapping) for values in sweep.definition["grid"].values())
 
 
 def _rank(page: Page, rank: RankRun) -> None:
@@ -434,10 +478,15 @@ def _tried(sweep: SweepRun) -> list[fig.Tried]:
     picked = {(s["data"], s["model"]): s["params"] for s in (sweep.selection or {}).get("selected", [])}
     order = {model: index for index, model in enumerate(sweep.models)}  # `models` is derived on each read
     candidates = sorted(eligible(sweep.records), key=lambda c: (order[c.model], sweep.position(c.params)))
-    return [fig.Tried(c.model, c.data, params_text(c.params),
-                      statistics.fmean(run.metrics["val"]["rmse_ratio_vs_naive"] for run in c.runs if run.metrics),
-                      c.validation_rmse, len(c.runs), picked.get((c.data, c.model)) == c.params)
+    return [fig.Tried(c.model, c.data, params_text(c.params), _mean_ratio(c.runs, "val"), c.validation_rmse,
+                      len(c.runs), picked.get((c.data, c.model)) == c.params, _mean_ratio(c.runs, "test"))
             for c in candidates if c.model != "naive"]
+
+
+def _mean_ratio(runs: Sequence[Record], part: str) -> float | None:
+    """The mean RMSE / naive of `part` over the runs; None if a run has none (naive's RMSE was 0 there)."""
+    ratios = [leaderboard.number(_part(run.metrics, part).get("rmse_ratio_vs_naive")) for run in runs]
+    return None if not ratios or None in ratios else statistics.fmean(ratios)
 
 
 def _failures(records: Sequence[Record]) -> str:
@@ -678,18 +727,43 @@ def _sweep_facts(sweep: SweepRun, record: Mapping[str, Any]) -> list[tuple[str, 
     definition = sweep.definition
     data = "; ".join(f"{name} ({_fingerprint(print_)})" for name, print_ in definition["data"].items())
     grid = definition["grid"]
-    total = math.prod(len(values) for values in grid.values())
-    count = parse_search(definition["search"])
-    search = (f"every combination ({total})" if count is None else
-              f"{min(count, total)} of the {total} combinations, drawn at random with seed "
-              f"{definition['settings']['seed']}")
-    searched = " · ".join(f"{key} {', '.join(map(str, values))}" for key, values in grid.items())
+    searched = " · ".join(f"{key} {_values_text(values)}" for key, values in grid.items())
     failed = sum(1 for r in sweep.records if r.error)
-    return [("data", f"{len(definition['data'])} dataset(s): {data}"), ("models", ", ".join(sweep.models)),
-            ("grid", f"{searched or 'nothing searched'}; {search}"),
-            ("engine", _engine(record.get("options") or {})), ("split", _sweep_split(definition["split"])),
-            ("selection", _CHOSEN_ON_VALIDATION),
-            ("results", f"{len(sweep.records)} stored, {failed} failed")]
+    pruned = sum(1 for r in sweep.records if r.metrics is None and r.error is None)
+    stored = f"{len(sweep.records)} stored, {failed} failed" + (f", {pruned} pruned" if pruned else "")
+    facts = [("data", f"{len(definition['data'])} dataset(s): {data}"), ("models", ", ".join(sweep.models)),
+             ("grid", f"{searched or 'nothing searched'}; {_search_text(sweep)}"),
+             ("engine", _engine(record.get("options") or {})), ("split", _sweep_split(definition["split"])),
+             ("selection", _CHOSEN_ON_VALIDATION), ("results", stored)]
+    luck = (sweep.selection or {}).get("luck")
+    if luck:
+        facts.append(("luck check", f"the same sweep on the data with its returns shuffled in time, in "
+                                    f"{luck['folder']} (tickercast report can show it on its own)"))
+    return facts
+
+
+def _values_text(values: Any) -> str:
+    """A grid key's values as --grid gave them: `5, 10` (a list) or `0.0001..0.01, log scale` (a range)."""
+    if isinstance(values, Mapping):
+        return f"{values['low']:g}..{values['high']:g}" + (", log scale" if values["log"] else "")
+    return ", ".join(map(str, values))
+
+
+def _search_text(sweep: SweepRun) -> str:
+    """How the settings were searched: every combination, a random draw, or a model-based search (tpe)."""
+    definition = sweep.definition
+    kind, _, count = definition["search"].partition(":")
+    if kind == "tpe":
+        search = sweep.search or {}
+        batch = f", asked {search['batch']} at a time" if search else ""
+        prune = f", pruning {search['prune']}" if search else ""
+        return (f"model-based search (Optuna's TPE sampler, seed {definition['settings']['seed']}): {count} trials "
+                f"per dataset and model{batch}{prune}")
+    total = math.prod(len(values) for values in definition["grid"].values())
+    count = parse_search(definition["search"])
+    return (f"every combination ({total})" if count is None else
+            f"{min(count, total)} of the {total} combinations, drawn at random with seed "
+            f"{definition['settings']['seed']}")
 
 
 def _rank_facts(rank: RankRun, record: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -874,10 +948,13 @@ def _reading(run: RunFolder) -> str:
                                               "estimate how the chosen settings do on days they have never seen; "
                                               "picking the best test score among many settings would flatter the "
                                               "winner with luck."))
-        items.append(("validation across the settings", "A flat line: the settings hardly matter on that dataset. "
-                                                        "A lone dip: perhaps luck on the validation days, which the "
-                                                        "test metrics of the chosen settings will tell. Below the "
-                                                        "dashed line at 1 beats naive on validation."))
+        if not _ranges(run.sweep):
+            items.append(("validation across the settings", "A flat line: the settings hardly matter on that "
+                                                            "dataset. A lone dip: perhaps luck on the validation "
+                                                            "days, which the test metrics of the chosen settings "
+                                                            "will tell. Below the dashed line at 1 beats naive on "
+                                                            "validation."))
+        items += _sweep_reading(run.sweep)
         if run.sweep.definition["seeds"] > 1:
             items.append(("runs", "With several seeds, the metrics are the mean over them, and 'beats naive' or "
                                   "'loses to naive' needs every run to say so."))
@@ -911,6 +988,32 @@ def _reading(run: RunFolder) -> str:
                                             "trade."))
     rows = "".join(f"<dt>{_e(term)}</dt><dd>{_e(text)}</dd>" for term, text in items)
     return f'<dl class="reading">{rows}</dl>'
+
+
+def _sweep_reading(sweep: SweepRun) -> list[tuple[str, str]]:
+    """Plain words for the parts of a sweep's page that came with issue 17, where the sweep has them."""
+    items = [("validation against test", "Each settings tried is a point: how it did on the validation days "
+                                         "(left is better) and on the test days (lower is better). Points along "
+                                         "the diagonal: validation foretold test. A cloud with no slope: the "
+                                         "differences between settings on validation were mostly luck, and the "
+                                         "star chosen for its place on the left will drift back up on test.")]
+    if sweep.honesty:
+        items.append(("gap", "Test ratio minus validation ratio of the settings chosen. Choosing the best of many "
+                             "candidates on validation picks some that were lucky there, so a positive gap is "
+                             "expected; the question is whether it is larger than luck alone gives."))
+    if sweep.luck is not None:
+        items.append(("luck check", "The same sweep run again on the same data with its daily returns shuffled "
+                                    "in time within the training and the validation days: the shuffle destroys "
+                                    "every pattern a model could learn, so whatever edge the chosen settings show "
+                                    "on validation there is selection luck, and its gap measures it. A real gap "
+                                    "close to the luck gap means the search mostly found luck."))
+    if sweep.search is not None:
+        items.append(("the search", "A model-based search (TPE) proposes each trial's settings from how the "
+                                    "earlier ones scored, so later trials cluster where the score was good; the "
+                                    "best-so-far line flattening out means more trials would have found little. "
+                                    "A pruned trial was stopped after a few epochs because its validation loss "
+                                    "was already worse than most trials' at that epoch."))
+    return items
 
 
 def _title(run: RunFolder) -> str:

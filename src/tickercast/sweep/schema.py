@@ -119,3 +119,26 @@ def load_json(path: Path, fix: str = RESTORE) -> Any:
         return parse_json(content, str(path))
     except DataError:
         raise damaged(path, "not JSON", fix) from None
+
+
+#: A searched setting's range (`--grid lr=1e-4..1e-2:log`, tpe only): its grid value in sweep.json, and its
+#: space in search.json, instead of the list of values a grid tries.
+RANGE = Keys({"low": NUMBER, "high": NUMBER, "log": bool})
+#: One key's values in sweep.json's grid or search.json's space: the values to try (categorical), or a range.
+GRID_VALUES = ([(NUMBER, str)], RANGE)
+#: selection.json's "honesty": per selection (the order of "selected"), the chosen settings' mean over seeds of
+#: the validation and test RMSE / naive, gap = test - val, and how many eligible settings it was chosen among.
+HONESTY = [Keys({"data": str, "model": str, "params": PARAMS, "candidates": int, "val_ratio": (NUMBER, None),
+                 "test_ratio": (NUMBER, None), "gap": (NUMBER, None)})]
+#: selection.json's "luck": null without --luck-check; else the same rows for the same sweep on the data with its
+#: returns shuffled in time, and the sweep folder (inside this one) it ran in.
+LUCK = (Keys({"honesty": HONESTY, "folder": str}), None)
+#: What became of one trial of a model-based search; only a complete trial has a value.
+TRIAL_STATES = ("complete", "pruned", "failed")
+TRIAL = Keys({"number": int, "params": PARAMS, "state": str, "value": (NUMBER, None), "val_ratio": (NUMBER, None),
+              "pruned_at": (int, None)})
+#: search.json (tpe sweeps): the sampler's settings and, per (dataset, model), its space, trials and Optuna's
+#: parameter importances ({} when they cannot be computed).
+SEARCH = Keys({"sampler": str, "trials": int, "batch": int, "prune": str,
+               "studies": [Keys({"data": str, "model": str, "space": Each(GRID_VALUES), "trials": [TRIAL],
+                                 "importances": Each(NUMBER)})]})
