@@ -95,3 +95,54 @@ def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  "--seeds", "2", "--global", *TINY_ARGS, "--workers", "1", "--out", str(folder / "run"), "--json"])
     assert code == 0
     return folder / "run"
+
+
+def add_honesty_and_search(folder: Path) -> None:
+    """Write into a finished sweep folder what issue 17's sweeps add, by hand in the documented shape (the code that
+    writes them lands with the search): selection.json's "honesty" (a row per selection) and "luck" (rows for all
+    but the last selection), and a search.json of two lstm studies over the sweep's grid, on its two datasets read.
+
+    The studies' trials (numbers 0..5): the four grid settings complete, with val_ratio 1.01, 0.99, 1.0, 0.98 and
+    value (the objective) ordered alike but for trial 2, whose value is the lowest so far although its ratio is
+    not; trial 4 pruned after epoch 1, trial 5 failed. Only the first study has importances."""
+    import json
+
+    path = folder / "selection.json"
+    selection = json.loads(path.read_text())
+    rows = [{"data": s["data"], "model": s["model"], "params": s["params"], "candidates": 4 - index % 3,
+             "val_ratio": 0.95 + index / 100, "test_ratio": 1.0 + index / 50, "gap": 0.05 + index / 100}
+            for index, s in enumerate(selection["selected"])]
+    rows[1]["test_ratio"] = rows[1]["gap"] = None  # a ratio that could not be computed
+    luck = [{**row, "val_ratio": row["val_ratio"] - 0.01, "test_ratio": 1.0, "gap": 0.04} for row in rows[:-1]]
+    selection.update(honesty=rows, luck={"honesty": luck, "folder": "luck"})
+    path.write_text(json.dumps(selection))
+    definition = json.loads((folder / "sweep.json").read_text())["definition"]
+    grid = [{"hidden": hidden, "lookback": lookback} for lookback in definition["grid"]["lookback"]
+            for hidden in definition["grid"]["hidden"]]
+    ratios, values = (1.01, 0.99, 1.0, 0.98), (0.61, 0.6, 0.59, 0.58)
+    scored = enumerate(zip(grid, ratios, values, strict=True))
+    trials = [{"number": number, "params": params, "state": "complete", "value": value, "val_ratio": ratio,
+               "pruned_at": None} for number, (params, ratio, value) in scored]
+    trials += [{"number": 4, "params": grid[0], "state": "pruned", "value": None, "val_ratio": None, "pruned_at": 1},
+               {"number": 5, "params": grid[1], "state": "failed", "value": None, "val_ratio": None,
+                "pruned_at": None}]
+    studies = [{"data": data, "model": "lstm", "space": definition["grid"], "trials": trials,
+                "importances": {"lookback": 0.7, "hidden": 0.3} if index == 0 else {}}
+               for index, data in enumerate(list(definition["data"])[:2])]
+    (folder / "search.json").write_text(json.dumps({"sampler": "tpe", "trials": 6, "batch": 2, "prune": "median",
+                                                    "studies": studies}))
+
+
+@pytest.fixture(scope="session")
+def search_run(sweep_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sweep_run with the honesty rows, the luck check and a search.json of `add_honesty_and_search`, and its report
+    written again."""
+    import shutil
+
+    from tickercast.report.run import write_report
+
+    folder = tmp_path_factory.mktemp("search") / "run"
+    shutil.copytree(sweep_run, folder)
+    add_honesty_and_search(folder)
+    write_report(folder)
+    return folder

@@ -169,6 +169,25 @@ def test_a_sweep_report_draws_without_errors_or_requests_with_a_row_per_choice(b
         seen.page.close()
 
 
+def test_a_sweep_report_with_honesty_and_search_draws_every_chart_and_a_row_per_choice(browser, search_run):
+    seen = Visit(browser, search_run / "report.html")
+    try:
+        assert all(seen.charts_drawn())
+        for chart in ("fig-validation-test", "fig-search", "fig-settings"):
+            assert seen.page.evaluate(f"document.querySelector('#{chart} svg') !== null"), chart
+        rows = seen.page.evaluate("document.querySelectorAll('table[data-table=honesty] tbody tr').length")
+        assert rows == len(json.loads((search_run / "selection.json").read_text())["honesty"])
+        search = {t["name"] for t in seen.traces("fig-search")}
+        assert search == {"trial", "pruned", "failed", "best so far"}
+        points = seen.page.evaluate("document.querySelectorAll('#fig-validation-test .scatterlayer .point').length")
+        drawn = [t["points"] for t in seen.traces("fig-validation-test") if t["name"] != "test = validation"]
+        assert points == sum(drawn) > 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        seen.page.screenshot(path=ARTIFACTS / "search-report.png", full_page=True)
+    finally:
+        seen.page.close()
+
+
 def _has_playwright() -> bool:
     try:
         import playwright  # noqa: F401

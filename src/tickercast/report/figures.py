@@ -535,16 +535,18 @@ def validation_test_figure(tried: Sequence[Tried], colour: Mapping[str, str]) ->
     scored = [t for t in tried if t.ratio is not None and t.test is not None]
     traces: list[dict[str, Any]] = []
     for model in dict.fromkeys(t.model for t in scored):
-        points = [t for t in scored if t.model == model]
-        traces.append({
-            "type": "scatter", "mode": "markers", "name": for_plotly(model), "legendgroup": model,
-            "x": _rounded([t.ratio for t in points]), "y": _rounded([t.test for t in points]),
-            "marker": {"color": colour.get(model, PALETTE[0]), "size": [14 if t.chosen else 7 for t in points],
-                       "symbol": ["star" if t.chosen else "circle" for t in points],
-                       "line": {"color": "white", "width": 0.5}, "opacity": 0.85},
-            "customdata": [for_plotly(f"{t.data}, {t.settings}{' (chosen)' if t.chosen else ''}") for t in points],
-            "hovertemplate": "%{customdata}<br>validation %{x:.4f}, test %{y:.4f} of naive"
-                             f"<extra>{for_plotly(model)}</extra>"})
+        for chosen in (False, True):  # the stars apart, so that the legend shows the model's dot
+            points = [t for t in scored if t.model == model and t.chosen == chosen]
+            traces.append({
+                "type": "scatter", "mode": "markers", "name": for_plotly(model), "legendgroup": model,
+                "showlegend": not chosen, "x": _rounded([t.ratio for t in points]),
+                "y": _rounded([t.test for t in points]),
+                "marker": {"color": colour.get(model, PALETTE[0]), "size": 15 if chosen else 7,
+                           "symbol": "star" if chosen else "circle", "line": {"color": "white", "width": 0.5}},
+                "customdata": [for_plotly(f"{t.data}, {t.settings}{' (chosen)' if chosen else ''}")
+                               for t in points],
+                "hovertemplate": "%{customdata}<br>validation %{x:.4f}, test %{y:.4f} of naive"
+                                 f"<extra>{for_plotly(model)}</extra>"})
     values = [v for t in scored for v in (t.ratio, t.test)] or [1.0]
     ends = _rounded([min(values), max(values)])
     traces.insert(0, {"type": "scatter", "mode": "lines", "name": "test = validation", "x": ends, "y": ends,
