@@ -109,7 +109,8 @@ def add_honesty_and_search(folder: Path) -> None:
 
     path = folder / "selection.json"
     selection = json.loads(path.read_text())
-    rows = [{"data": s["data"], "model": s["model"], "params": s["params"], "candidates": 4 - index % 3,
+    rows = [{"data": s["data"], "model": s["model"], "params": s["params"],
+             "candidates": 1 if s["model"] == "naive" else 4 - index % 3,  # naive: nothing to choose from
              "val_ratio": 0.95 + index / 100, "test_ratio": 1.0 + index / 50, "gap": 0.05 + index / 100}
             for index, s in enumerate(selection["selected"])]
     rows[1]["test_ratio"] = rows[1]["gap"] = None  # a ratio that could not be computed

@@ -163,9 +163,10 @@ def test_the_honesty_table_shows_each_row_with_the_luck_of_the_same_choice(searc
         assert cell["luck_val_ratio"] == ("" if match is None else repr(match["val_ratio"]))
         assert cell["luck_gap"] == ("" if match is None else repr(match["gap"]))
     assert "—" in table  # the ratio that could not be computed, and the choice the luck sweep has no row for
-    gaps = [row["gap"] for row in selection["honesty"] if row["gap"] is not None]
-    assert f"mean gap {statistics.fmean(gaps):+.4f} over {len(selection['honesty'])} choice(s); on shuffled " \
-           f"returns {0.04:+.4f}" in table
+    gaps = [row["gap"] for row in selection["honesty"] if row["gap"] is not None and row["candidates"] > 1]
+    assert 0 < len(gaps) < len(selection["honesty"]) - 1  # one without a gap, and some chosen among one candidate
+    assert f"mean gap {statistics.fmean(gaps):+.4f} over the {len(gaps)} choice(s) made among several candidates; " \
+           f"on shuffled returns {0.04:+.4f}" in table
     assert "selection luck alone gives" in page
     assert "<dt>luck check</dt><dd>the same sweep on the data with its returns shuffled in time, in luck" in page
 
@@ -226,7 +227,8 @@ def test_the_search_chart_draws_each_study_its_trials_and_the_best_so_far_by_the
         assert mine["trial"]["y"] == [1.01, 0.99, 1.0, 0.98]
         assert (mine["pruned"]["x"], mine["pruned"]["y"]) == ([4], [1.01])  # along the top of the panel
         assert (mine["failed"]["x"], mine["failed"]["y"]) == ([5], [1.01])
-        assert "pruned after epoch 1" in mine["pruned"]["customdata"][0]
+        assert mine["pruned"]["customdata"] == [["pruned after epoch 1", "hidden=3 lookback=5"]]
+        assert mine["failed"]["customdata"] == [["failed", "hidden=4 lookback=5"]]
         # trial 2 has the lowest objective so far, though not the lowest ratio: the sweep would choose it then
         assert mine["best so far"]["x"] == [0, 1, 2, 3, 4, 5]
         assert mine["best so far"]["y"] == [1.01, 0.99, 1.0, 0.98, 0.98, 0.98]

@@ -601,8 +601,10 @@ def search_figure(studies: Sequence[Mapping[str, Any]], colour: Mapping[str, str
                 add(kind, {"type": "scatter", "mode": "markers", "xaxis": x, "yaxis": y,
                            "x": [t["number"] for t in unscored], "y": [_rounded([top])[0]] * len(unscored),
                            "marker": {"color": mark, "size": 9, "symbol": symbol},
-                           "customdata": [for_plotly(_unscored_text(t)) for t in unscored],
-                           "hovertemplate": "trial %{x}: %{customdata}<extra></extra>"})
+                           "customdata": [[_unscored_why(t), for_plotly(params_text(t["params"]))]
+                                          for t in unscored],
+                           "hovertemplate": "trial %{x}: %{customdata[0]}, no validation score<br>"
+                                            "%{customdata[1]}<extra></extra>"})
         steps, best = _best_so_far(trials)
         add("best so far", {"type": "scatter", "mode": "lines", "xaxis": x, "yaxis": y, "x": steps,
                             "y": _rounded(best), "line": {"color": ACTUAL_COLOUR, "width": 1.4, "shape": "hv"},
@@ -612,11 +614,11 @@ def search_figure(studies: Sequence[Mapping[str, Any]], colour: Mapping[str, str
     return {"data": traces, "layout": layout}
 
 
-def _unscored_text(trial: Mapping[str, Any]) -> str:
-    """What the hover says of a trial without a score: why, and its settings."""
-    why = (f"pruned after epoch {trial['pruned_at']}" if trial["state"] == "pruned" and trial["pruned_at"] is not None
-           else trial["state"])
-    return f"{why}, no validation score<br>{params_text(trial['params'])}"
+def _unscored_why(trial: Mapping[str, Any]) -> str:
+    """Why a trial has no score, for its hover: failed, or pruned (after which epoch, where the file says)."""
+    if trial["state"] == "pruned" and trial["pruned_at"] is not None:
+        return f"pruned after epoch {trial['pruned_at']}"
+    return trial["state"]
 
 
 def _best_so_far(trials: Sequence[Mapping[str, Any]]) -> tuple[list[int], list[float]]:

@@ -172,7 +172,8 @@ class ForecastRun:
 @dataclass
 class SweepRun:
     """A sweep: what it is (sweep.json), every result stored (results.sqlite) and, once it has finished, the
-    settings chosen on validation with `compare`'s tables of their test part (selection.json)."""
+    settings chosen on validation with `compare`'s tables of their test part and how much of their edge held on
+    test (selection.json), and a model-based search's trials (search.json)."""
 
     definition: dict[str, Any]  # models, seeds, grid, search, global, settings, split, data (name -> fingerprint)
     records: list[Record]  # by dataset, model, settings in grid order, seed
@@ -399,8 +400,8 @@ def _read_backtest(folder: Path) -> BacktestRun | None:
 
 
 def _read_sweep(folder: Path) -> SweepRun:
-    """sweep.json, results.sqlite and selection.json, each checked against the others: a damaged or hand-edited
-    file is one line naming it (`sweep.schema`), never a traceback in the report."""
+    """sweep.json, results.sqlite, selection.json and (a tpe sweep's) search.json, each checked against the
+    others: a damaged or hand-edited file is one line naming it (`sweep.schema`), never a traceback in the report."""
     described = read_definition(folder)
     definition = described["definition"]
     records = read_records(folder, definition) if (folder / "results.sqlite").exists() else []

@@ -58,13 +58,19 @@ def honesty_table(rows: Sequence[Mapping[str, Any]], luck: Sequence[Mapping[str,
 
 
 def mean_gaps(rows: Sequence[Mapping[str, Any]], luck: Sequence[Mapping[str, Any]] | None = None) -> str:
-    """One line: the mean gap over the choices that have one and, with the luck check, the mean luck gap."""
-    line = f"mean gap {_mean_gap(rows)} over {len(rows)} choice(s)"
+    """One line: the mean gap of the choices made among several candidates (a model with nothing to choose,
+    naive, has no selection luck to show) and, with the luck check, the same on shuffled returns."""
+    line = f"mean gap {_mean_gap(rows)} over the {len(_chosen(rows))} choice(s) made among several candidates"
     return line + (f"; on shuffled returns {_mean_gap(luck)}" if luck is not None else "")
 
 
+def _chosen(rows: Sequence[Mapping[str, Any]]) -> list[float]:
+    """The gaps of the rows chosen among more than one candidate, where there is one."""
+    return [gap for row in rows if row["candidates"] > 1 and (gap := number(row["gap"])) is not None]
+
+
 def _mean_gap(rows: Sequence[Mapping[str, Any]]) -> str:
-    gaps = [gap for row in rows if (gap := number(row["gap"])) is not None]
+    gaps = _chosen(rows)
     return number_text(statistics.fmean(gaps) if gaps else None, _GAP)
 
 

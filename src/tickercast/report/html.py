@@ -1012,7 +1012,8 @@ def _sweep_reading(sweep: SweepRun) -> list[tuple[str, str]]:
                                     "earlier ones scored, so later trials cluster where the score was good; the "
                                     "best-so-far line flattening out means more trials would have found little. "
                                     "A pruned trial was stopped after a few epochs because its validation loss "
-                                    "was already worse than most trials' at that epoch."))
+                                    "was already worse than the pruner's bar at that epoch (the median of the "
+                                    "trials before it, or successive halving's cut)."))
     return items
 
 
