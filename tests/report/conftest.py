@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.report.hostile import FILE_NAMES
-from tests.report.runs import TINY_ARGS, inputs_run, search_run  # noqa: F401 (session fixtures of the report's tests)
+from tests.report.runs import TINY_ARGS, inputs_run, search_run, tpe_run  # noqa: F401 (session fixtures)
 from tickercast.cli import main
 
 #: One ticker with a meaning for every renderer at once.

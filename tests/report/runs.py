@@ -97,6 +97,16 @@ def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "run"
 
 
+@pytest.fixture(scope="session")
+def tpe_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sweep --search tpe:5 of lstm over a range and a list, and naive, on 300 synthetic days: a real search.json."""
+    folder = tmp_path_factory.mktemp("tpe")
+    code = main(["sweep", "--data", str(write_prices(folder)), "--models", "lstm,naive", "--search", "tpe:5", "--grid",
+                 "hidden=2..6", "lookback=3,5", *TINY_ARGS, "--workers", "1", "--out", str(folder / "run"), "--json"])
+    assert code == 0
+    return folder / "run"
+
+
 def add_honesty_and_search(folder: Path) -> None:
     """Write into a finished sweep folder what issue 17's sweeps add, by hand in the documented shape (the code that
     writes them lands with the search): selection.json's "honesty" (a row per selection) and "luck" (rows for all

@@ -109,7 +109,7 @@ DAMAGED = {
     "trial number a string": (*_trial(number="0"), "not a search's trials"),
     "trial value a string": (*_trial(value="low"), "not a search's trials"),
     "trial pruned at a float": (*_trial(pruned_at=1.5), "not a search's trials"),
-    "trial state unknown": (*_trial(state="running"), "a trial whose state is not complete, pruned, failed"),
+    "trial state unknown": (*_trial(state="waiting"), "a trial whose state is not complete, pruned, failed, running"),
     "importance a string": (*_study(importances={"lookback": "high"}), "not a search's trials"),
     "range without its high": (*_study(space={"lr": {"low": 0.001, "log": True}}), "not a search's trials"),
     "range log a number": (*_study(space={"lr": {"low": 0.001, "high": 0.1, "log": 1}}), "not a search's trials"),
@@ -286,7 +286,7 @@ def test_pruned_units_are_counted_apart_from_failed_ones(sweep_run):
     from dataclasses import replace
 
     run = read_run(sweep_run)
-    run.sweep.records[0] = replace(run.sweep.records[0], metrics=None, error=None)
+    run.sweep.records[0] = replace(run.sweep.records[0], metrics=None, error=None, pruned=2)
     page = render_page(run, library=STUB)
     failed = sum(1 for r in run.sweep.records if r.error)
     assert f"<dt>results</dt><dd>{len(run.sweep.records)} stored, {failed} failed, 1 pruned</dd>" in page
@@ -335,3 +335,31 @@ def test_a_written_sweep_report_holds_the_new_sections(search_run):
         assert f'<section id="{anchor}">' in page
         assert f'<a href="#{anchor}">' in page
 
+
+
+def test_a_real_tpe_sweep_reads_its_search_and_draws_it_without_a_line_across_its_settings(tpe_run):
+    run = read_run(tpe_run)
+    search = json.loads((tpe_run / "search.json").read_text())
+    assert run.sweep.search == search
+    assert run.sweep.definition["grid"]["hidden"] == {"low": 2, "high": 6, "log": False}
+    [study] = search["studies"]
+    lstm = [r for r in run.sweep.records if r.model == "lstm"]
+    assert [run.sweep.position(r.params) for r in lstm] == sorted(run.sweep.position(r.params) for r in lstm)
+    page = (tpe_run / "report.html").read_text()
+    assert "<dt>grid</dt><dd>hidden 2..6 · lookback 3, 5; model-based search (Optuna&#x27;s TPE sampler, seed 0): 5 " \
+           "trials per dataset and model, asked 1 at a time, pruning median</dd>" in page
+    assert 'id="settings"' not in page
+    figure = page_data(page)["figures"]["fig-search"]
+    drawn = sum(len(trace["x"]) for trace in figure["data"] if trace["name"] != "best so far")
+    assert drawn == len(study["trials"]) == 5
+    points = page_data(page)["figures"]["fig-validation-test"]["data"][1:]
+    assert sum(len(trace["x"]) for trace in points) == len({repr(r.params) for r in lstm if r.metrics})
+
+
+def test_a_trial_left_running_is_drawn_as_unfinished_and_counted(search_run, tmp_path):
+    copy = _copy(search_run, tmp_path)
+    _edit(copy / "search.json", lambda s: s["studies"][0]["trials"][5].update(state="running"))
+    page = render_page(read_run(copy), library=STUB)
+    unfinished = [t for t in page_data(page)["figures"]["fig-search"]["data"] if t["name"] == "unfinished"]
+    assert [(t["x"], t["customdata"][0][0]) for t in unfinished] == [([5], "running")]
+    assert "In all 12 trials: 8 complete, 2 pruned, 1 failed, 1 running" in section(page, "search")

@@ -560,7 +560,8 @@ def validation_test_figure(tried: Sequence[Tried], colour: Mapping[str, str]) ->
 
 #: How a trial that has no validation score is drawn in `search_figure`: at the top of its panel.
 _UNSCORED = {"pruned": ("pruned", "triangle-down-open", NAIVE_COLOUR),
-             "failed": ("failed", "x-thin-open", PALETTE[1])}
+             "failed": ("failed", "x-thin-open", PALETTE[1]),
+             "running": ("unfinished", "circle-open", NAIVE_COLOUR)}
 
 
 def search_figure(studies: Sequence[Mapping[str, Any]], colour: Mapping[str, str]) -> dict[str, Any]:

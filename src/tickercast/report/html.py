@@ -49,7 +49,7 @@ from tickercast.report.leaderboard import (
 from tickercast.report.library import Library
 from tickercast.report.literal import for_html as _e
 from tickercast.report.policy import allow, content_policy
-from tickercast.sweep.plan import params_text, parse_search
+from tickercast.sweep.plan import params_text, parse_search, search_kind
 from tickercast.sweep.schema import TRIAL_STATES
 from tickercast.sweep.select import eligible
 from tickercast.sweep.store import Record
@@ -365,7 +365,8 @@ def _search(page: Page, search: Mapping[str, Any], colour: Mapping[str, str]) ->
     studies = search["studies"]
     shown = studies[:_STUDIES_SHOWN]
     trials = [trial for study in studies for trial in study["trials"]]
-    counts = ", ".join(f"{sum(t['state'] == state for t in trials)} {state}" for state in TRIAL_STATES)
+    counts = ", ".join(f"{count} {state}" for state in TRIAL_STATES
+                       if (count := sum(t["state"] == state for t in trials)))
     more = f"the first {_STUDIES_SHOWN} of {len(studies)} studies (all are in search.json); " \
         if len(studies) > _STUDIES_SHOWN else ""
     if shown:
@@ -729,7 +730,7 @@ def _sweep_facts(sweep: SweepRun, record: Mapping[str, Any]) -> list[tuple[str, 
     grid = definition["grid"]
     searched = " · ".join(f"{key} {_values_text(values)}" for key, values in grid.items())
     failed = sum(1 for r in sweep.records if r.error)
-    pruned = sum(1 for r in sweep.records if r.metrics is None and r.error is None)
+    pruned = sum(1 for r in sweep.records if r.pruned is not None)
     stored = f"{len(sweep.records)} stored, {failed} failed" + (f", {pruned} pruned" if pruned else "")
     facts = [("data", f"{len(definition['data'])} dataset(s): {data}"), ("models", ", ".join(sweep.models)),
              ("grid", f"{searched or 'nothing searched'}; {_search_text(sweep)}"),
@@ -752,15 +753,14 @@ def _values_text(values: Any) -> str:
 def _search_text(sweep: SweepRun) -> str:
     """How the settings were searched: every combination, a random draw, or a model-based search (tpe)."""
     definition = sweep.definition
-    kind, _, count = definition["search"].partition(":")
-    if kind == "tpe":
+    count = parse_search(definition["search"])
+    if search_kind(definition["search"]) == "tpe":
         search = sweep.search or {}
         batch = f", asked {search['batch']} at a time" if search else ""
         prune = f", pruning {search['prune']}" if search else ""
         return (f"model-based search (Optuna's TPE sampler, seed {definition['settings']['seed']}): {count} trials "
                 f"per dataset and model{batch}{prune}")
     total = math.prod(len(values) for values in definition["grid"].values())
-    count = parse_search(definition["search"])
     return (f"every combination ({total})" if count is None else
             f"{min(count, total)} of the {total} combinations, drawn at random with seed "
             f"{definition['settings']['seed']}")

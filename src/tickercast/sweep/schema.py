@@ -121,9 +121,6 @@ def load_json(path: Path, fix: str = RESTORE) -> Any:
         raise damaged(path, "not JSON", fix) from None
 
 
-#: A searched setting's range (`--grid lr=1e-4..1e-2:log`, tpe only): its grid value in sweep.json, and its
-#: space in search.json, instead of the list of values a grid tries.
-RANGE = Keys({"low": NUMBER, "high": NUMBER, "log": bool})
 #: One key's values in sweep.json's grid or search.json's space: the values to try (categorical), or a range.
 GRID_VALUES = ([(NUMBER, str)], RANGE)
 #: selection.json's "honesty": per selection (the order of "selected"), the chosen settings' mean over seeds of
@@ -133,8 +130,9 @@ HONESTY = [Keys({"data": str, "model": str, "params": PARAMS, "candidates": int,
 #: selection.json's "luck": null without --luck-check; else the same rows for the same sweep on the data with its
 #: returns shuffled in time, and the sweep folder (inside this one) it ran in.
 LUCK = (Keys({"honesty": HONESTY, "folder": str}), None)
-#: What became of one trial of a model-based search; only a complete trial has a value.
-TRIAL_STATES = ("complete", "pruned", "failed")
+#: What became of one trial of a model-based search; only a complete trial has a value. Running: a trial that was
+#: never told (`sweep.search` maps Optuna's RUNNING to it).
+TRIAL_STATES = ("complete", "pruned", "failed", "running")
 TRIAL = Keys({"number": int, "params": PARAMS, "state": str, "value": (NUMBER, None), "val_ratio": (NUMBER, None),
               "pruned_at": (int, None)})
 #: search.json (tpe sweeps): the sampler's settings and, per (dataset, model), its space, trials and Optuna's
