@@ -99,18 +99,21 @@ def sweep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tpe_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """sweep --search tpe:5 of lstm over a range and a list, and naive, on 300 synthetic days: a real search.json."""
+    """sweep --search tpe:5 of lstm over a range and a list, and naive, on 300 synthetic days, with its luck check:
+    a real search.json, and honesty rows with the luck check's."""
     folder = tmp_path_factory.mktemp("tpe")
     code = main(["sweep", "--data", str(write_prices(folder)), "--models", "lstm,naive", "--search", "tpe:5", "--grid",
-                 "hidden=2..6", "lookback=3,5", *TINY_ARGS, "--workers", "1", "--out", str(folder / "run"), "--json"])
+                 "hidden=2..6", "lookback=3,5", "--luck-check", *TINY_ARGS, "--workers", "1", "--out",
+                 str(folder / "run"), "--json"])
     assert code == 0
     return folder / "run"
 
 
 def add_honesty_and_search(folder: Path) -> None:
-    """Write into a finished sweep folder what issue 17's sweeps add, by hand in the documented shape (the code that
-    writes them lands with the search): selection.json's "honesty" (a row per selection) and "luck" (rows for all
-    but the last selection), and a search.json of two lstm studies over the sweep's grid, on its two datasets read.
+    """Write into a finished sweep folder, by hand in the documented shape, what issue 17's sweeps add, with every
+    case the report handles: selection.json's "honesty" (a row per selection, one without a test ratio, naive's
+    chosen among one candidate) and "luck" (rows for all but the last selection), and a search.json of two lstm
+    studies over the sweep's grid, on its two datasets read.
 
     The studies' trials (numbers 0..5): the four grid settings complete, with val_ratio 1.01, 0.99, 1.0, 0.98 and
     value (the objective) ordered alike but for trial 2, whose value is the lowest so far although its ratio is

@@ -19,6 +19,7 @@ from tickercast.report import figures as fig
 from tickercast.report.folder import SweepRun, read_run
 from tickercast.report.html import render_page
 from tickercast.report.literal import for_html, for_plotly
+from tickercast.sweep.honesty import LUCK_READING, NO_LUCK_READING, READING
 from tickercast.sweep.select import eligible
 
 
@@ -45,10 +46,26 @@ def cells(table: str) -> list[dict[str, str]]:
     return found
 
 
-def test_a_sweep_from_before_honesty_and_search_reads_without_them(sweep_run):
-    sweep = read_run(sweep_run).sweep
+def older(sweep_run: Path, tmp_path: Path) -> Path:
+    """A copy of sweep_run as a sweep from before issue 17 wrote it: selection.json without honesty and luck."""
+    copy = _copy(sweep_run, tmp_path)
+    _edit(copy / "selection.json", lambda s: (s.pop("honesty"), s.pop("luck")))
+    return copy
+
+
+def test_a_sweep_from_before_honesty_and_search_reads_without_them(sweep_run, tmp_path):
+    sweep = read_run(older(sweep_run, tmp_path)).sweep
     assert "honesty" not in sweep.selection
     assert (sweep.honesty, sweep.luck, sweep.search) == ([], None, None)
+
+
+def test_a_sweep_without_a_luck_check_shows_its_own_honesty_rows(sweep_run):
+    page = render_page(read_run(sweep_run), library=STUB)
+    rows = json.loads((sweep_run / "selection.json").read_text())["honesty"]
+    shown = cells(section(page, "honesty"))
+    assert [(cell["label"], cell["model"], cell["gap"]) for cell in shown] == [
+        (for_html(row["data"]), row["model"], "" if row["gap"] is None else repr(row["gap"])) for row in rows]
+    assert 'data-key="luck_gap"' not in page
 
 
 def test_the_honesty_rows_the_luck_rows_and_the_search_read_back_as_written(search_run):
@@ -167,7 +184,7 @@ def test_the_honesty_table_shows_each_row_with_the_luck_of_the_same_choice(searc
     assert 0 < len(gaps) < len(selection["honesty"]) - 1  # one without a gap, and some chosen among one candidate
     assert f"mean gap {statistics.fmean(gaps):+.4f} over the {len(gaps)} choice(s) made among several candidates; " \
            f"on shuffled returns {0.04:+.4f}" in table
-    assert "selection luck alone gives" in page
+    assert f"{READING} {LUCK_READING}" in page.replace("&#x27;", "'")
     assert "<dt>luck check</dt><dd>the same sweep on the data with its returns shuffled in time, in luck" in page
 
 
@@ -179,12 +196,13 @@ def test_without_a_luck_check_the_honesty_table_has_no_luck_columns(search_run, 
     assert ">luck val<" not in table
     assert 'data-key="luck' not in table
     assert cells(table)[0]["gap"] == repr(json.loads((copy / "selection.json").read_text())["honesty"][0]["gap"])
-    assert "gap = test − val" in page
+    assert f"{READING} {NO_LUCK_READING}" in page.replace("&#x27;", "'")
     assert "shuffled" not in page
 
 
-def test_a_sweep_from_before_keeps_its_page_and_gains_only_the_validation_test_chart(sweep_run, search_run):
-    before = sections(render_page(read_run(sweep_run), library=STUB))
+def test_a_sweep_from_before_keeps_its_page_and_gains_only_the_validation_test_chart(sweep_run, search_run,
+                                                                                   tmp_path):
+    before = sections(render_page(read_run(older(sweep_run, tmp_path)), library=STUB))
     after = sections(render_page(read_run(search_run), library=STUB))
     assert "honesty" not in before
     assert "search" not in before
@@ -363,3 +381,16 @@ def test_a_trial_left_running_is_drawn_as_unfinished_and_counted(search_run, tmp
     unfinished = [t for t in page_data(page)["figures"]["fig-search"]["data"] if t["name"] == "unfinished"]
     assert [(t["x"], t["customdata"][0][0]) for t in unfinished] == [([5], "running")]
     assert "In all 12 trials: 8 complete, 2 pruned, 1 failed, 1 running" in section(page, "search")
+
+
+def test_a_real_luck_check_shows_the_luck_columns_of_every_choice(tpe_run):
+    selection = json.loads((tpe_run / "selection.json").read_text())
+    assert selection["luck"]["folder"] == "luck"
+    page = render_page(read_run(tpe_run), library=STUB)
+    luck = {(row["data"], row["model"]): row for row in selection["luck"]["honesty"]}
+    shown = cells(section(page, "honesty"))
+    assert len(shown) == len(selection["honesty"]) == len(luck)
+    for row, cell in zip(selection["honesty"], shown, strict=True):
+        match = luck[row["data"], row["model"]]
+        assert cell["luck_gap"] == ("" if match["gap"] is None else repr(match["gap"]))
+    assert read_run(tpe_run / "luck").sweep.luck is None  # the luck folder is a sweep of its own

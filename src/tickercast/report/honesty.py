@@ -20,15 +20,6 @@ from tickercast.report.leaderboard import number, number_text
 from tickercast.report.literal import for_html as _e
 from tickercast.sweep.plan import params_text
 
-#: How to read the honesty table, under it.
-READING = ("val and test: the chosen settings' RMSE / naive on the validation days, where they won, and on the test "
-           "days, which played no part in choosing them (mean over seeds); gap = test − val, positive when the "
-           "choice looked better than it was. The more candidates a choice was made among, the larger the gap "
-           "luck alone gives")
-LUCK_READING = ("; luck val and luck gap: the same sweep on the same data with its daily returns shuffled in time "
-                "within the training and the validation days, which leaves nothing to find, so its gap is what "
-                "selection luck alone gives. A gap no larger than the luck gap is no evidence that the settings "
-                "found anything real")
 _RATIO, _GAP = "{:.4f}", "{:+.4f}"
 _ALIGN = {"text": ' class="text"', "number": ""}  # words align left, numbers right
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -49,6 +48,7 @@ from tickercast.report.leaderboard import (
 from tickercast.report.library import Library
 from tickercast.report.literal import for_html as _e
 from tickercast.report.policy import allow, content_policy
+from tickercast.sweep.honesty import LUCK_READING, NO_LUCK_READING, READING, mean_ratio
 from tickercast.sweep.plan import params_text, parse_search, search_kind
 from tickercast.sweep.schema import TRIAL_STATES
 from tickercast.sweep.select import eligible
@@ -333,7 +333,7 @@ def _sweep(page: Page, sweep: SweepRun) -> None:
                      "agree; click a column to sort")
     if sweep.honesty:
         page.section("honesty", "How much of the choice held on test", honesty.honesty_table(sweep.honesty, sweep.luck),
-                     honesty.READING + (honesty.LUCK_READING if sweep.luck is not None else ""))
+                     f"{READING} {LUCK_READING if sweep.luck is not None else NO_LUCK_READING}")
     tried = _tried(sweep)
     colour = fig.colours(sweep.models)
     if any(t.ratio is not None and t.test is not None for t in tried):
@@ -479,15 +479,9 @@ def _tried(sweep: SweepRun) -> list[fig.Tried]:
     picked = {(s["data"], s["model"]): s["params"] for s in (sweep.selection or {}).get("selected", [])}
     order = {model: index for index, model in enumerate(sweep.models)}  # `models` is derived on each read
     candidates = sorted(eligible(sweep.records), key=lambda c: (order[c.model], sweep.position(c.params)))
-    return [fig.Tried(c.model, c.data, params_text(c.params), _mean_ratio(c.runs, "val"), c.validation_rmse,
-                      len(c.runs), picked.get((c.data, c.model)) == c.params, _mean_ratio(c.runs, "test"))
+    return [fig.Tried(c.model, c.data, params_text(c.params), mean_ratio(c, "val"), c.validation_rmse,
+                      len(c.runs), picked.get((c.data, c.model)) == c.params, mean_ratio(c, "test"))
             for c in candidates if c.model != "naive"]
-
-
-def _mean_ratio(runs: Sequence[Record], part: str) -> float | None:
-    """The mean RMSE / naive of `part` over the runs; None if a run has none (naive's RMSE was 0 there)."""
-    ratios = [leaderboard.number(_part(run.metrics, part).get("rmse_ratio_vs_naive")) for run in runs]
-    return None if not ratios or None in ratios else statistics.fmean(ratios)
 
 
 def _failures(records: Sequence[Record]) -> str:
