@@ -185,7 +185,8 @@ def test_the_honesty_table_shows_each_row_with_the_luck_of_the_same_choice(searc
     assert f"mean gap {statistics.fmean(gaps):+.4f} over the {len(gaps)} choice(s) made among several candidates; " \
            f"on shuffled returns {0.04:+.4f}" in table
     assert f"{READING} {LUCK_READING}" in page.replace("&#x27;", "'")
-    assert "<dt>luck check</dt><dd>the same sweep on the data with its returns shuffled in time, in luck" in page
+    assert "<dt>luck check</dt><dd>the same sweep on the data with its returns shuffled in time, in the folder luck " \
+           "inside this one" in page
 
 
 def test_without_a_luck_check_the_honesty_table_has_no_luck_columns(search_run, tmp_path):

@@ -732,8 +732,8 @@ def _sweep_facts(sweep: SweepRun, record: Mapping[str, Any]) -> list[tuple[str, 
              ("selection", _CHOSEN_ON_VALIDATION), ("results", stored)]
     luck = (sweep.selection or {}).get("luck")
     if luck:
-        facts.append(("luck check", f"the same sweep on the data with its returns shuffled in time, in "
-                                    f"{luck['folder']} (tickercast report can show it on its own)"))
+        facts.append(("luck check", "the same sweep on the data with its returns shuffled in time, in the folder "
+                                    f"{luck['folder']} inside this one (tickercast report shows it on its own)"))
     return facts
 
 
