@@ -72,7 +72,7 @@ def search(spec: SweepSpec, run: RunFolder, engine: Engine, frames: Mapping[str,
     trials = parse_search(spec.search)
     assert trials is not None  # a TPE search always names its trial count
     storage = _storage(run.folder / STUDY_FILE)
-    width = max(1, getattr(engine, "workers", 1))
+    width = max(1, engine.workers)
     studies = [_study(optuna, storage, dataset, model, width) for dataset in data for model in searched(spec)]
     asked = sum(len(study.trials) for study in studies)
     bar = reporter.bar("search trials", total=trials * len(studies) - asked)
@@ -107,12 +107,12 @@ def _run_batch(optuna: Any, batch: list[Trial], spec: SweepSpec, run: RunFolder,
             yield trial
         else:
             waiting.setdefault(trial.units[0].key, []).append(trial)
-    for trials, outcomes in _scored([trials[0] for trials in waiting.values()], spec, engine, frames):
-        same = waiting[trials.units[0].key]
+    for ran, outcomes in _scored([same[0] for same in waiting.values()], spec, engine, frames):
+        same = waiting[ran.units[0].key]
         for trial in same:
             _tell(optuna, trial, [_as_stored(outcome, unit) for unit, outcome in zip(trial.units, outcomes,
                                                                                      strict=True)], outcomes)
-        for unit, outcome in zip(trials.units, outcomes, strict=True):
+        for unit, outcome in zip(ran.units, outcomes, strict=True):
             save(unit, outcome)
         yield from same
 
