@@ -1,7 +1,6 @@
 """Each statistical baseline against answers known by construction: series built so the right forecast is exact
 (or a simulated process whose coefficients we chose). The conformance test covers what every model shares."""
 
-import doctest
 import subprocess
 import sys
 import time
@@ -267,11 +266,3 @@ def test_importing_the_model_names_imports_neither_statsmodels_nor_torch():
     code = "import sys, tickercast.models; print('statsmodels' in sys.modules, 'torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
-
-
-def test_the_docstring_examples_hold():
-    from tickercast.models import drift, moving_average
-
-    for module in (drift, moving_average):
-        globs = {"np": np, "ModelConfig": ModelConfig, "SILENT": SILENT}
-        assert doctest.testmod(module, extraglobs=globs).failed == 0

@@ -1,13 +1,11 @@
 """Selection honesty: the chosen settings' validation and test ratio to naive, the gap, and the table showing them."""
 
 import dataclasses
-import doctest
 import io
 import statistics
 
 import pytest
 
-import tickercast.sweep.honesty
 from tests.conftest import TINY, price_frame
 from tickercast.cli.render import honesty_table, literal_console
 from tickercast.config import ModelConfig
@@ -78,10 +76,6 @@ def test_runs_without_metrics_or_no_runs_give_no_ratio():
 
 def test_no_selection_gives_no_row(sweep):
     assert honesty([], sweep.records) == []
-
-
-def test_the_docstring_examples_hold():
-    assert doctest.testmod(tickercast.sweep.honesty).failed == 0
 
 
 def rendered(table):

@@ -1,6 +1,5 @@
 """The luck check's data: returns shuffled within the training and validation parts, the test part untouched."""
 
-import doctest
 import warnings
 
 import numpy as np
@@ -161,9 +160,3 @@ def test_a_seed_numpy_cannot_take_is_one_line(seed):
     for shuffle in (lambda: shuffle_returns(frame, SPLIT, seed), lambda: shuffled_datasets({"a": frame}, SPLIT, seed)):
         with pytest.raises(ConfigError, match=r"^the luck check's seed must be a whole number from 0 to 2\*\*32 - 1"):
             shuffle()
-
-
-def test_the_docstring_examples_hold():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert doctest.testmod(tickercast.sweep.luck).failed == 0

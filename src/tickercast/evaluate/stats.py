@@ -187,7 +187,7 @@ def binomial_direction_test(hits: int, n: int, ties: int = 0) -> DirectionTestRe
 
     With n = 0 (nothing decided) p = P(X >= 0) = 1: no evidence of skill. `ties` is only carried into the result.
 
-    >>> binomial_direction_test(8, 10).p_value   # (45 + 10 + 1) / 1024
+    >>> round(binomial_direction_test(8, 10).p_value, 12)   # (45 + 10 + 1) / 1024
     0.0546875
     """
     for name, value in (("hits", hits), ("n", n), ("ties", ties)):

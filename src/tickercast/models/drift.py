@@ -10,6 +10,8 @@ rate that holds at any level. It is also the `log_return` target's own zero poin
 gives the naive forecast exactly. (p_{t-1} · exp(μ) is the median, not the mean, of a log-normal step; the
 difference, a factor exp(σ²/2) ≈ 1 + 5e-5 for daily stock returns, is far below anything RMSE can resolve.)
 
+>>> from tickercast.config import ModelConfig
+>>> from tickercast.progress import SILENT
 >>> prices = 100 * np.exp(0.01 * np.arange(6))          # +1% (in log terms) every day
 >>> model = DriftModel(ModelConfig()).fit(prices, train_end=4, reporter=SILENT)
 >>> np.allclose(model.predict(prices, 4), prices[4:])

@@ -6,6 +6,7 @@ It is the smoothed line many tutorials plot next to their network, and the hones
 removes day-to-day noise but lags a trend by (k - 1) / 2 days, so on a random walk it loses to the naive forecast
 (k = 1 *is* the naive forecast) by a factor that grows with k. Nothing is learned; it reads only `lookback`.
 
+>>> from tickercast.config import ModelConfig
 >>> model = MovingAverageModel(ModelConfig(lookback=3))
 >>> model.predict(np.arange(1.0, 11.0), 3).tolist()        # prices 1 .. 10
 [2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
