@@ -46,10 +46,19 @@ class Forecaster:
     gives P(up) of the next trading day.
 
     Settings are those of `ModelConfig` (target, lookback, hidden, layers, dropout, epochs, batch_size, lr,
-    patience, clip, scaler, seed, device, horizons, threads, features). After `fit`, what was learned ends in an
-    underscore: `model_`, `metrics_` (also `metrics`), `history` (a table), `predictions_`, `data_`, `split_`,
-    `inputs_` (which inputs were used, from which day) and, for a model reading inputs beyond returns,
-    `feature_importance_` (a table: how much worse validation gets when each input is shuffled).
+    patience, clip, scaler, seed, device, horizons, threads, features, ensemble). After `fit`, what was learned
+    ends in an underscore: `model_`, `metrics_` (also `metrics`), `history` (a table), `predictions_`, `data_`,
+    `split_`, `inputs_` (which inputs were used, from which day), `fit_seconds_`, `member_metrics_` (also
+    `member_metrics`: an ensemble's members) and `feature_importance_` (a table: how much worse validation gets
+    when each input is shuffled; empty for a returns-only model); `forecast` adds `exchange_` (whose calendar).
+
+    >>> from dataclasses import fields
+    >>> [f.name for f in fields(ModelConfig)]  # the settings listed above     # doctest: +NORMALIZE_WHITESPACE
+    ['target', 'lookback', 'hidden', 'layers', 'dropout', 'epochs', 'batch_size', 'lr', 'patience', 'clip',
+     'scaler', 'seed', 'device', 'horizons', 'threads', 'features', 'ensemble']
+    >>> MODELS  # the models listed above                                       # doctest: +NORMALIZE_WHITESPACE
+    ('lstm', 'gru', 'rnn', 'naive', 'drift', 'ma', 'ar', 'arima', 'base_rate', 'momentum', 'reversal',
+     'logistic')
 
     `ensemble=N` (networks) makes the model the mean forecast of N networks, seeds seed .. seed + N − 1, trained
     together (docs/ensembles.md); `member_metrics` then scores each member alone on the same days.
