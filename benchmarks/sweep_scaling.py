@@ -27,9 +27,9 @@ import torch
 from tickercast._version import __version__
 from tickercast.config import ModelConfig
 from tickercast.parallel import cores
+from tickercast.sweep.driver import load_datasets, run_sweep
 from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.plan import SweepSpec, parse_grid
-from tickercast.sweep.run import load_datasets, run_sweep
 
 
 def measure(spec: SweepSpec, datasets: dict[str, Any], workers: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from tests.conftest import run_cli as run
 from tests.report.runs import TINY_ARGS, write_prices
 from tickercast.config import LabSettings
 from tickercast.gradients import run_lab
-from tickercast.report.run import write_lab
+from tickercast.report.run_record import write_lab
 
 
 @pytest.mark.parametrize("make", ["missing", "file", "empty"])

@@ -153,7 +153,7 @@ def search_run(sweep_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     written again."""
     import shutil
 
-    from tickercast.report.run import write_report
+    from tickercast.report.run_record import write_report
 
     folder = tmp_path_factory.mktemp("search") / "run"
     shutil.copytree(sweep_run, folder)

@@ -229,7 +229,7 @@ def test_a_report_of_hostile_names_draws_and_shows_each_as_itself(browser, hosti
     from tests.report.conftest import TICKER
     from tests.report.hostile import FILE_NAMES
     from tickercast.report.literal import printable
-    from tickercast.report.run import write_report
+    from tickercast.report.run_record import write_report
 
     seen = Visit(browser, write_report(hostile_run))
     try:

@@ -33,7 +33,7 @@ from tickercast.report.folder import read_run
 from tickercast.report.html import render_page
 from tickercast.report.library import Library
 from tickercast.report.literal import for_html, for_plotly, printable
-from tickercast.report.run import write_pngs
+from tickercast.report.run_record import write_pngs
 
 NAMES = list(HOSTILE.values())
 IDS = list(HOSTILE)

@@ -6,7 +6,7 @@ import re
 from tickercast.report.folder import read_run
 from tickercast.report.html import render_page
 from tickercast.report.library import Library, plotly_library
-from tickercast.report.run import REPORT, write_report
+from tickercast.report.run_record import REPORT, write_report
 
 STUB = Library("c3R1Yg==")  # base64 of 'stub': the page's markup does not depend on the library
 

@@ -16,7 +16,7 @@ from tests.report.test_hostile_names import STUB, markup
 from tickercast.report.folder import read_run
 from tickercast.report.html import render_page
 from tickercast.report.literal import for_html
-from tickercast.report.run import write_pngs
+from tickercast.report.run_record import write_pngs
 
 ODD = "<b>odd</b> [/red] $x$"
 

@@ -18,7 +18,7 @@ from tickercast.cli import main
 from tickercast.report import figures as fig
 from tickercast.report.folder import read_run
 from tickercast.report.html import render_page
-from tickercast.report.run import write_report
+from tickercast.report.run_record import write_report
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from tests.conftest import TINY, price_frame
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError
 from tickercast.parallel import cores
+from tickercast.sweep.driver import run_sweep
 from tickercast.sweep.engines import LocalEngine, RayEngine, make_engine
 from tickercast.sweep.plan import SweepSpec, parse_grid
-from tickercast.sweep.run import run_sweep
 
 BASE = ModelConfig(**TINY)
 

@@ -9,10 +9,10 @@ import pytest
 from tests.conftest import TINY, price_frame
 from tickercast.cli.render import honesty_table, literal_console
 from tickercast.config import ModelConfig
+from tickercast.sweep.driver import run_sweep
 from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.honesty import LUCK_READING, NO_LUCK_READING, honesty, mean_ratio
 from tickercast.sweep.plan import SweepSpec, parse_grid
-from tickercast.sweep.run import run_sweep
 from tickercast.sweep.select import Selection, select
 from tickercast.sweep.store import Record
 

@@ -11,11 +11,11 @@ import tickercast.sweep.luck
 from tests.conftest import price_frame
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError
+from tickercast.sweep.driver import run_sweep
 from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.honesty import honesty
 from tickercast.sweep.luck import shuffle_returns, shuffled_datasets, shuffled_stretches
 from tickercast.sweep.plan import SplitOptions, SweepSpec, parse_grid
-from tickercast.sweep.run import run_sweep
 
 SPLIT = SplitOptions()
 

@@ -6,9 +6,9 @@ import pytest
 
 from tests.conftest import TINY, price_frame, run_cli
 from tickercast.config import ModelConfig
+from tickercast.sweep.driver import run_sweep
 from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.plan import SweepSpec, parse_grid
-from tickercast.sweep.run import run_sweep
 
 BASE = ModelConfig(**TINY)
 

@@ -15,9 +15,9 @@ from tickercast.cli import main
 from tickercast.config import ModelConfig
 from tickercast.errors import TickercastError
 from tickercast.prepare.split import make_split
+from tickercast.sweep.driver import run_sweep
 from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.plan import SweepSpec, parse_grid
-from tickercast.sweep.run import run_sweep
 
 BASE = ModelConfig(**TINY)
 

@@ -15,9 +15,9 @@ from tests.conftest import TINY, price_frame, run_cli
 from tests.sweep.test_kill import alive, children, done_units
 from tickercast.config import ModelConfig
 from tickercast.errors import ConfigError
+from tickercast.sweep.driver import run_sweep
 from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.plan import SweepSpec, parse_grid
-from tickercast.sweep.run import run_sweep
 from tickercast.sweep.select import eligible
 
 BASE = ModelConfig(**TINY)

@@ -7,9 +7,9 @@ import pytest
 
 import tickercast as tc
 from tickercast.config import ModelConfig
+from tickercast.sweep.driver import run_sweep
 from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.plan import SweepSpec, parse_grid
-from tickercast.sweep.run import run_sweep
 
 #: 6 lookbacks x 10 hidden sizes, and the ranges they span (TPE learns from the order of a range's values; a list
 #: is a set of unrelated categories to it).

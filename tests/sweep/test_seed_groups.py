@@ -8,9 +8,9 @@ from tests.conftest import TINY, price_frame
 from tickercast.config import ModelConfig
 from tickercast.forecaster import Forecaster, fit_seeds
 from tickercast.reproducible import one_thread
+from tickercast.sweep.driver import run_sweep
 from tickercast.sweep.engines import LocalEngine
 from tickercast.sweep.plan import SweepSpec, parse_grid, plan, seed_groups
-from tickercast.sweep.run import run_sweep
 
 BASE = ModelConfig(**TINY)
 

@@ -44,7 +44,14 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tickercast.evaluate.backtest import backtest
     from tickercast.progress import progress_bars
-    from tickercast.report.run import Stopwatch, prepare_folder, run_record, write_backtest, write_record, write_report
+    from tickercast.report.run_record import (
+        Stopwatch,
+        prepare_folder,
+        run_record,
+        write_backtest,
+        write_record,
+        write_report,
+    )
 
     stopwatch = Stopwatch()
     options.check_ensemble(args, [args.model])

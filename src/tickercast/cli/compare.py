@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.comparison import ablation, compare, leaderboard, network_verdicts, summarize
     from tickercast.data.load import dataset_names
     from tickercast.progress import progress_bars
-    from tickercast.report.run import Stopwatch, prepare_folder, write_run
+    from tickercast.report.run_record import Stopwatch, prepare_folder, write_run
 
     stopwatch = Stopwatch()
     direction = args.target == "direction"
@@ -141,7 +141,7 @@ def _member_lines(runs: list[Any]) -> list[str]:
 
 def _write_report(args: argparse.Namespace, out: Any, results: dict[str, list[Any]], stopwatch: Any) -> Any:
     """run.json (options, seeds, run time), then report.html from everything the run wrote."""
-    from tickercast.report.run import run_record, write_record, write_report
+    from tickercast.report.run_record import run_record, write_record, write_report
 
     seeds = sorted({r.seed for runs in results.values() for r in runs if r.seed is not None})
     write_record(out, run_record(args.command, vars(args), options.model_settings(args), seeds, stopwatch))

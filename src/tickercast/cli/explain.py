@@ -63,7 +63,7 @@ def _explain_model(args: argparse.Namespace) -> dict[str, Any]:
     from tickercast.data.load import load
     from tickercast.explain import GATES, explain_model
     from tickercast.forecaster import Forecaster
-    from tickercast.report.run import write_explanation
+    from tickercast.report.run_record import write_explanation
 
     forecaster = Forecaster.load(args.model_dir)
     if args.cell and args.cell != forecaster.model:

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.data.load import load
     from tickercast.errors import ConfigError
     from tickercast.forecaster import Forecaster
-    from tickercast.report.run import prepare_folder, write_forecast
+    from tickercast.report.run_record import prepare_folder, write_forecast
 
     out = prepare_folder(args.out) if args.out else None
     forecaster = Forecaster.load(args.model_dir)

@@ -38,7 +38,7 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tickercast.gradients import run_lab
     from tickercast.progress import progress_bars
-    from tickercast.report.run import write_lab
+    from tickercast.report.run_record import write_lab
 
     settings = LabSettings(hidden=args.hidden, steps=args.steps, gap=args.gap, iterations=args.iterations,
                            gate_bias=args.gate_bias, seed=args.seed, seeds=args.seeds)

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.data.panel import load_panel
     from tickercast.progress import progress_bars
     from tickercast.rank import RankSettings, study_models
-    from tickercast.report.run import Stopwatch
+    from tickercast.report.run_record import Stopwatch
     from tickercast.sweep.engines import make_engine
     from tickercast.sweep.rank_run import RankSpec, run_rank
 
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 def _write_report(args: argparse.Namespace, study: Any, stopwatch: Any) -> Path:
     """run.json (options, the network settings rank uses, run time), then report.html from the run folder, as
     `sweep` does."""
-    from tickercast.report.run import run_record, write_record, write_report
+    from tickercast.report.run_record import run_record, write_record, write_report
 
     settings = {key: value for key, value in options.model_settings(args).items() if key not in NOT_FOR_RANK}
     write_record(study.folder, run_record(args.command, vars(args), settings, [args.seed], stopwatch))

@@ -24,7 +24,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tickercast.report.run import write_report
+    from tickercast.report.run_record import write_report
 
     path = write_report(args.run_dir, png=args.png)
     if args.open:

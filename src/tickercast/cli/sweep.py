@@ -60,10 +60,10 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.errors import TickercastError, TickercastWarning
     from tickercast.models import model_names
     from tickercast.progress import progress_bars
-    from tickercast.report.run import Stopwatch
+    from tickercast.report.run_record import Stopwatch
+    from tickercast.sweep.driver import load_datasets, run_sweep
     from tickercast.sweep.engines import make_engine
     from tickercast.sweep.plan import SplitOptions, SweepSpec, parse_grid
-    from tickercast.sweep.run import load_datasets, run_sweep
 
     stopwatch = Stopwatch()
     base = ModelConfig.from_settings(**options.model_settings(args))
@@ -110,7 +110,7 @@ def _pruner(args: argparse.Namespace) -> str:
 
 def _write_report(args: argparse.Namespace, result: Any, stopwatch: Any) -> Path:
     """run.json (options, seeds, run time), then report.html from the run folder, as `compare` does."""
-    from tickercast.report.run import run_record, write_record, write_report
+    from tickercast.report.run_record import run_record, write_record, write_report
 
     seeds = sorted({record.seed for record in result.records if record.seed is not None})
     write_record(result.folder, run_record(args.command, vars(args), options.model_settings(args), seeds, stopwatch))

@@ -24,7 +24,7 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tickercast.forecaster import Forecaster
     from tickercast.progress import progress_bars
-    from tickercast.report.run import prepare_folder, write_run
+    from tickercast.report.run_record import prepare_folder, write_run
 
     options.check_ensemble(args, [args.model])
     out = prepare_folder(args.out) if args.out else None

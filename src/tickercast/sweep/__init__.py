@@ -8,7 +8,7 @@
     search.py        the TPE search: Optuna studies     space.py     ranges of searched settings
     pruning.py       stopping hopeless trials early     honesty.py   validation vs test gap of the choice
     luck.py          returns shuffled in time (the luck check)
-    run.py           the whole sweep, end to end
+    driver.py        the whole sweep, end to end
 
 Nothing here is imported by `import tickercast`; Ray only when `--engine ray` asks for it.
 """

@@ -41,7 +41,7 @@ from tickercast.sweep.engines import Engine
 from tickercast.sweep.plan import SweepSpec, Unit, parse_search, searched
 from tickercast.sweep.pruning import Earlier, Watch
 from tickercast.sweep.space import Range
-from tickercast.sweep.store import RunFolder
+from tickercast.sweep.store import SweepStore
 from tickercast.sweep.unit import Outcome
 
 STUDY_FILE = "study.sqlite"
@@ -64,7 +64,7 @@ class Trial:
     units: tuple[Unit, ...]
 
 
-def search(spec: SweepSpec, run: RunFolder, engine: Engine, frames: Mapping[str, pd.DataFrame],
+def search(spec: SweepSpec, run: SweepStore, engine: Engine, frames: Mapping[str, pd.DataFrame],
            data: Sequence[str], reporter: Reporter, save: Callable[[Unit, Outcome], None]) -> list[Unit]:
     """Run the TPE search of `spec` on the datasets `data` (those that could be read) until every study has its
     trials; `save` stores each unit's outcome. Returns every trial's units, study by study in trial order."""
@@ -93,7 +93,7 @@ def search(spec: SweepSpec, run: RunFolder, engine: Engine, frames: Mapping[str,
     return list(dict.fromkeys(units))
 
 
-def _run_batch(optuna: Any, batch: list[Trial], spec: SweepSpec, run: RunFolder, engine: Engine,
+def _run_batch(optuna: Any, batch: list[Trial], spec: SweepSpec, run: SweepStore, engine: Engine,
                frames: Mapping[str, pd.DataFrame], save: Callable[[Unit, Outcome], None]) -> Iterator[Trial]:
     """Score a batch, yielding each trial once it is told and its units are stored. A trial whose units are all
     stored already (its settings were tried before) is told from the store; the others run, trials with the
@@ -132,7 +132,7 @@ def _scored(trials: Sequence[Trial], spec: SweepSpec, engine: Engine, frames: Ma
             yield trial, [outcomes[u.key] for u in trial.units]
 
 
-def _repair(optuna: Any, studies: Sequence[Any], spec: SweepSpec, run: RunFolder, engine: Engine,
+def _repair(optuna: Any, studies: Sequence[Any], spec: SweepSpec, run: SweepStore, engine: Engine,
             frames: Mapping[str, pd.DataFrame], save: Callable[[Unit, Outcome], None]) -> None:
     """Store the units of trials that were told but whose units were not stored (a kill in between): run them
     again, with the same pruning, which gives the same numbers."""
@@ -306,7 +306,7 @@ def _seed(spec: SweepSpec, study: str, number: int) -> int:
     return zlib.crc32(f"{spec.base.seed}/{study}/{number}".encode())
 
 
-def _stored_units(run: RunFolder, batch: Sequence[Trial], done: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _stored_units(run: SweepStore, batch: Sequence[Trial], done: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
     """The stored records of the batch's units that are done, by unit key, as `_tell` reads them."""
     units = list(dict.fromkeys(unit for trial in batch for unit in trial.units if unit.key in done))
     for unit, record in zip(units, run.records(units), strict=True):

@@ -76,7 +76,7 @@ class Record:
         return record if self.pruned is None else {**record, "pruned": self.pruned}
 
 
-class RunFolder:
+class SweepStore:
     """The run folder of one sweep; open it with `open_run`. Use as a context manager, or call `close`.
 
     `definition` is the sweep's (as in sweep.json): a results.sqlite already there (a resumed sweep's) is
@@ -106,7 +106,7 @@ class RunFolder:
             self._db.close()
             raise
 
-    def __enter__(self) -> RunFolder:
+    def __enter__(self) -> SweepStore:
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -201,7 +201,7 @@ def read_definition(folder: Path) -> dict[str, Any]:
     return described
 
 
-def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> RunFolder:
+def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> SweepStore:
     """Start a sweep in `folder`, or with `resume` continue the one there, after checking it is the same sweep."""
     definition = json.loads(json.dumps(json_safe(definition)))  # as it reads back from sweep.json
     described = folder / "sweep.json"
@@ -223,7 +223,7 @@ def open_run(folder: Path, definition: dict[str, Any], *, resume: bool) -> RunFo
             write_json(described, {"format": FORMAT, "tickercast": __version__, "definition": definition})
     except OSError as error:
         raise DataError(f"cannot write to {folder}: {error.strerror or error}") from None
-    return RunFolder(folder, definition)
+    return SweepStore(folder, definition)
 
 
 def _differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
