@@ -17,8 +17,8 @@ from tickercast.gradients import (
     train_on_memory_task,
     variants,
 )
-from tickercast.scratch import lstm
-from tickercast.scratch.transfer import from_torch
+from tickercast.numpy_cells import lstm
+from tickercast.numpy_cells.transfer import from_torch
 
 TINY = LabSettings(hidden=4, steps=12, gap=4, iterations=20, explode_iterations=5, batch_size=16)
 

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from tickercast.errors import ConfigError
-from tickercast.scratch import lstm
-from tickercast.scratch.examples import WEIGHTS
-from tickercast.scratch.transfer import replay
+from tickercast.numpy_cells import lstm
+from tickercast.numpy_cells.examples import WEIGHTS
+from tickercast.numpy_cells.transfer import replay
 
 #: Gates per cell, in reading order, with what each one decides.
 GATES = {

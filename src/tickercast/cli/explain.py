@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _explain_weights(args: argparse.Namespace) -> dict[str, Any]:
     from tickercast.explain import explain_sequence
-    from tickercast.scratch import COMPANY_A, COMPANY_B
+    from tickercast.numpy_cells import COMPANY_A, COMPANY_B
 
     sequences = [_values(text) for text in args.sequence] if args.sequence else [list(COMPANY_A), list(COMPANY_B)]
     runs = [explain_sequence(args.cell or "lstm", args.weights, sequence) for sequence in sequences]

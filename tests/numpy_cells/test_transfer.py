@@ -5,7 +5,7 @@ import torch
 import tickercast as tc
 from tests.conftest import price_frame
 from tickercast.errors import ConfigError
-from tickercast.scratch.transfer import replay
+from tickercast.numpy_cells.transfer import replay
 from tickercast.train import predict_network
 
 
@@ -33,8 +33,8 @@ def test_plain_rnn_has_no_numpy_cell():
 
 
 def test_weights_copy_both_ways_per_layer_of_a_trained_model():
-    from tickercast.scratch import CellParams
-    from tickercast.scratch.transfer import from_torch, to_torch
+    from tickercast.numpy_cells import CellParams
+    from tickercast.numpy_cells.transfer import from_torch, to_torch
 
     fc = tc.Forecaster("gru", lookback=4, hidden=3, layers=2, epochs=1).fit(price_frame(120))
     recurrent = fc.model_.net_.recurrent

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from tickercast.scratch import COMPANY_A, COMPANY_B, STATQUEST_GATES, lstm, statquest_lstm
-from tickercast.scratch.params import sigmoid
-from tickercast.scratch.transfer import to_torch
+from tickercast.numpy_cells import COMPANY_A, COMPANY_B, STATQUEST_GATES, lstm, statquest_lstm
+from tickercast.numpy_cells.params import sigmoid
+from tickercast.numpy_cells.transfer import to_torch
 
 
 def test_one_step_from_long_term_two_short_term_one_input_one():

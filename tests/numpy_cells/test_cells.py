@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from tickercast.scratch import CellParams, gru, lstm
-from tickercast.scratch.transfer import from_torch, to_torch
+from tickercast.numpy_cells import CellParams, gru, lstm
+from tickercast.numpy_cells.transfer import from_torch, to_torch
 
 SHAPES = [(1, 1, 1, 1), (2, 3, 5, 4), (5, 2, 1, 8), (3, 4, 7, 2)]  # batch, input, hidden, steps
 CELLS = {"lstm": (lstm, torch.nn.LSTM), "gru": (gru, torch.nn.GRU)}

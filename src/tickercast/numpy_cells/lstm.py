@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tickercast.scratch.params import CellParams, Gradients, sigmoid
+from tickercast.numpy_cells.params import CellParams, Gradients, sigmoid
 
 GATES = 4
 

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from tickercast.errors import ConfigError
-from tickercast.scratch import gru, lstm
-from tickercast.scratch.params import CellParams
+from tickercast.numpy_cells import gru, lstm
+from tickercast.numpy_cells.params import CellParams
 
 CELL_MODULES = {"lstm": lstm, "gru": gru}
 

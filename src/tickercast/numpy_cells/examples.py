@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tickercast.scratch.params import CellParams
+from tickercast.numpy_cells.params import CellParams
 
 #: gate -> (weight on short-term memory, weight on input, bias), as the illustration gives them.
 STATQUEST_GATES = {
