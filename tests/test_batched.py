@@ -11,10 +11,10 @@ import pytest
 import torch
 from torch import nn
 
-from tickercast.batched import NetworkStack
 from tickercast.config import ModelConfig
-from tickercast.nets import RecurrentForecaster
-from tickercast.train import fit_network, fit_networks, seed_everything
+from tickercast.networks.modules import RecurrentForecaster
+from tickercast.networks.stacked import NetworkStack
+from tickercast.networks.training import fit_network, fit_networks, seed_everything
 
 TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10}
 MEMBERS, BATCH, STEPS, INPUTS, HIDDEN = 3, 5, 7, 2, 4

@@ -8,8 +8,8 @@ from tests.conftest import price_frame
 from tickercast.cli import main
 from tickercast.errors import ConfigError
 from tickercast.explain import explain_model, explain_sequence
+from tickercast.networks.training import predict_network
 from tickercast.numpy_cells import COMPANY_A, COMPANY_B, STATQUEST_GATES
-from tickercast.train import predict_network
 
 
 def by_hand(sequence):

@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from tickercast.batched import layer_outputs
-from tickercast.nets import RecurrentForecaster
+from tickercast.networks.modules import RecurrentForecaster
+from tickercast.networks.stacked import layer_outputs
 
 SHAPES = [  # batch, steps, inputs, hidden, layers
     (1, 1, 1, 1, 1),

@@ -17,7 +17,7 @@ LAYERS = {
                    "parallel", "calendar"),
     "data": ("data",),
     "prepare": ("prepare",),
-    "models": ("models", "nets", "batched", "train", "numpy_cells"),
+    "models": ("models", "networks", "numpy_cells"),
     "evaluate": ("evaluate",),
     "library": ("bundle", "forecaster", "comparison", "explain", "gradients", "rank"),
     "sweep": ("sweep",),

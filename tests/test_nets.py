@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from tickercast.errors import ConfigError
-from tickercast.nets import RecurrentForecaster, resolve_device
+from tickercast.networks.modules import RecurrentForecaster, resolve_device
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
@@ -39,7 +39,7 @@ def test_devices():
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize(("hidden", "layers", "outputs"), [(1, 1, 1), (5, 3, 4)])
 def test_weight_shapes_are_those_of_the_real_network(cell, hidden, layers, outputs):
-    from tickercast.nets import weight_shapes
+    from tickercast.networks.modules import weight_shapes
 
     net = RecurrentForecaster(cell, hidden=hidden, layers=layers, outputs=outputs)
     assert weight_shapes(cell, hidden=hidden, layers=layers, outputs=outputs) == \
@@ -48,7 +48,7 @@ def test_weight_shapes_are_those_of_the_real_network(cell, hidden, layers, outpu
 
 def test_memory_estimate_counts_the_weights_and_grows_with_the_batch():
     from tickercast.config import ModelConfig
-    from tickercast.nets import memory_estimate
+    from tickercast.networks.modules import memory_estimate
 
     config = ModelConfig(hidden=8, layers=2)
     net = RecurrentForecaster("gru", hidden=8, layers=2)
@@ -63,7 +63,7 @@ def test_a_network_too_large_for_the_machine_is_refused_with_the_estimate_before
     import re
 
     from tickercast.config import LIMITS, ModelConfig
-    from tickercast.nets import check_memory
+    from tickercast.networks.modules import check_memory
 
     largest = ModelConfig(**{name: LIMITS[name] for name in ("hidden", "layers", "lookback", "batch_size")})
     with pytest.raises(ConfigError) as refused:  # about 10**18 bytes: more than any machine has

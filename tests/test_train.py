@@ -7,8 +7,8 @@ from torch import nn
 
 from tickercast.config import ModelConfig
 from tickercast.errors import TrainingError
-from tickercast.nets import RecurrentForecaster
-from tickercast.train import Adam, fit_network, predict_network, seed_everything
+from tickercast.networks.modules import RecurrentForecaster
+from tickercast.networks.training import Adam, fit_network, predict_network, seed_everything
 
 
 def toy_data(n=256, lookback=6, seed=0):

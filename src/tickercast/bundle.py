@@ -192,7 +192,7 @@ def _weights(folder: Path, model: str, settings: ModelConfig, columns: int) -> d
     if not os.path.lexists(path):
         return {}
     if model in ("lstm", "gru", "rnn"):
-        from tickercast.nets import check_memory, memory_estimate
+        from tickercast.networks.modules import check_memory, memory_estimate
 
         members = settings.ensemble  # an ensemble's N networks are all in this one file
         try:

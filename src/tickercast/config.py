@@ -20,8 +20,8 @@ DEVICES = ("cpu", "auto", "cuda", "mps")
 #: Largest accepted value of each size setting. They are far beyond any useful daily-price model and exist so
 #: that a typo or a tampered bundle is one clear line, not a 16 GB allocation, an hour-long loop or a crash in
 #: C++: 10,000 days of lookback is 40 years, 4,096 units and 32 layers make a network of billions of weights.
-#: A network within these caps can still be too large for the machine: `nets.check_memory` refuses that, with
-#: its estimate, before anything is built.
+#: A network within these caps can still be too large for the machine: `networks.modules.check_memory` refuses
+#: that, with its estimate, before anything is built.
 LIMITS = {"lookback": 10_000, "hidden": 4_096, "layers": 32, "epochs": 100_000, "batch_size": 65_536,
           "patience": 100_000, "horizons": 1_000, "threads": 256,
           "ensemble": 1_000}

@@ -20,10 +20,10 @@ what the second run shows.
 Lab networks use PyTorch's default initialisation everywhere else, including the output layer (tickercast's
 forecasting networks start their head at zero, which would make ∂y/∂x vanish trivially at initialisation).
 
-The runs of one cell (its variants, each seed) train together as one `batched.NetworkStack`, as do the exploding
-RNN's two copies: one batched computation instead of one loop per network, with each network's own data, clipping
-and optimizer state, so each ends where it would have trained alone (up to float summation order). The curves and
-accuracies are then measured on each network on its own.
+The runs of one cell (its variants, each seed) train together as one `networks.stacked.NetworkStack`, as do the
+exploding RNN's two copies: one batched computation instead of one loop per network, with each network's own data,
+clipping and optimizer state, so each ends where it would have trained alone (up to float summation order). The
+curves and accuracies are then measured on each network on its own.
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from tickercast.batched import NetworkStack
 from tickercast.config import CELLS, LabSettings
 from tickercast.errors import ConfigError
-from tickercast.nets import GATES, RecurrentForecaster
+from tickercast.networks.modules import GATES, RecurrentForecaster
+from tickercast.networks.stacked import NetworkStack
+from tickercast.networks.training import Adam, clip_members, torch_threads
 from tickercast.parallel import cores, run_all
 from tickercast.progress import SILENT, Reporter
-from tickercast.train import Adam, clip_members, torch_threads
 
 #: The memory gate's block in PyTorch's stacked biases: LSTM (i, f, g, o) -> f; GRU (r, z, n) -> z.
 MEMORY_GATE = {"lstm": 1, "gru": 1}

@@ -35,7 +35,8 @@ from tickercast.evaluate.portfolio import long_short_weights, performance, portf
 from tickercast.evaluate.stats import newey_west_test
 from tickercast.jsonio import json_safe
 from tickercast.models.logistic import fit_logistic, predict_logistic, sigmoid
-from tickercast.nets import RecurrentForecaster, resolve_device
+from tickercast.networks.modules import RecurrentForecaster, resolve_device
+from tickercast.networks.training import fit_networks, predict_network, seed_everything, torch_threads, training_threads
 from tickercast.prepare.panel import (
     PanelWindows,
     PeriodSamples,
@@ -45,7 +46,6 @@ from tickercast.prepare.panel import (
     simple_returns,
 )
 from tickercast.progress import SILENT, Reporter
-from tickercast.train import fit_networks, predict_network, seed_everything, torch_threads, training_threads
 
 #: The paper's network and our training budget (ModelConfig overrides; the CLI uses them as rank's defaults).
 RANK_DEFAULTS = {"lookback": 240, "hidden": 25, "layers": 1, "dropout": 0.1, "batch_size": 64, "epochs": 30,
@@ -303,8 +303,8 @@ def run_period(returns: np.ndarray, period: Period, model: str, config: ModelCon
 
 def _networks(model: str, config: ModelConfig, period: Period, samples: PeriodSamples, trade: PanelWindows,
               reporter: Reporter, description: str) -> tuple[np.ndarray, dict[str, Any]]:
-    """The period's `config.ensemble` networks, trained together (`train.fit_networks`; one network alone is the
-    plain `fit_network`), and their mean P(beats the median) on the trading windows, with the history.
+    """The period's `config.ensemble` networks, trained together (`networks.training.fit_networks`; one network
+    alone is the plain `fit_network`), and their mean P(beats the median) on the trading windows, with the history.
 
     Member k is seeded with the period's seed + k, so a one-member study is the study it always was and member
     k is the network a study with `--seed` + k would train in this period (within the noise of training). The

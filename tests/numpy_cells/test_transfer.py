@@ -5,8 +5,8 @@ import torch
 import tickercast as tc
 from tests.conftest import price_frame
 from tickercast.errors import ConfigError
+from tickercast.networks.training import predict_network
 from tickercast.numpy_cells.transfer import replay
-from tickercast.train import predict_network
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

@@ -29,13 +29,13 @@ from tickercast.models.inputs import check_columns, restore_inputs
 from tickercast.models.logistic import sigmoid
 from tickercast.models.protocol import no_price
 from tickercast.models.windowed import ScaledRows
-from tickercast.nets import RecurrentForecaster, check_memory, resolve_device, weight_shapes
+from tickercast.networks.modules import RecurrentForecaster, check_memory, resolve_device, weight_shapes
+from tickercast.networks.training import History, fit_networks, predict_network, seed_everything
 from tickercast.prepare.inputs import Inputs
 from tickercast.prepare.scaling import Scaler
 from tickercast.prepare.targets import get_target
 from tickercast.prepare.windows import windows_before
 from tickercast.progress import Reporter
-from tickercast.train import History, fit_networks, predict_network, seed_everything
 
 
 class RecurrentModel(ScaledRows):
@@ -337,7 +337,7 @@ def fit_together(models: Sequence[RecurrentModel], inputs: Inputs | np.ndarray, 
     """Fit networks whose settings differ only in the seed, on the same data, as one batched computation.
 
     Each ends as if fitted alone: its own initial weights (seeded before it is built), batch order, dropout,
-    clipping, Adam state and early stopping (`train.fit_networks`). The scalers depend on the training days
+    clipping, Adam state and early stopping (`networks.training.fit_networks`). The scalers depend on the training days
     only, so every member fits the same ones. An ensemble among `models` contributes its N members to the
     same batch.
     """

@@ -122,7 +122,7 @@ class PanelWindows:
     """The standardised windows of (day, ticker) pairs, gathered on demand: sample i is ticker `tickers[i]`'s
     window of `lookback` values ending at row `days[i]` of `z`.
 
-    Behaves like the `[n, lookback]` tensor that `train.fit_network` and `predict_network` index: `len(w)`,
+    Behaves like the `[n, lookback]` tensor that `networks.training.fit_network` and `predict_network` index: `len(w)`,
     `w[index_tensor]` and `w[a:b]` give `[b, lookback]` float32 tensors. Only one batch is ever copied; `z` is
     held once, as a `[tickers, days]` tensor whose windows are a strided view.
 

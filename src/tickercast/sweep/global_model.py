@@ -27,10 +27,10 @@ from tickercast.errors import TickercastError
 from tickercast.evaluate.score import score
 from tickercast.models.inputs import input_state
 from tickercast.models.recurrent import RecurrentModel
+from tickercast.networks.training import fit_network, seed_everything
 from tickercast.prepare.inputs import build_inputs
 from tickercast.prepare.split import checked_split
 from tickercast.sweep.plan import SplitOptions
-from tickercast.train import fit_network, seed_everything
 
 
 def fit_global(cell: str, config: ModelConfig, frames: dict[str, pd.DataFrame], split: SplitOptions,

@@ -8,8 +8,8 @@ and again after `--resume`.
 
 The pruner is Optuna's (median, or successive halving), run on a study in memory that holds those earlier trials;
 the value after each epoch is the training's validation loss (the mean over the seeds trained together).
-Training reports it through its progress bar (`train.fit_networks` advances its bar once per epoch with `val`),
-so `Watcher`, a Reporter, sees it without any training code knowing about searches.
+Training reports it through its progress bar (`networks.training.fit_networks` advances its bar once per epoch
+with `val`), so `Watcher`, a Reporter, sees it without any training code knowing about searches.
 """
 
 from __future__ import annotations

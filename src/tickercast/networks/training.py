@@ -93,7 +93,7 @@ def fit_networks(nets: Sequence[nn.Module], x_train: torch.Tensor, y_train: torc
     if not stacked:
         return [fit_network(net, x_train, y_train, x_val, y_val, config, reporter=reporter,
                             description=description, loss=loss) for net, config in zip(nets, configs, strict=True)]
-    from tickercast.batched import NetworkStack
+    from tickercast.networks.stacked import NetworkStack
 
     with torch_threads(training_threads(configs[0], device)):
         stack = NetworkStack(nets).to(device)

@@ -7,9 +7,9 @@ import math
 import torch
 from torch import nn
 
-from tickercast.batched import layer_outputs
 from tickercast.config import CELLS, ModelConfig
 from tickercast.errors import ConfigError
+from tickercast.networks.stacked import layer_outputs
 
 _RECURRENT = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 #: Gate blocks per layer: the rows of each weight matrix are `GATES[cell] * hidden`.

@@ -4,7 +4,7 @@
 At these sizes (32 units, 64 windows a batch) a step costs what its operations cost to dispatch, not what they
 compute, so N networks run as one: every weight is stacked to `[N, ...]`, a step of the recurrence is one batched
 matrix product for all members, and each member still has its own initial weights, data order, dropout masks,
-gradient clipping, Adam state and early stopping (`train.fit_networks`).
+gradient clipping, Adam state and early stopping (`networks.training.fit_networks`).
 
 `NetworkStack(nets)` copies the weights of N `RecurrentForecaster`s of one shape; `stack(x)` maps windows
 `[N, batch, lookback, inputs]` (each member its own batch) or `[batch, lookback, inputs]` (one batch for all) to
@@ -21,7 +21,7 @@ from torch import nn
 from torch.autograd.function import FunctionCtx
 
 if TYPE_CHECKING:
-    from tickercast.nets import RecurrentForecaster
+    from tickercast.networks.modules import RecurrentForecaster
 
 #: The per-layer weights of PyTorch's recurrent layers, in the order the layer functions take them.
 LAYER_WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -329,5 +329,5 @@ def _projection(x: torch.Tensor, w_ih: torch.Tensor, bias: torch.Tensor) -> torc
     return torch.baddbmm(bias.unsqueeze(1), flat, w_ih.transpose(1, 2)).view(members, steps, batch, -1)
 
 
-#: The layer of each cell (every cell of `nets.GATES`).
+#: The layer of each cell (every cell of `networks.modules.GATES`).
 _LAYER = {"lstm": _LSTMLayer.apply, "gru": _GRULayer.apply, "rnn": _RNNLayer.apply}
