@@ -7,7 +7,7 @@ import tickercast as tc
 from tests.conftest import price_frame
 from tickercast.cli import main
 from tickercast.errors import ConfigError
-from tickercast.explain import explain_model, explain_sequence
+from tickercast.lab.explain import explain_model, explain_sequence
 from tickercast.networks.training import predict_network
 from tickercast.numpy_cells import COMPANY_A, COMPANY_B, STATQUEST_GATES
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from tickercast.config import LabSettings
+from tickercast.lab.settings import LabSettings
 from tickercast.errors import ConfigError
-from tickercast.gradients import (
+from tickercast.lab.gradients import (
     decay_per_10,
     exploding_rnn,
     gradient_by_lag,

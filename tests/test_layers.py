@@ -19,7 +19,7 @@ LAYERS = {
     "prepare": ("prepare",),
     "models": ("models", "networks", "numpy_cells"),
     "evaluate": ("evaluate",),
-    "library": ("bundle", "forecaster", "comparison", "explain", "gradients", "rank"),
+    "library": ("bundle", "forecaster", "comparison", "lab", "rank"),
     "sweep": ("sweep",),
     "report": ("report",),
     "cli": ("cli", "__init__", "__main__"),

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _explain_weights(args: argparse.Namespace) -> dict[str, Any]:
-    from tickercast.explain import explain_sequence
+    from tickercast.lab.explain import explain_sequence
     from tickercast.numpy_cells import COMPANY_A, COMPANY_B
 
     sequences = [_values(text) for text in args.sequence] if args.sequence else [list(COMPANY_A), list(COMPANY_B)]
@@ -61,8 +61,8 @@ def _explain_weights(args: argparse.Namespace) -> dict[str, Any]:
 def _explain_model(args: argparse.Namespace) -> dict[str, Any]:
     from tickercast.bundle import saved_data
     from tickercast.data.load import load
-    from tickercast.explain import GATES, explain_model
     from tickercast.forecaster import Forecaster
+    from tickercast.lab.explain import GATES, explain_model
     from tickercast.report.run_record import write_explanation
 
     forecaster = Forecaster.load(args.model_dir)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tickercast.cli import options
-from tickercast.config import LabSettings
+from tickercast.lab.settings import LabSettings
 
 
 def register(commands: Any) -> None:
@@ -36,7 +36,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tickercast.gradients import run_lab
+    from tickercast.lab.gradients import run_lab
     from tickercast.progress import progress_bars
     from tickercast.report.run_record import write_lab
 

@@ -370,7 +370,7 @@ def gate_summary_table(result: Mapping[str, Any]) -> Any:
     """Per layer and gate of a trained model: mean, range, how often nearly open or shut, and a reading."""
     from rich.table import Table
 
-    from tickercast.explain import GATES, summary_reading
+    from tickercast.lab.explain import GATES, summary_reading
 
     table = Table(title=f"{result['model']} gates over {len(result['dates'])} days "
                         f"({result['dates'][0]} .. {result['dates'][-1]})",

@@ -301,7 +301,7 @@ def _read_forecast(path: Path) -> pd.DataFrame:
 
 def _checked_gates(path: Path, gates: Any) -> dict[str, Any]:
     """explain's gate readings, or a DataError naming the file: the report indexes them by cell and date."""
-    from tickercast.explain import GATES
+    from tickercast.lab.explain import GATES
 
     cell = gates.get("cell") if isinstance(gates, dict) else None
     dates, layers = (gates.get("dates"), gates.get("layers")) if isinstance(gates, dict) else (None, None)

@@ -186,7 +186,7 @@ def render_page(run: RunFolder, *, library: Library, generated: str = "") -> str
                      "the next trading days with 80% and 95% split-conformal intervals, set by the model's own "
                      "errors on the test part; they assume the coming days behave like those")
     for number, (folder, explanation) in enumerate(run.gates):
-        from tickercast.explain import GATES
+        from tickercast.lab.explain import GATES
 
         page.section(f"gates-{number}", f"Gates: {folder.name}",
                      page.chart(f"fig-gates-{number}", fig.gates_figure(explanation, GATES[explanation["cell"]])),

@@ -184,7 +184,7 @@ def write_report(folder: str | Path, *, png: bool = False) -> Path:
 def write_pngs(run: RunFolder) -> list[Path]:
     """The static matplotlib plots of everything in the folder, for the README and papers (none of P(up):
     the report draws a direction run)."""
-    from tickercast.explain import GATES
+    from tickercast.lab.explain import GATES
 
     paths = []
     for comparison in run.comparisons:

@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from tickercast.config import CELLS, LabSettings
+from tickercast.config import CELLS
 from tickercast.errors import ConfigError
+from tickercast.lab.settings import LabSettings
 from tickercast.networks.modules import GATES, RecurrentForecaster
 from tickercast.networks.stacked import NetworkStack
 from tickercast.networks.training import Adam, clip_members, torch_threads
