@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 
-from tickercast.lab.settings import LabSettings
 from tickercast.errors import ConfigError
 from tickercast.lab.gradients import (
     decay_per_10,
@@ -17,6 +16,7 @@ from tickercast.lab.gradients import (
     train_on_memory_task,
     variants,
 )
+from tickercast.lab.settings import LabSettings
 from tickercast.numpy_cells import lstm
 from tickercast.numpy_cells.transfer import from_torch
 

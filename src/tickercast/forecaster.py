@@ -100,7 +100,7 @@ class Forecaster:
                   first_date: str | pd.Timestamp | None = None) -> tuple[pd.DataFrame, Inputs, Any, Any]:
         """What `fit` needs before training: the validated frame, the model's inputs, the split and the unfitted
         model."""
-        from tickercast.calendar import resolve_exchange
+        from tickercast.trading_calendar import resolve_exchange
 
         frame = as_price_frame(prices, price_column, fill)
         exchange = resolve_exchange(prices.attrs.get("exchange"), exchange, ticker=frame.attrs["ticker"])
@@ -161,7 +161,7 @@ class Forecaster:
         """The next `horizon` trading days after the last date of `prices`, with prediction intervals.
 
         Days are those of `exchange` if given, else of the one saved with the model when `prices` are of the
-        ticker it was trained on, else of the data's own (`tickercast.calendar`); `exchange_` says which it was.
+        ticker it was trained on, else of the data's own (`tickercast.trading_calendar`); `exchange_` says which it was.
 
         Point forecasts are recursive (each day's forecast feeds the next), or direct for a model that reads
         inputs beyond returns (their future is unknown): one output per day ahead, so it must have been trained
@@ -175,11 +175,11 @@ class Forecaster:
         `horizon` None is 5 days. A direction model forecasts the next trading day only (horizon 1, no intervals):
         columns `date, horizon, p_up`.
         """
-        from tickercast.calendar import next_trading_days
         from tickercast.evaluate.backtest import forecasts_from
         from tickercast.evaluate.intervals import conformal_quantile, interval
         from tickercast.models.multistep import recursive_forecast
         from tickercast.models.protocol import can_forecast_recursively
+        from tickercast.trading_calendar import next_trading_days
 
         model = self._fitted()
         if forecasts_direction(model):
@@ -231,7 +231,7 @@ class Forecaster:
                      exchange: str | None, covariates: Covariates | None) -> pd.DataFrame:
         """P(up) of the trading day after the last date: the model's forecast of one more day, whose row is a
         placeholder it never reads (each day's P reads only the rows before it)."""
-        from tickercast.calendar import next_trading_days
+        from tickercast.trading_calendar import next_trading_days
 
         if horizon not in (None, 1):
             raise ConfigError(f"a direction model forecasts P(up) of the next trading day only, not {shown(horizon)} "
@@ -249,7 +249,7 @@ class Forecaster:
 
     def _resolve_exchange(self, frame: pd.DataFrame, prices: pd.DataFrame | pd.Series, exchange: str | None) -> None:
         """`exchange_`: the given one, else the saved one for the ticker it was trained on, else the data's."""
-        from tickercast.calendar import resolve_exchange
+        from tickercast.trading_calendar import resolve_exchange
 
         ticker = frame.attrs["ticker"]
         saved = self.data_.get("exchange") if ticker == self.data_.get("ticker") else None  # it knows this ticker

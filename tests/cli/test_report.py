@@ -8,8 +8,8 @@ import pytest
 
 from tests.conftest import run_cli as run
 from tests.report.runs import TINY_ARGS, write_prices
-from tickercast.lab.settings import LabSettings
 from tickercast.lab.gradients import run_lab
+from tickercast.lab.settings import LabSettings
 from tickercast.report.run_record import write_lab
 
 

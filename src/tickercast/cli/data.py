@@ -169,10 +169,10 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from tickercast.calendar import check_exchange, exchange_for
     from tickercast.data.files import read_file
     from tickercast.data.panel import long_table
     from tickercast.data.store import Store, ticker_key
+    from tickercast.trading_calendar import check_exchange, exchange_for
 
     if args.ticker is None:
         long = long_table(args.file)
@@ -202,10 +202,10 @@ def _import_many(args: argparse.Namespace, long: Any) -> int:
 
     A ticker that fails is left out with its reason; the others are stored (one transaction each).
     """
-    from tickercast.calendar import check_exchange
     from tickercast.data.panel import panel_frames, validate_panel
     from tickercast.data.store import Store, ticker_key
     from tickercast.errors import TickercastError
+    from tickercast.trading_calendar import check_exchange
 
     exchange = check_exchange(args.exchange) if args.exchange else None
     panel = validate_panel(long.raw, origin=long.origin, rows=long.rows, fill=args.fill, exchange=exchange,

@@ -245,7 +245,7 @@ def load_prices(args: argparse.Namespace, name: str | None = None) -> Any:
 
 def load_options(args: argparse.Namespace) -> dict[str, Any]:
     """`data.load.load`'s options from the command line; `--exchange` is checked before anything is read."""
-    from tickercast.calendar import check_exchange
+    from tickercast.trading_calendar import check_exchange
 
     return {"source": args.source, "price_column": args.price_column, "fill": args.fill, "api_key": args.api_key,
             "exchange": check_exchange(args.exchange) if args.exchange else None, "series": True}
@@ -254,7 +254,7 @@ def load_options(args: argparse.Namespace) -> dict[str, Any]:
 def with_exchange(prices: Any, explicit: str | None) -> Any:
     """`prices` with `attrs["exchange"]` resolved (`calendar.resolve_exchange`), so that every model fit on them
     and saved dates its forecasts on that exchange's trading days."""
-    from tickercast.calendar import resolve_exchange
+    from tickercast.trading_calendar import resolve_exchange
 
     prices.attrs["exchange"] = resolve_exchange(prices.attrs.get("exchange"), explicit,
                                                 ticker=prices.attrs.get("ticker"))

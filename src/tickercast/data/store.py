@@ -268,7 +268,7 @@ class Store:
     def _write(self, db: sqlite3.Connection, key: str, prices: pd.DataFrame, *, before: int,
                requested_start: dt.date | None, replace: bool, note: str | None) -> Written:
         """Upsert the rows and log the write; `before` is how many days the ticker had, for `added`."""
-        from tickercast.calendar import exchange_for
+        from tickercast.trading_calendar import exchange_for
 
         source, now = prices.attrs["source"], dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         db.executemany(_UPSERT, _rows(prices, key, source, now))

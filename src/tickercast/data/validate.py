@@ -18,12 +18,12 @@ from typing import Literal
 
 import pandas as pd
 
-from tickercast.calendar import exchange_for, trading_days
 from tickercast.config import FILLS
 from tickercast.data.layout import PRICE_COLUMNS, canonical_columns, canonical_name
 from tickercast.data.parse import is_missing, parse_dates, parse_numbers
 from tickercast.data.quality import quality_flags
 from tickercast.errors import DataError, DataQualityWarning, TickercastWarning, shown
+from tickercast.trading_calendar import exchange_for, trading_days
 
 Fill = Literal["ffill"] | None
 MAX_PRICE = 1e12  # far above any traded price, far below where squares of errors overflow

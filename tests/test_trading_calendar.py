@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import tickercast as tc
-from tickercast.calendar import check_exchange, exchange_for, next_trading_days, resolve_exchange, trading_days
 from tickercast.cli import main
 from tickercast.errors import ConfigError, TickercastWarning
+from tickercast.trading_calendar import check_exchange, exchange_for, next_trading_days, resolve_exchange, trading_days
 
 
 def test_weekends_and_nyse_holidays_are_skipped():
@@ -73,7 +73,7 @@ def test_the_exchange_follows_yahoos_ticker_suffixes(ticker, exchange):
 def test_every_exchange_known_without_the_library_is_one_the_library_has():
     import exchange_calendars
 
-    from tickercast.calendar import DEFAULT_EXCHANGE, SAME_DAYS, SUFFIXES
+    from tickercast.trading_calendar import DEFAULT_EXCHANGE, SAME_DAYS, SUFFIXES
 
     names = exchange_calendars.get_calendar_names(include_aliases=False)
     for exchange in {DEFAULT_EXCHANGE, *SUFFIXES.values(), *SAME_DAYS}:
