@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).parent.parent / "src" / "tickercast"
 #: Lowest first; each entry names the top-level modules or packages of tickercast in that layer.
 LAYERS = {
     "foundation": ("_version", "errors", "config", "progress", "jsonio", "csvsafe", "reproducible", "lifeline",
-                   "parallel", "trading_calendar"),
+                   "parallel", "trading_calendar", "sqlite"),
     "data": ("data",),
     "prepare": ("prepare",),
     "models": ("models", "networks", "numpy_cells"),

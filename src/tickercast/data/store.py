@@ -4,8 +4,9 @@
     tickers  ticker -> exchange (the market's MIC: XNYS, XNSE, ...)
     fetches  one row per write: what was asked, what came, what was added, whether history was replaced
 
-Why it cannot lose data: the file is in WAL mode and every write (`update`, `replace`, `remove`) is ONE
-transaction that takes the write lock first (`BEGIN IMMEDIATE`). A crash, Ctrl-C or kill in the middle leaves
+Why it cannot lose data: the file is opened as every SQLite file of tickercast is (`tickercast.sqlite`: WAL mode,
+synced at every commit) and every write (`update`, `replace`, `remove`) is ONE transaction that takes the write
+lock first (`BEGIN IMMEDIATE`). A crash, Ctrl-C or kill in the middle leaves
 the last committed state, and readers never see half a download. A second process that wants to write waits
 for the lock (up to `timeout` seconds) instead of failing.
 
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from tickercast.data.layout import PRICE_COLUMNS
 from tickercast.errors import ConfigError, DataError, shown
+from tickercast.sqlite import connect, make_durable, transaction
 
 if TYPE_CHECKING:  # pandas is imported where rows become frames: `tickercast data list` needs neither
     import pandas as pd
@@ -148,15 +150,8 @@ class Store:
             raise DataError(f"cannot create the store folder {self.path.parent} ({error.strerror}); set "
                             f"{HOME_VARIABLE} to a writable folder") from None
         with self._errors():
-            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)  # we BEGIN ourselves
-        try:
-            with self._errors():
-                self._db.execute("PRAGMA journal_mode = WAL")
-                self._db.execute("PRAGMA synchronous = FULL")  # WAL synced at each commit: a commit is durable
-                self._migrate()
-        except BaseException:
-            self._db.close()
-            raise
+            self._db = connect(self.path, timeout=timeout)
+            make_durable(self._db, setup=lambda _: self._migrate())
 
     def __enter__(self) -> Store:
         return self
@@ -230,7 +225,7 @@ class Store:
         difference raises `HistoryRevisedError` and writes nothing.
         """
         key = ticker_key(ticker)
-        with self._errors(), self._transaction() as db:
+        with self._errors(), transaction(self._db) as db:
             held = self.holding(key)
             if held is not None and len(prices):
                 reason = revision(self._table(key, since=prices.index[0]), held, prices)
@@ -247,7 +242,7 @@ class Store:
             since = f" from {requested_start}" if requested_start else ""
             raise DataError(f"{key}: the download holds no prices{since}, so the store was left as it was; "
                             "try an earlier --start")
-        with self._errors(), self._transaction() as db:
+        with self._errors(), transaction(self._db) as db:
             before = db.execute("DELETE FROM prices WHERE ticker = ?", (key,)).rowcount
             return self._write(db, key, prices, before=before, requested_start=requested_start, replace=True,
                                note=note)
@@ -255,7 +250,7 @@ class Store:
     def remove(self, ticker: str) -> int:
         """Forget a ticker: its prices and its fetch log. Returns the number of price rows removed."""
         key = ticker_key(ticker)
-        with self._errors(), self._transaction() as db:
+        with self._errors(), transaction(self._db) as db:
             removed = db.execute("DELETE FROM prices WHERE ticker = ?", (key,)).rowcount
             db.execute("DELETE FROM fetches WHERE ticker = ?", (key,))
             db.execute("DELETE FROM tickers WHERE ticker = ?", (key,))
@@ -300,7 +295,7 @@ class Store:
     def _migrate(self) -> None:
         if self._version() == SCHEMA_VERSION:
             return
-        with self._transaction() as db:
+        with transaction(self._db) as db:
             version = self._version()  # again: another process may have migrated while we waited for the lock
             if version > SCHEMA_VERSION:
                 raise DataError(f"{self.path}: written by a newer tickercast (store version {version}, this one "
@@ -315,19 +310,6 @@ class Store:
 
     def _version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One transaction that holds the write lock from its start, so two writers queue instead of one
-        failing when it tries to turn a read into a write; rolled back on any exception, Ctrl-C included."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

@@ -5,9 +5,10 @@
     pruned   key -> epoch: the units a TPE search's pruner stopped after that epoch (no metrics, no error);
              created with the first such unit, so the files of sweeps before it read as they were
 
-Why SQLite: every finished unit is ONE transaction, committed before the next result is looked at, so a
-Ctrl-C, a killed process or a lost machine loses only the units that were still running, and `--resume`
-knows exactly which units are done. Only the driver writes; workers just return their outcome.
+Why SQLite: every finished unit is ONE transaction (`tickercast.sqlite`: WAL, synced at every commit), committed
+before the next result is looked at, so a Ctrl-C, a killed process or a lost machine loses only the units that
+were still running, and `--resume` knows exactly which units are done. Only the driver writes; workers just
+return their outcome.
 
 A folder that holds a sweep is never overwritten: starting again there needs `--resume`, and resuming checks
 that the sweep is the same one (same models, grid, settings, split and the very same data), so results from
@@ -28,6 +29,7 @@ from typing import Any
 from tickercast._version import __version__
 from tickercast.errors import ConfigError, DataError
 from tickercast.jsonio import json_safe, parse_json, write_json
+from tickercast.sqlite import connect, make_durable, transaction
 from tickercast.sweep.plan import GLOBAL_SUFFIX, Unit, parse_search
 from tickercast.sweep.schema import DEFINITION, METRICS, NUMBER, PARAMS, Keys, check, damaged, load_json
 from tickercast.sweep.space import Range
@@ -89,22 +91,14 @@ class SweepStore:
         self.definition = definition
         existed = self.path.exists()
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None)  # we BEGIN ourselves
+            self._db = connect(self.path)
         except sqlite3.Error as error:
             raise DataError(f"cannot use {self.path}: {error}") from None
+        check = (lambda db: _check_existing(db, self.path, definition)) if existed else None
         try:
-            if existed and _check_database(self._db, self.path):
-                _stored(self._db, self.path, definition)
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")  # each commit reaches the disk before we go on
-            for statement in _SCHEMA:
-                self._db.execute(statement)
+            make_durable(self._db, check=check, setup=_create_tables)
         except sqlite3.DatabaseError as error:
-            self._db.close()
             raise damaged(self.path, _first_line(error)) from None
-        except BaseException:
-            self._db.close()
-            raise
 
     def __enter__(self) -> SweepStore:
         return self
@@ -129,8 +123,7 @@ class SweepStore:
                 for name in unit.data if name in outcome.metrics or name in outcome.errors
                 or outcome.pruned is not None]
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self._db):
             self._db.execute("DELETE FROM results WHERE key = ?", (unit.key,))
             self._db.execute("INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              (unit.key, unit.model, json.dumps(dict(unit.params), sort_keys=True), unit.seed,
@@ -141,10 +134,6 @@ class SweepStore:
                 self._db.execute("INSERT OR REPLACE INTO pruned VALUES (?, ?)", (unit.key, outcome.pruned))
             elif self._has_pruned():
                 self._db.execute("DELETE FROM pruned WHERE key = ?", (unit.key,))
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
     def _has_pruned(self) -> bool:
         return bool(self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pruned'").fetchone())
@@ -234,6 +223,17 @@ def _differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
     changed = [f"data {name}" for name in dict.fromkeys([*old_data, *new_data])
                if old_data.get(name) != new_data.get(name)]
     return names + (changed or (["the order of --data"] if list(old_data) != list(new_data) else []))
+
+
+def _check_existing(db: sqlite3.Connection, path: Path, definition: dict[str, Any]) -> None:
+    """Refuse a results.sqlite that is damaged, or holds results of another sweep than `definition`."""
+    if _check_database(db, path):
+        _stored(db, path, definition)
+
+
+def _create_tables(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA:
+        db.execute(statement)
 
 
 def _check_database(db: sqlite3.Connection, path: Path) -> bool:
