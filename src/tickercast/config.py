@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import math
 import numbers
-from dataclasses import asdict, dataclass, fields
+import textwrap
+from collections.abc import Mapping
+from dataclasses import Field, asdict, dataclass, fields
 from typing import Any
 
 from tickercast.errors import ConfigError, shown
@@ -27,48 +31,71 @@ LIMITS = {"lookback": 10_000, "hidden": 4_096, "layers": 32, "epochs": 100_000, 
           "ensemble": 1_000}
 
 
+def setting(default: Any, description: str, *, choices: tuple[str, ...] | None = None,
+            metavar: str | None = None) -> Any:
+    """A ModelConfig field with its one description: the line `tickercast train --help` shows, and the one
+    `help(ModelConfig)` lists. A description names another setting as `{name}` (and `fit`'s covariates as
+    `{covariates}`), so that each reader sees what they type: `--seed` on the command line, `seed` in Python
+    (`describe`). `choices` are the only values accepted; `metavar` is the letter the description uses for the
+    value (`N networks`)."""
+    extra = {key: value for key, value in (("choices", choices), ("metavar", metavar)) if value is not None}
+    return dataclasses.field(default=default, metadata={"description": description, **extra})
+
+
+def describe(setting: Field[Any], names: Mapping[str, str]) -> str:
+    """`setting`'s description, each other setting it mentions named as `names` says (`{"seed": "--seed"}`).
+
+    >>> describe(next(f for f in fields(ModelConfig) if f.name == "ensemble"), {"seed": "seed"})[:58]
+    'networks: forecast the mean of N networks (seeds seed .. s'
+    """
+    return str(setting.metadata["description"]).format_map(names)
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Settings for one model; baselines read only the ones they need (e.g. `lookback`).
 
-    target      `log_return` (predict tomorrow's log-return; 0 = naive), `price` (the tutorial way) or `direction`
-                (P(up): day t is up when close_t > close_{t-1} strictly; networks and the direction baselines).
-    lookback    days of history the network sees per prediction.
-    hidden, layers, dropout     network size; dropout acts between stacked layers, as in `nn.LSTM`.
-    epochs, batch_size, lr      Adam mini-batch training; stops early after `patience` epochs without a
-                                better validation loss and restores the best weights.
-    clip        gradient-norm clipping threshold (0 turns it off).
-    scaler      `standard` or `minmax`, fit on the training part only.
-    seed        one seed for Python, NumPy and torch: the same seed on the same machine gives the same numbers.
-    horizons    outputs of a network: 1 (one day ahead), or H for the direct strategy, one output per day 1..H.
-    device      `cpu` (default), `auto`, `cuda` or `mps`.
-    threads     torch threads while training; 0 = automatic: one for networks of up to 128 units on a CPU,
-                whose steps are too small to share (a second thread only adds waiting, and under load from
-                other processes it makes training several times slower), torch's default for larger ones.
-    features    the inputs computed from the data's own columns (`prepare.features`), comma-separated, e.g.
-                `returns,volume,rsi` (a list is accepted and joined); `returns`, the target's own past, is
-                always among them. Networks and `ar` read them; the other baselines ignore them.
-    ensemble    networks: N members (seeds seed .. seed + N - 1) trained together as one batched computation;
-                the forecast is their mean. 1 = one network.
+    Each setting is described once, where it is defined (`setting`): `tickercast train --help` shows those lines
+    and they are listed at the end of this docstring. What a line there does not say:
+
+    target      `price` is the tutorial way. `direction`: day t is up when close_t > close_{t-1} strictly; for
+                networks and the direction baselines.
+    dropout     acts between stacked layers, as in `nn.LSTM`.
+    patience    early stopping restores the best weights.
+    seed        the same seed on the same machine gives the same numbers.
+    horizons    H > 1 is the direct strategy: one output per day 1..H.
+    threads     the automatic choice (0) is one thread for networks of up to 128 units on a CPU, whose steps are
+                too small to share (a second thread only adds waiting, and under load from other processes it
+                makes training several times slower), torch's default for larger ones.
+    features    comma-separated, e.g. `returns,volume,rsi` (a list is accepted and joined). Networks and `ar`
+                read them; the other baselines ignore them.
+    ensemble    the members are trained together as one batched computation.
     """
 
-    target: str = "log_return"
-    lookback: int = 20
-    hidden: int = 32
-    layers: int = 2
-    dropout: float = 0.2
-    epochs: int = 100
-    batch_size: int = 64
-    lr: float = 1e-3
-    patience: int = 10
-    clip: float = 1.0
-    scaler: str = "standard"
-    seed: int = 0
-    device: str = "cpu"
-    horizons: int = 1
-    threads: int = 0
-    features: str = "returns"
-    ensemble: int = 1
+    target: str = setting("log_return", "what the network predicts; log_return: an output of 0 is the naive "
+                                        "forecast", choices=TARGETS)
+    lookback: int = setting(20, "days per input window")
+    hidden: int = setting(32, "hidden units per layer")
+    layers: int = setting(2, "stacked recurrent layers")
+    dropout: float = setting(0.2, "dropout between layers")
+    epochs: int = setting(100, "most epochs to train")
+    batch_size: int = setting(64, "windows per batch")
+    lr: float = setting(1e-3, "Adam learning rate")
+    patience: int = setting(10, "stop after this many epochs without a better validation loss")
+    clip: float = setting(1.0, "gradient-norm clip (0 = off)")
+    scaler: str = setting("standard", "scaler, fit on the training part only", choices=SCALERS)
+    seed: int = setting(0, "seed for Python, NumPy and torch")
+    device: str = setting("cpu", "where to train", choices=DEVICES)
+    horizons: int = setting(1, "network outputs, one per day ahead: a model with {features} or {covariates} "
+                               "forecasts up to H days directly", metavar="H")
+    threads: int = setting(0, "torch threads while training (0 = automatic: 1 for small networks on a CPU)")
+    #: The feature catalogue's names and groups (`prepare.features`), written out so that --help imports no
+    #: NumPy; a test checks that they match.
+    features: str = setting("returns", "inputs computed from the data's own columns (networks and ar): returns, "
+                                       "ohlc, volume, rsi, macd, bbands, volatility, ma_gap, indicators (the five "
+                                       "indicators); returns is always included", metavar="F,F")
+    ensemble: int = setting(1, "networks: forecast the mean of N networks (seeds {seed} .. {seed} + N - 1) trained "
+                               "together; see docs/ensembles.md", metavar="N")
 
     def __post_init__(self) -> None:
         if isinstance(self.features, (list, tuple)):
@@ -117,3 +144,19 @@ class ModelConfig:
         if self.ensemble == 1:
             del settings["ensemble"]
         return settings
+
+
+def _with_settings(doc: str | None) -> str:
+    """ModelConfig's docstring with each setting's description (as Python names them) and default."""
+    names = {**{f.name: f"`{f.name}`" for f in fields(ModelConfig)}, "covariates": "`covariates`"}
+    lines = [textwrap.fill(f"{f.name} = {f.default!r}{_one_of(f)}: {describe(f, names)}", 116,
+                           subsequent_indent="    ") for f in fields(ModelConfig)]
+    return "\n".join([inspect.cleandoc(doc or ""), "", "Settings:", *lines])
+
+
+def _one_of(setting: Field[Any]) -> str:
+    choices = setting.metadata.get("choices")
+    return f" (one of {', '.join(choices)})" if choices else ""
+
+
+ModelConfig.__doc__ = _with_settings(ModelConfig.__doc__)

@@ -1,22 +1,24 @@
 """The options every training command shares, defined once, and their translation into library calls.
 
-Defaults come from `ModelConfig`, so the CLI and the Python API can never disagree.
+Each training option is a `ModelConfig` setting: its default and its help come from the setting's field, so the CLI
+and the Python API can never disagree.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Collection, Mapping
-from dataclasses import fields
+from dataclasses import Field, fields
 from typing import Any
 
-from tickercast.config import DEVICES, FILLS, SCALERS, TARGETS, TEST_SIZE, VAL_SIZE, ModelConfig
+from tickercast.config import FILLS, TEST_SIZE, VAL_SIZE, ModelConfig, describe
 from tickercast.errors import ConfigError, DataError, shown
 
 _DEFAULTS = {field.name: field.default for field in fields(ModelConfig)}
-#: The feature catalogue's names and groups (`prepare.features`), written out so that --help imports no NumPy;
-#: a test checks that they match.
-FEATURE_NAMES = "returns, ohlc, volume, rsi, macd, bbands, volatility, ma_gap, indicators (the five indicators)"
+#: The flag of every setting, and of `fit`'s covariates: how the help of one setting names another.
+FLAGS = {**{name: "--" + name.replace("_", "-") for name in _DEFAULTS}, "covariates": "--with"}
+#: Settings --help lists out of ModelConfig's order: --horizons after --features, which its help names.
+_LISTED_AFTER = {"horizons": "features"}
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -83,36 +85,9 @@ def training_options(defaults: Mapping[str, Any] | None = None, *, without: Coll
         raise ValueError(f"no training option for the defaults {sorted(unknown)}")  # a bug in the caller
     parser = argparse.ArgumentParser(add_help=False)
     model = parser.add_argument_group("model and training")
-
-    def option(flag: str, **settings: Any) -> None:
-        dest = flag.removeprefix("--").replace("-", "_")
-        if dest not in without:
-            model.add_argument(flag, default=values[dest], **settings)
-
-    option("--target", choices=TARGETS,
-           help="what the network predicts; log_return: an output of 0 is the naive forecast")
-    option("--lookback", type=int, help="days per input window")
-    option("--hidden", type=int, help="hidden units per layer")
-    option("--layers", type=int, help="stacked recurrent layers")
-    option("--dropout", type=float, help="dropout between layers")
-    option("--epochs", type=int, help="most epochs to train")
-    option("--batch-size", type=int, help="windows per batch")
-    option("--lr", type=float, help="Adam learning rate")
-    option("--patience", type=int, help="stop after this many epochs without a better validation loss")
-    option("--clip", type=float, help="gradient-norm clip (0 = off)")
-    option("--scaler", choices=SCALERS, help="scaler, fit on the training part only")
-    option("--seed", type=int, help="seed for Python, NumPy and torch")
-    option("--device", choices=DEVICES, help="where to train")
-    option("--threads", type=int, help="torch threads while training (0 = automatic: 1 for small networks on a CPU)")
-    option("--features", metavar="F,F",
-           help=f"inputs computed from the data's own columns (networks and ar): {FEATURE_NAMES}; "
-                "returns is always included")
-    option("--horizons", type=int, metavar="H",
-           help="network outputs, one per day ahead: a model with --features or --with forecasts up to H days "
-                "directly")
-    option("--ensemble", type=int, metavar="N",
-           help="networks: forecast the mean of N networks (seeds --seed .. --seed + N - 1) trained together; "
-                "see docs/ensembles.md")
+    for setting in _help_order(fields(ModelConfig)):
+        if setting.name not in without:
+            model.add_argument(FLAGS[setting.name], default=values[setting.name], **_argument(setting))
     if "split" in without:
         return parser
     split = parser.add_argument_group("chronological split")
@@ -123,6 +98,21 @@ def training_options(defaults: Mapping[str, Any] | None = None, *, without: Coll
     split.add_argument("--test-start", default=None, metavar="YYYY-MM-DD", help="test from this date on")
     split.add_argument("--val-start", default=None, metavar="YYYY-MM-DD", help="validation from this date on")
     return parser
+
+
+def _argument(setting: Field[Any]) -> dict[str, Any]:
+    """argparse's description of a ModelConfig setting: the value's type (text needs none), its choices or its
+    metavar, and the setting's description naming other settings by their flags."""
+    kind = type(setting.default)
+    extra = {key: setting.metadata[key] for key in ("choices", "metavar") if key in setting.metadata}
+    return {"type": None if kind is str else kind, "help": describe(setting, FLAGS), **extra}
+
+
+def _help_order(settings: tuple[Field[Any], ...]) -> list[Field[Any]]:
+    """ModelConfig's order, but each setting of `_LISTED_AFTER` right after the one it names."""
+    place = {setting.name: rank for rank, setting in enumerate(settings)}
+    return sorted(settings, key=lambda setting: place[_LISTED_AFTER.get(setting.name, setting.name)]
+                  + (0.5 if setting.name in _LISTED_AFTER else 0))
 
 
 #: As tickercast.sweep.engines.ENGINES, which imports too much for --help.
