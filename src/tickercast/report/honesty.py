@@ -16,7 +16,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tickercast.report.leaderboard import number, number_text
+from tickercast.evaluate.vocabulary import number, number_text
 from tickercast.report.literal import for_html as _e
 from tickercast.sweep.plan import params_text
 

@@ -22,9 +22,22 @@ import numpy as np
 
 from tickercast._version import __version__
 from tickercast.bundle import valid_members
+from tickercast.evaluate import vocabulary
 from tickercast.evaluate.members import ensemble_gain, member_rows, member_score
+from tickercast.evaluate.vocabulary import (
+    DIRECTION,
+    PRICE,
+    RANK,
+    SIGNIFICANCE,
+    TRADING,
+    Metric,
+    ablation_kind,
+    number_text,
+    pick,
+    verdict,
+)
 from tickercast.report import figures as fig
-from tickercast.report import honesty, leaderboard
+from tickercast.report import honesty
 from tickercast.report.folder import (
     BacktestRun,
     Comparison,
@@ -35,16 +48,7 @@ from tickercast.report.folder import (
     beyond_returns,
     reliability_tables,
 )
-from tickercast.report.leaderboard import (
-    COLUMNS,
-    Chosen,
-    Row,
-    ablation_kind,
-    number_text,
-    selection_rows,
-    table_rows,
-    verdict,
-)
+from tickercast.report.leaderboard import Chosen, Row, selection_rows, table_rows
 from tickercast.report.library import Library
 from tickercast.report.literal import for_html as _e
 from tickercast.report.policy import allow, content_policy
@@ -55,9 +59,6 @@ from tickercast.sweep.select import eligible
 from tickercast.sweep.store import Record
 
 _VERDICT_ORDER = {"better": 0, "same": 1, "untested": 2, "benchmark": 3, "worse": 4}
-_TRADING = (("cagr", "CAGR", "{:.2%}"), ("annual_volatility", "volatility", "{:.2%}"), ("sharpe", "Sharpe", "{:.2f}"),
-            ("max_drawdown", "max drawdown", "{:.1%}"), ("turnover", "turnover", "{:.0f}"),
-            ("final_equity", "final equity", "{:.3f}"))
 #: A sweep's selection table: (header, sort) of the columns between the dataset and the test metrics.
 _SELECTION_LEAD = (("model", "text"), ("settings", "text"), ("validation RMSE", "number"), ("runs", "number"))
 _TEXT = {"text": ' class="text"', "number": ""}  # words align left, numbers right
@@ -67,21 +68,6 @@ _CHOSEN_ON_VALIDATION = ("settings chosen on the validation part only: per datas
 _CALIBRATION = ("reliability on the test days: the forecasts put in bins of probability, each bin's mean forecast "
                 "against how often the event happened; on the dashed diagonal a forecast of 0.6 comes true 60% of "
                 "the time. Bigger markers: more forecasts in the bin")
-#: A direction run's scores (`evaluate.classification`): key in metrics, header, format, which end is best
-#: (None: not a score), tip.
-_SCORES = (
-    ("log_loss", "log loss", "{:.4f}", min, "−mean log of the probability given to what happened; ln 2 = 0.693 for a "
-                                          "constant 0.5. The ranking score"),
-    ("brier", "Brier", "{:.4f}", min, "mean (P − outcome)²; 0.25 for a constant 0.5"),
-    ("auc", "AUC", "{:.3f}", max, "chance that an up day got a higher P(up) than a down day; 0.5 = chance"),
-    ("accuracy", "accuracy", "{:.1%}", max, "share of days called right (up when P(up) > 0.5)"),
-    ("balanced_accuracy", "balanced accuracy", "{:.1%}", max, "mean of the hit rates on up days and on down days; "
-                                                             "'always up' scores 50%"),
-    ("base_rate", "base rate", "{:.1%}", None, "share of up days on these days"),
-    ("p_value_vs_constant", "p vs constant", "{:.3g}", None, "one-sided binomial p-value of 'no more accurate than "
-                                                             "the better of always up and always down'"),
-    ("n", "days", "{:,.0f}", None, "days scored"),
-)
 _DIRECTION_READING = [
     ("P(up)", "The model's probability that the day closes above the day before, made from the days before it "
               "only. A day that closes unchanged is not up."),
@@ -95,25 +81,11 @@ _DIRECTION_READING = [
     ("AUC", "The chance that a random up day got a higher P(up) than a random down day: 0.5 is no better than "
             "chance, whatever the level of the probabilities."),
     ("p vs constant", "The binomial p-value of 'no more accurate than the better constant call (always up or "
-                      "always down) on the same days'. Below 0.05 the hits are unlikely to be the market's drift "
-                      "plus luck."),
+                      f"always down) on the same days'. Below {SIGNIFICANCE} the hits are unlikely to be the market's "
+                      "drift plus luck."),
     ("calibration", "On the days a calibrated model says 60%, about 60% go up: its points lie on the diagonal. "
                     "Bins with few days say little."),
 ]
-#: A rank study's table: key in the summary, header, format, tip.
-_RANK_COLUMNS = (
-    ("mean_return", "mean/day", "{:+.3%}", "mean daily return of the long-short portfolio before costs"),
-    ("mean_return_after_costs", "after costs", "{:+.3%}", "the same after the costs of the turnover"),
-    ("t_stat_after_costs", "t (NW)", "{:.2f}", "Newey–West t-statistic of the after-cost mean"),
-    ("p_value_after_costs", "p", "{:.3g}", "one-sided p-value of 'the after-cost mean is not above 0'"),
-    ("sharpe_after_costs", "Sharpe", "{:.2f}", "annualised Sharpe ratio after costs (risk-free rate 0)"),
-    ("sortino_after_costs", "Sortino", "{:.2f}", "annualised Sortino ratio after costs"),
-    ("max_drawdown_after_costs", "max drawdown", "{:.1%}", "largest fall of the after-cost equity from a peak"),
-    ("accuracy", "accuracy", "{:.1%}", "share of (stock, day) forecasts on the right side of the median"),
-    ("auc", "AUC", "{:.3f}", "chance that a stock beating the median is scored above one that does not"),
-    ("turnover", "turnover", "{:.2f}", "mean sum of |weight changes| a day; 4 replaces every position"),
-    ("vs_reversal_t_stat", "t vs reversal", "{:.2f}", "Newey–West t of the after-cost difference from reversal"),
-)
 _RANK_READING = [
     ("long-short portfolio", "Every day the stocks are ranked by the model's probability of beating the next "
                              "day's cross-sectional median; the top k are bought and the bottom k sold short, in "
@@ -122,17 +94,16 @@ _RANK_READING = [
                     "actually change; replacing every position costs 4 times that in a day. An edge before costs "
                     "that does not survive them cannot be traded."),
     ("t (NW)", "The Newey–West t-statistic of the mean daily return: a t-test that allows for days that are not "
-               "independent. Above about 1.65 (one-sided p below 0.05) the mean is unlikely to be luck."),
+               f"independent. Above about 1.65 (one-sided p below {SIGNIFICANCE}) the mean is unlikely to be luck."),
     ("reversal and random", "Reversal buys yesterday's losers and sells its winners, a known effect that needs "
                             "no network; random ranks at random and loses the costs. A network earns its keep "
                             "only by beating reversal after costs."),
     ("survivorship", "A panel of today's index members leaves out the companies that fell out of it, which "
                      "flatters any strategy run on the past; the caveat says when that is the case."),
 ]
-#: The per-period table: key in a period's model entry, header, format.
-_PERIOD_COLUMNS = (("mean_return", "mean/day", "{:+.3%}"), ("mean_return_after_costs", "after costs", "{:+.3%}"),
-                   ("t_stat_after_costs", "t (NW)", "{:.2f}"), ("accuracy", "accuracy", "{:.1%}"),
-                   ("epochs", "epochs", "{:.0f}"), ("best_epoch", "best epoch", "{:.0f}"))
+#: The per-period table: some of the study's metrics, then how each period's network trained.
+_PERIOD_COLUMNS = (*pick(RANK, "mean_return", "mean_return_after_costs", "t_stat_after_costs", "accuracy"),
+                   Metric("epochs", "epochs", "{:.0f}"), Metric("best_epoch", "best epoch", "{:.0f}"))
 #: Failed units listed in full; the rest are counted (all are in results.sqlite).
 _FAILURES_SHOWN = 200
 #: A search's studies drawn a panel each; the rest are counted (all are in search.json).
@@ -163,10 +134,11 @@ def render_page(run: RunFolder, *, library: Library, generated: str = "") -> str
     page.section("run", "The run", _facts(run))
     if run.leaderboard:
         page.section("overall", "Across datasets", _overall(run.leaderboard),
-                     "rank 1 = the lowest log loss on a dataset; significant: one-sided binomial p < 0.05 that it "
+                     f"rank 1 = the lowest log loss on a dataset; significant: one-sided binomial p < {SIGNIFICANCE} "
+                     "that it "
                      "is more accurate than the better constant call" if _direction_board(run.leaderboard) else
                      "rank 1 = the lowest mean RMSE / naive on a dataset; significant: one-sided Diebold–Mariano "
-                     "p < 0.05 that its errors are smaller than naive's")
+                     f"p < {SIGNIFICANCE} that its errors are smaller than naive's")
     if run.sweep is not None:
         _sweep(page, run.sweep)
     if run.rank is not None:
@@ -294,7 +266,7 @@ def _price_comparison(page: Page, comparison: Comparison, number: int, where: st
                      "each input set against the same model reading returns only, on the same test days (seeds "
                      "averaged into one forecast per set): RMSE ratio below 1 = smaller errors with the inputs; "
                      "p (better): one-sided Diebold–Mariano p-value of 'the inputs make the errors smaller'; the "
-                     "verdict at the 5% level; click a column to sort")
+                     f"verdict at the {SIGNIFICANCE:.0%} level; click a column to sort")
     view = fig.price_view({m.label: m.predictions for m in models})
     prefix = f"{number}:"
     page.section(f"{anchor}prices", f"Price and forecasts{where}",
@@ -395,8 +367,8 @@ def _rank(page: Page, rank: RankRun) -> None:
     summary = rank.summary
     models, settings, data = summary["models"], summary["settings"], summary["data"]
     colour = fig.colours(models)
-    cost = number_text(leaderboard.number(settings.get("cost_bps")), "{:g}")
-    top = number_text(leaderboard.number(settings.get("top")), "{:.0f}")
+    cost = number_text(vocabulary.number(settings.get("cost_bps")), "{:g}")
+    top = number_text(vocabulary.number(settings.get("top")), "{:.0f}")
     verdicts = "".join(f'<li>{_e(model["verdict"])}</li>' for model in models.values())
     caveat = f'<p class="status">Caveat: {_e(data["caveat"])}</p>' if data.get("caveat") else ""
     page.section("rank", "The cross-sectional study", _rank_table(models) + f'<ul class="verdicts">{verdicts}</ul>'
@@ -423,15 +395,15 @@ def _rank(page: Page, rank: RankRun) -> None:
 
 
 def _cell(value: Any, fmt: str) -> str:
-    found = leaderboard.number(value)
+    found = vocabulary.number(value)
     return f'<td data-value="{"" if found is None else repr(found)}">{number_text(found, fmt)}</td>'
 
 
 def _rank_table(models: Mapping[str, Mapping[str, Any]]) -> str:
     heads = '<th data-sort="text">model</th>' + "".join(
-        f'<th data-sort="number" title="{_e(tip)}">{_e(header)}</th>' for _, header, _, tip in _RANK_COLUMNS)
+        f'<th data-sort="number" title="{_e(m.tip)}">{_e(m.header)}</th>' for m in RANK)
     rows = "".join(f'<tr data-label="{_e(name)}"><td>{_e(name)}</td>'
-                   + "".join(_cell(model.get(key), fmt) for key, _, fmt, _ in _RANK_COLUMNS) + "</tr>"
+                   + "".join(_cell(model.get(m.key), m.fmt) for m in RANK) + "</tr>"
                    for name, model in models.items())
     return (f'<div class="table-wrap"><table class="sortable" data-table="rank"><thead><tr>{heads}</tr></thead>'
             f'<tbody>{rows}</tbody></table></div>')
@@ -461,14 +433,14 @@ def _rank_subperiods(models: Mapping[str, Mapping[str, Any]]) -> str:
 def _rank_periods(periods: Sequence[Mapping[str, Any]]) -> str:
     heads = ('<th data-sort="number">period</th><th data-sort="text" class="text">trading days</th>'
              '<th data-sort="number">tickers</th><th data-sort="text">model</th>'
-             + "".join(f'<th data-sort="number">{_e(header)}</th>' for _, header, _ in _PERIOD_COLUMNS))
+             + "".join(f'<th data-sort="number">{_e(m.header)}</th>' for m in _PERIOD_COLUMNS))
     rows = []
     for period in periods:
         for name, entry in period["models"].items():
             entry = entry if isinstance(entry, dict) else {}
             rows.append(f'<tr><td>{period["index"] + 1}</td><td class="text">{_e(period["trade_start"])} .. '
                         f'{_e(period["trade_end"])}</td>{_cell(period.get("tickers"), "{:.0f}")}<td>{_e(name)}</td>'
-                        + "".join(_cell(entry.get(key), fmt) for key, _, fmt in _PERIOD_COLUMNS) + "</tr>")
+                        + "".join(_cell(entry.get(m.key), m.fmt) for m in _PERIOD_COLUMNS) + "</tr>")
     return (f'<div class="table-wrap"><table class="sortable" data-table="rank-periods"><thead><tr>{heads}</tr>'
             f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
 
@@ -553,7 +525,7 @@ def _trading(page: Page, backtest: BacktestRun) -> None:
         body = _trading_table(trading)
         if backtest.equity is not None:
             body += page.chart("fig-equity", fig.equity_figure(backtest.equity, trading))
-        threshold = leaderboard.number(trading.get("threshold"))
+        threshold = vocabulary.number(trading.get("threshold"))
         rule = (f"long/flat and long/short on P(up): long above {threshold:g}, short (long/short) below "
                 f"{1 - threshold:g}, " if backtest.classifies and threshold is not None else
                 "long/flat and long/short on the sign of the one-day forecast, ")
@@ -566,7 +538,7 @@ def _table(rows: Sequence[Row], first: str, name: str, lead: Sequence[tuple[str,
     """A sortable table of rows: the label, the `lead` cells ((header, sort) of each `Row.lead`), the metrics."""
     heads = [f'<th data-sort="text">{first}</th>']
     heads += [f'<th data-sort="{sort}"{_TEXT[sort]}>{_e(header)}</th>' for header, sort in lead]
-    heads += [f'<th data-sort="number" title="{_e(c.tip)}">{_e(c.header)}</th>' for c in COLUMNS]
+    heads += [f'<th data-sort="number" title="{_e(c.tip)}">{_e(c.header)}</th>' for c in PRICE]
     heads += ['<th data-sort="number" class="verdict">verdict vs naive</th>', '<th data-sort="text">lagged</th>']
     body = []
     for row in rows:
@@ -588,21 +560,22 @@ def _table(rows: Sequence[Row], first: str, name: str, lead: Sequence[tuple[str,
 
 
 def _scores_table(entries: Sequence[tuple[str, Mapping[str, Any]]], first: str, name: str) -> str:
-    """A sortable table of direction scores (`_SCORES`), a row per (label, metrics), ranked by log loss (rows
-    without one last), the best value of each score highlighted."""
-    ranked = sorted(entries, key=lambda entry: (leaderboard.number(entry[1].get("log_loss")) is None,
-                                                leaderboard.number(entry[1].get("log_loss")) or 0.0))
+    """A sortable table of direction scores (`evaluate.vocabulary.DIRECTION`), a row per (label, metrics),
+    ranked by log loss (rows without one last), the best value of each score highlighted."""
+    ranked = sorted(entries, key=lambda entry: (vocabulary.number(entry[1].get("log_loss")) is None,
+                                                vocabulary.number(entry[1].get("log_loss")) or 0.0))
     best = {}
-    for key, _, _, better, _ in _SCORES:
-        found = [value for _, metrics in ranked if (value := leaderboard.number(metrics.get(key))) is not None]
-        best[key] = better(found) if better and len(ranked) > 1 and found else None
+    for metric in DIRECTION:
+        found = [value for _, metrics in ranked if (value := vocabulary.number(metrics.get(metric.key))) is not None]
+        best[metric.key] = metric.best(found) if len(ranked) > 1 and found else None
     heads = f'<th data-sort="text">{_e(first)}</th>' + "".join(
-        f'<th data-sort="number" title="{_e(tip)}">{_e(header)}</th>' for _, header, _, _, tip in _SCORES)
+        f'<th data-sort="number" title="{_e(m.tip)}">{_e(m.header)}</th>' for m in DIRECTION)
     body = []
     for label, metrics in ranked:
         cells = []
-        for key, _, fmt, _, _ in _SCORES:
-            found = leaderboard.number(metrics.get(key))
+        for metric in DIRECTION:
+            key, fmt = metric.key, metric.fmt
+            found = vocabulary.number(metrics.get(key))
             mark = ' class="best"' if found is not None and found == best[key] else ""
             cells.append(f'<td data-key="{key}" data-value="{"" if found is None else repr(found)}"{mark}>'
                          f'{number_text(found, fmt)}</td>')
@@ -621,7 +594,7 @@ def _probability_table(table: Any) -> str:
 
 def _overall(board: Sequence[Mapping[str, Any]]) -> str:
     def cell(row: Mapping[str, Any], key: str, fmt: str = "{:.0f}", tail: str = "") -> str:
-        found = leaderboard.number(row.get(key))
+        found = vocabulary.number(row.get(key))
         return f'<td data-value="{"" if found is None else repr(found)}">{number_text(found, fmt)}{tail}</td>'
 
     wins, against = (("beats_constant_significantly", "the better constant call") if _direction_board(board)
@@ -644,7 +617,7 @@ def _ablation(rows: Sequence[Mapping[str, Any]]) -> str:
     """ablation.json as a sortable table: a row per model and input set, its verdict coloured as in the
     leaderboard."""
     def cell(value: Any, fmt: str) -> str:
-        found = leaderboard.number(value)
+        found = vocabulary.number(value)
         return f'<td data-value="{"" if found is None else repr(found)}">{number_text(found, fmt)}</td>'
 
     body = "".join(
@@ -663,11 +636,11 @@ def _ablation(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _trading_table(trading: Mapping[str, Any]) -> str:
-    heads = "".join(f"<th>{header}</th>" for _, header, _ in _TRADING)
+    heads = "".join(f"<th>{m.header}</th>" for m in TRADING)
     rows = []
     for name in ("long_flat", "long_short", "buy_and_hold"):
         values = trading.get(name) or {}
-        cells = "".join(f"<td>{number_text(values.get(key), fmt)}</td>" for key, _, fmt in _TRADING)
+        cells = "".join(f"<td>{m.text(values.get(m.key))}</td>" for m in TRADING)
         rows.append(f"<tr><td>{name.replace('_', ' ')}</td>{cells}</tr>")
     return (f'<div class="table-wrap"><table data-table="trading"><thead><tr><th>strategy</th>{heads}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
@@ -764,9 +737,9 @@ def _rank_facts(rank: RankRun, record: Mapping[str, Any]) -> list[tuple[str, str
     """What a rank study ran on: the panel, the tickers its gate dropped, the study's numbers and the engine."""
     data, settings = rank.summary["data"], rank.summary["settings"]
     dropped = data.get("dropped") if isinstance(data.get("dropped"), dict) else {}
-    tickers = number_text(leaderboard.number(data.get("tickers")), "{:.0f}")
+    tickers = number_text(vocabulary.number(data.get("tickers")), "{:.0f}")
     facts = [("data", f"{data.get('name') or 'a panel'}: {tickers} tickers, {data.get('first')} .. {data.get('last')}, "
-                      f"{number_text(leaderboard.number(data.get('days')), '{:,.0f}')} days")]
+                      f"{number_text(vocabulary.number(data.get('days')), '{:,.0f}')} days")]
     if dropped:
         facts.append(("dropped", "; ".join(f"{ticker}: {why}" for ticker, why in dropped.items())))
     facts.append(("study", " · ".join(f"{key.replace('_', ' ')} {value}" for key, value in settings.items()
@@ -852,7 +825,7 @@ def _inputs(models: Sequence[ModelRun]) -> list[str]:
 
 def _span(inputs: Mapping[str, Any]) -> str | None:
     """From which day the inputs were used, when days before it were left out (warm-ups, a later covariate)."""
-    if (leaderboard.number(inputs.get("dropped_days")) or 0) <= 0:
+    if (vocabulary.number(inputs.get("dropped_days")) or 0) <= 0:
         return None
     return (f"from {inputs.get('first_used')}, the first day with a value for every input "
             f"({number_text(inputs.get('dropped_days'), '{:,.0f}')} days before it left out)")
@@ -884,7 +857,7 @@ def _when(record: Mapping[str, Any], models: Sequence[Any]) -> str:
                 f"{number_text(record.get('seconds', 0), '{:.1f}')} s")
     if not models:
         return "the folder does not say when it was made"
-    fitting = sum(leaderboard.number(m.config.get("fit_seconds")) or 0 for m in models)
+    fitting = sum(vocabulary.number(m.config.get("fit_seconds")) or 0 for m in models)
     return f"fitting took {fitting:.1f} s in all (the folder does not say when it was made)"
 
 
@@ -901,8 +874,8 @@ def _reading(run: RunFolder) -> str:
                          "naive's (0.98: 2% smaller); exactly 1 is naive itself; above 1 the model does worse than "
                          "simply repeating yesterday's price (1.05: its errors are 5% larger)."),
         ("verdict", "Whether the difference from naive is more than luck: a one-sided Diebold–Mariano test on "
-                    "the daily squared errors. 'beats naive' or 'loses to naive' needs p below 0.05; otherwise "
-                    "the two cannot be told apart on these days, however the ratio looks."),
+                    f"the daily squared errors. 'beats naive' or 'loses to naive' needs p below {SIGNIFICANCE}; "
+                    "otherwise the two cannot be told apart on these days, however the ratio looks."),
         ("direction", "The share of days on which the forecast moved the right way (naive never calls a "
                       "direction and scores 50%). In a rising market, forecasting 'up' every day scores the share "
                       "of up days, so compare with that line, not with 50% alone. dir. p: the binomial p-value of "
@@ -933,8 +906,8 @@ def _reading(run: RunFolder) -> str:
     if any(c.ablation for c in run.comparisons):
         items.append(("did the extra inputs help?", "The same model with and without the inputs, scored on the "
                                                     "same test days. 'Significantly better' needs a one-sided "
-                                                    "Diebold–Mariano p below 0.05; a ratio below 1 without it "
-                                                    "cannot be told apart from luck on these days."))
+                                                    f"Diebold–Mariano p below {SIGNIFICANCE}; a ratio below 1 "
+                                                    "without it cannot be told apart from luck on these days."))
     if run.sweep is not None:
         items.append(("chosen on validation", "Many settings were tried; each model's were chosen per dataset on the "
                                               "validation days alone, and the test days, which come after, were "
