@@ -141,6 +141,59 @@ DIRECTION_READING = ("P(up) forecasts; a day is called up when P(up) > 0.5. Bala
                      "constant: binomial p-value of 'no more accurate than the better of always up and always "
                      "down' on the same days.")
 
+#: The report's "How to read this" for price forecasts: (term, plain words), longer than the tips.
+PRICE_GLOSSARY = (
+    ("naive", "The forecast 'tomorrow = today'. Every number here is measured next to it, on exactly the "
+              "same days, because it is what a model has to beat to be worth anything."),
+    ("RMSE / naive", "The model's RMSE divided by naive's. Below 1 the model's typical error is smaller than "
+                     "naive's (0.98: 2% smaller); exactly 1 is naive itself; above 1 the model does worse than "
+                     "simply repeating yesterday's price (1.05: its errors are 5% larger)."),
+    ("verdict", "Whether the difference from naive is more than luck: a one-sided Diebold–Mariano test on "
+                f"the daily squared errors. 'beats naive' or 'loses to naive' needs p below {SIGNIFICANCE}; "
+                "otherwise the two cannot be told apart on these days, however the ratio looks."),
+    ("direction", "The share of days on which the forecast moved the right way (naive never calls a "
+                  "direction and scores 50%). In a rising market, forecasting 'up' every day scores the share "
+                  "of up days, so compare with that line, not with 50% alone. dir. p: the binomial p-value of "
+                  "'no better than a coin'."),
+    ("lagged", "'yes' when the forecast follows the price of a day or more before: the classic chart that "
+               "looks perfect and is yesterday's price moved one day to the right."),
+)
+#: The report's "How to read this" for direction scores: (term, plain words).
+DIRECTION_GLOSSARY = (
+    ("P(up)", "The model's probability that the day closes above the day before, made from the days before it "
+              "only. A day that closes unchanged is not up."),
+    ("log loss", "The score the table is ranked by: the mean of −log of the probability the model gave to what "
+                 "happened. A constant 0.5 scores ln 2 = 0.693; lower is better, and a confident mistake costs a "
+                 "lot. Brier is the mean squared distance between P(up) and the outcome (0.25 for 0.5 every day)."),
+    ("accuracy and balanced accuracy", "The share of days called right, calling up when P(up) is above 0.5. In a "
+                                       "rising market 'always up' is right on every up day, so compare with the "
+                                       "base rate; balanced accuracy averages the hit rates on up and on down days, "
+                                       "so that 'always up' scores 50%."),
+    ("AUC", "The chance that a random up day got a higher P(up) than a random down day: 0.5 is no better than "
+            "chance, whatever the level of the probabilities."),
+    ("p vs constant", "The binomial p-value of 'no more accurate than the better constant call (always up or "
+                      f"always down) on the same days'. Below {SIGNIFICANCE} the hits are unlikely to be the market's "
+                      "drift plus luck."),
+    ("calibration", "On the days a calibrated model says 60%, about 60% go up: its points lie on the diagonal. "
+                    "Bins with few days say little."),
+)
+#: The report's "How to read this" for a rank study.
+RANK_GLOSSARY = (
+    ("long-short portfolio", "Every day the stocks are ranked by the model's probability of beating the next "
+                             "day's cross-sectional median; the top k are bought and the bottom k sold short, in "
+                             "equal amounts, so the portfolio bets on the ranking, not on the market's direction."),
+    ("after costs", "Each half-turn (a buy or a sell) costs the basis points shown, charged on the weights that "
+                    "actually change; replacing every position costs 4 times that in a day. An edge before costs "
+                    "that does not survive them cannot be traded."),
+    ("t (NW)", "The Newey–West t-statistic of the mean daily return: a t-test that allows for days that are not "
+               f"independent. Above about 1.65 (one-sided p below {SIGNIFICANCE}) the mean is unlikely to be luck."),
+    ("reversal and random", "Reversal buys yesterday's losers and sells its winners, a known effect that needs "
+                            "no network; random ranks at random and loses the costs. A network earns its keep "
+                            "only by beating reversal after costs."),
+    ("survivorship", "A panel of today's index members leaves out the companies that fell out of it, which "
+                     "flatters any strategy run on the past; the caveat says when that is the case."),
+)
+
 
 def board_reading(direction: bool) -> str:
     """What the leaderboard across datasets ranks by and what counts as significant there (`comparison.leaderboard`).

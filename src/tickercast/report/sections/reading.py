@@ -1,48 +1,12 @@
-""""How to read this": plain words for each kind of number and chart that is on the page, the significance level
-from `evaluate.vocabulary`."""
+""""How to read this": plain words for each kind of number and chart that is on the page; the metrics' own words
+(the glossaries) and the significance level come from `evaluate.vocabulary`."""
 
 from __future__ import annotations
 
-from tickercast.evaluate.vocabulary import SIGNIFICANCE
+from tickercast.evaluate.vocabulary import DIRECTION_GLOSSARY, PRICE_GLOSSARY, RANK_GLOSSARY, SIGNIFICANCE
 from tickercast.report.folder import RunFolder, SweepRun, beyond_returns
 from tickercast.report.literal import for_html as _e
 from tickercast.report.sections.sweep import searched_ranges
-
-_DIRECTION_READING = [
-    ("P(up)", "The model's probability that the day closes above the day before, made from the days before it "
-              "only. A day that closes unchanged is not up."),
-    ("log loss", "The score the table is ranked by: the mean of −log of the probability the model gave to what "
-                 "happened. A constant 0.5 scores ln 2 = 0.693; lower is better, and a confident mistake costs a "
-                 "lot. Brier is the mean squared distance between P(up) and the outcome (0.25 for 0.5 every day)."),
-    ("accuracy and balanced accuracy", "The share of days called right, calling up when P(up) is above 0.5. In a "
-                                       "rising market 'always up' is right on every up day, so compare with the "
-                                       "base rate; balanced accuracy averages the hit rates on up and on down days, "
-                                       "so that 'always up' scores 50%."),
-    ("AUC", "The chance that a random up day got a higher P(up) than a random down day: 0.5 is no better than "
-            "chance, whatever the level of the probabilities."),
-    ("p vs constant", "The binomial p-value of 'no more accurate than the better constant call (always up or "
-                      f"always down) on the same days'. Below {SIGNIFICANCE} the hits are unlikely to be the market's "
-                      "drift plus luck."),
-    ("calibration", "On the days a calibrated model says 60%, about 60% go up: its points lie on the diagonal. "
-                    "Bins with few days say little."),
-]
-
-
-_RANK_READING = [
-    ("long-short portfolio", "Every day the stocks are ranked by the model's probability of beating the next "
-                             "day's cross-sectional median; the top k are bought and the bottom k sold short, in "
-                             "equal amounts, so the portfolio bets on the ranking, not on the market's direction."),
-    ("after costs", "Each half-turn (a buy or a sell) costs the basis points shown, charged on the weights that "
-                    "actually change; replacing every position costs 4 times that in a day. An edge before costs "
-                    "that does not survive them cannot be traded."),
-    ("t (NW)", "The Newey–West t-statistic of the mean daily return: a t-test that allows for days that are not "
-               f"independent. Above about 1.65 (one-sided p below {SIGNIFICANCE}) the mean is unlikely to be luck."),
-    ("reversal and random", "Reversal buys yesterday's losers and sells its winners, a known effect that needs "
-                            "no network; random ranks at random and loses the costs. A network earns its keep "
-                            "only by beating reversal after costs."),
-    ("survivorship", "A panel of today's index members leaves out the companies that fell out of it, which "
-                     "flatters any strategy run on the past; the caveat says when that is the case."),
-]
 
 
 def how_to_read(run: RunFolder) -> str:
@@ -51,26 +15,10 @@ def how_to_read(run: RunFolder) -> str:
     direction = scored or any(f.classifies for f in run.forecasts)
     prices = (any(not c.classifies for c in run.comparisons) or bool(run.backtest and not run.backtest.classifies)
               or run.sweep is not None or any(not f.classifies for f in run.forecasts) or not direction)
-    items = [] if not prices else [
-        ("naive", "The forecast 'tomorrow = today'. Every number here is measured next to it, on exactly the "
-                  "same days, because it is what a model has to beat to be worth anything."),
-        ("RMSE / naive", "The model's RMSE divided by naive's. Below 1 the model's typical error is smaller than "
-                         "naive's (0.98: 2% smaller); exactly 1 is naive itself; above 1 the model does worse than "
-                         "simply repeating yesterday's price (1.05: its errors are 5% larger)."),
-        ("verdict", "Whether the difference from naive is more than luck: a one-sided Diebold–Mariano test on "
-                    f"the daily squared errors. 'beats naive' or 'loses to naive' needs p below {SIGNIFICANCE}; "
-                    "otherwise the two cannot be told apart on these days, however the ratio looks."),
-        ("direction", "The share of days on which the forecast moved the right way (naive never calls a "
-                      "direction and scores 50%). In a rising market, forecasting 'up' every day scores the share "
-                      "of up days, so compare with that line, not with 50% alone. dir. p: the binomial p-value of "
-                      "'no better than a coin'."),
-        ("lagged", "'yes' when the forecast follows the price of a day or more before: the classic chart that "
-                   "looks perfect and is yesterday's price moved one day to the right."
-                   + (" Zoom into a few weeks of the price chart to see it." if run.comparisons or run.backtest
-                      else "")),
-    ]
+    zoom = " Zoom into a few weeks of the price chart to see it." if run.comparisons or run.backtest else ""
+    items = [] if not prices else [(term, text + zoom if term == "lagged" else text) for term, text in PRICE_GLOSSARY]
     if direction:
-        items += _DIRECTION_READING if scored else _DIRECTION_READING[:1]  # a forecast alone has no scores
+        items += DIRECTION_GLOSSARY if scored else DIRECTION_GLOSSARY[:1]  # a forecast alone has no scores
     if any(m.history is not None for c in run.comparisons for m in c.models):
         items.append(("loss curves", "Training loss should fall. Validation loss is what early stopping "
                                      "watches: the dot marks the weights kept. Validation rising while training "
@@ -132,7 +80,7 @@ def how_to_read(run: RunFolder) -> str:
                                    "anything that needs more than about k days of memory."))
     if run.rank is not None:
         only_rank = not (run.comparisons or run.backtest or run.sweep or run.forecasts or run.gates or run.gradients)
-        items = (items if not only_rank else []) + _RANK_READING
+        items = (items if not only_rank else []) + list(RANK_GLOSSARY)
     yardstick = "naive" if prices else "the better constant call"
     items.append(("nothing here is advice", "Past prices carry little information about tomorrow's; a model "
                                             f"that does not beat {yardstick} significantly has found nothing to "
