@@ -42,7 +42,10 @@ def split_metrics(metrics: Any, part: str) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
-def number_cell(value: Any, fmt: str, tail: str = "") -> str:
-    """A table cell of a number from a file: the exact value for sorting, its text in `fmt` ("—" if none)."""
+def number_cell(value: Any, fmt: str, tail: str = "", *, key: str = "", best: bool = False) -> str:
+    """A table cell of a number from a file: the exact value for sorting, its text in `fmt` ("—" if none), the
+    column's `key` for scripts and tests, and the mark of the column's best value."""
     found = number(value)
-    return f'<td data-value="{"" if found is None else repr(found)}">{number_text(found, fmt)}{tail}</td>'
+    attributes = (f' data-key="{_e(key)}"' if key else "") + f' data-value="{"" if found is None else repr(found)}"'
+    attributes += ' class="best"' if best else ""
+    return f"<td{attributes}>{number_text(found, fmt)}{tail}</td>"

@@ -54,11 +54,9 @@ def scores_table(entries: Sequence[tuple[str, Mapping[str, Any]]], first: str, n
     for label, metrics in ranked:
         cells = []
         for metric in DIRECTION:
-            key, fmt = metric.key, metric.fmt
-            found = number(metrics.get(key))
-            mark = ' class="best"' if found is not None and found == best[key] else ""
-            cells.append(f'<td data-key="{key}" data-value="{"" if found is None else repr(found)}"{mark}>'
-                         f'{number_text(found, fmt)}</td>')
+            found = number(metrics.get(metric.key))
+            cells.append(number_cell(found, metric.fmt, key=metric.key,
+                                     best=found is not None and found == best[metric.key]))
         body.append(f'<tr data-label="{_e(label)}"><td data-key="label">{_e(label)}</td>{"".join(cells)}</tr>')
     return (f'<div class="table-wrap"><table class="sortable" data-table="{name}"><thead><tr>{heads}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
