@@ -138,7 +138,7 @@ def verdict_lines(verdicts: list[Mapping[str, Any]]) -> list[str]:
     lines = []
     for v in verdicts:
         metric = v.get("metric", "rmse")
-        label = {"rmse": "RMSE", "log_loss": "log loss"}[metric]
+        label = pick((*PRICE, *DIRECTION), metric)[0].header
         spread = (f"test {label} {v[f'{metric}_a']:.4g} ± {v['sd_a']:.2g} vs {v[f'{metric}_b']:.4g} ± "
                   f"{v['sd_b']:.2g}")
         if v["winner"] == "tie":
