@@ -84,6 +84,7 @@ def render_page(run: RunFolder, *, library: Library, generated: str = "") -> str
 
 
 def _title(run: RunFolder) -> str:
+    """What the run was, in a few words: the page's title and heading."""
     if run.rank is not None:
         data = run.rank.summary["data"]
         return f"rank study of {', '.join(run.rank.summary['models'])} on {data.get('name') or 'a panel'}"
@@ -104,6 +105,7 @@ def _title(run: RunFolder) -> str:
 
 
 def _document(page: Page, run: RunFolder, library: Library, generated: str) -> str:
+    """The sections, the charts' data, Plotly.js, the style and the script in one file, under its policy."""
     assets = files("tickercast.report") / "assets"
     code, style = (assets / "report.js").read_text(), (assets / "report.css").read_text()
     policy = content_policy(scripts=[allow(code), *library.scripts], styles=[allow(style), *library.styles])

@@ -51,6 +51,7 @@ def rank_sections(page: Page, rank: RankRun) -> None:
 
 
 def _rank_table(models: Mapping[str, Mapping[str, Any]]) -> str:
+    """A row per model of the study, in the columns of `evaluate.vocabulary.RANK`, each with its tip."""
     heads = '<th data-sort="text">model</th>' + "".join(
         f'<th data-sort="number" title="{_e(m.tip)}">{_e(m.header)}</th>' for m in RANK)
     rows = "".join(f'<tr data-label="{_e(name)}"><td>{_e(name)}</td>'
@@ -82,6 +83,7 @@ def _rank_subperiods(models: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def _rank_periods(periods: Sequence[Mapping[str, Any]]) -> str:
+    """A row per study period and model: its trading days, tickers, returns and how its network trained."""
     heads = ('<th data-sort="number">period</th><th data-sort="text" class="text">trading days</th>'
              '<th data-sort="number">tickers</th><th data-sort="text">model</th>'
              + "".join(f'<th data-sort="number">{_e(m.header)}</th>' for m in _PERIOD_COLUMNS))

@@ -124,6 +124,7 @@ def _tried(sweep: SweepRun) -> list[fig.Tried]:
 
 
 def _failures(records: Sequence[Record]) -> str:
+    """A row per failed unit with its error, as results.sqlite holds it."""
     rows = "".join(f'<tr><td>{_e(r.data)}</td><td class="text">{_e(r.model)}</td><td class="text">'
                    f'{_e(params_text(r.params))}</td><td>{"—" if r.seed is None else _e(str(r.seed))}</td>'
                    f'<td class="error">{_e(r.error or "")}</td></tr>' for r in records)

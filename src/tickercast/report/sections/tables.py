@@ -120,6 +120,7 @@ def direction_board(board: Sequence[Mapping[str, Any]]) -> bool:
 
 
 def trading_table(trading: Mapping[str, Any]) -> str:
+    """trading.json's strategies, a row each, in the columns of `evaluate.vocabulary.TRADING`."""
     heads = "".join(f"<th>{m.header}</th>" for m in TRADING)
     rows = []
     for name in ("long_flat", "long_short", "buy_and_hold"):
