@@ -2,14 +2,8 @@
 
 import pytest
 
-from tickercast.report.leaderboard import (
-    Chosen,
-    ablation_kind,
-    runs_verdict,
-    selection_rows,
-    table_rows,
-    verdict,
-)
+from tickercast.evaluate.vocabulary import ablation_kind, runs_verdict, verdict
+from tickercast.report.leaderboard import Chosen, selection_rows, table_rows
 
 
 def metrics(rmse, ratio, p_better, direction=0.5, p_two=None):

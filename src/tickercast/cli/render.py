@@ -7,36 +7,24 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from tickercast.evaluate.vocabulary import (
+    DIRECTION,
+    DIRECTION_READING,
+    PRICE,
+    PRICE_READING,
+    SIGNIFICANCE,
+    TRADING,
+    TRADING_READING,
+    Metric,
+    board_reading,
+    pick,
+)
 from tickercast.jsonio import json_safe
 
-_COLUMNS = (  # key, header, format
-    ("rmse", "RMSE", "{:.4g}"),
-    ("mae", "MAE", "{:.4g}"),
-    ("directional_accuracy", "direction", "{:.1%}"),
-    ("rmse_ratio_vs_naive", "RMSE / naive", "{:.4f}"),
-    ("dm_p_value", "DM p", "{:.3f}"),
-    ("direction_p_value", "dir. p", "{:.3f}"),
-)
-READING = ("RMSE / naive below 1 beats the naive forecast (tomorrow = today); above 1 loses to it. DM p: "
-           "Diebold–Mariano p-value of 'as accurate as naive' (small = a real difference). Direction: share of "
-           "days the predicted move had the right sign (naive = 50%); dir. p: binomial p-value of 'no better than "
-           "a coin'. lagged: the forecast follows yesterday's price.")
-
-#: The direction target's columns (`evaluate.scorecard.direction_scorecard`): key, header, format.
-_DIRECTION_COLUMNS = (
-    ("accuracy", "accuracy", "{:.1%}"),
-    ("balanced_accuracy", "balanced", "{:.1%}"),
-    ("brier", "Brier", "{:.4f}"),
-    ("log_loss", "log loss", "{:.4f}"),
-    ("auc", "AUC", "{:.3f}"),
-    ("base_rate", "base rate", "{:.1%}"),
-    ("p_value_vs_constant", "p vs constant", "{:.3g}"),
-)
-DIRECTION_READING = ("P(up) forecasts; a day is called up when P(up) > 0.5. Balanced: mean hit rate on up days and "
-                     "on down days. Brier and log loss judge the probabilities (lower is better; a constant 0.5 "
-                     "scores 0.25 and 0.693); AUC their order (0.5 = chance). Base rate: share of up days. p vs "
-                     "constant: binomial p-value of 'no more accurate than the better of always up and always "
-                     "down' on the same days.")
+#: The price tables' columns and the direction tables', from the one vocabulary (`evaluate.vocabulary`).
+_COLUMNS = pick(PRICE, "rmse", "mae", "directional_accuracy", "rmse_ratio_vs_naive", "dm_p_value", "direction_p_value")
+_DIRECTION_COLUMNS = pick(DIRECTION, "accuracy", "balanced_accuracy", "brier", "log_loss", "auc", "base_rate",
+                          "p_value_vs_constant")
 
 
 def print_json(data: Mapping[str, Any]) -> None:
@@ -52,14 +40,14 @@ def split_table(metrics: Mapping[str, Mapping[str, Any]], title: str, row_name: 
     if any("log_loss" in values for values in metrics.values()):
         return _direction_table(metrics, title, row_name)
 
-    table = Table(title=title, caption=READING, caption_justify="left")
+    table = Table(title=title, caption=PRICE_READING, caption_justify="left")
     table.add_column(row_name)
     table.add_column("days", justify="right")
-    for _, header, _ in _COLUMNS:
-        table.add_column(header, justify="right")
+    for metric in _COLUMNS:
+        table.add_column(metric.terminal_header, justify="right")
     table.add_column("lagged")
     for part, values in metrics.items():
-        table.add_row(part, str(values["n"]), *(_number(values.get(key), fmt) for key, _, fmt in _COLUMNS),
+        table.add_row(part, str(values["n"]), *(_number(values.get(m.key), m.fmt) for m in _COLUMNS),
                       _flag(values.get("looks_lagged")))
     return table
 
@@ -71,10 +59,10 @@ def _direction_table(metrics: Mapping[str, Mapping[str, Any]], title: str, row_n
     table = Table(title=title, caption=DIRECTION_READING, caption_justify="left")
     table.add_column(row_name)
     table.add_column("days", justify="right")
-    for _, header, _ in _DIRECTION_COLUMNS:
-        table.add_column(header, justify="right")
+    for metric in _DIRECTION_COLUMNS:
+        table.add_column(metric.terminal_header, justify="right")
     for part, values in metrics.items():
-        table.add_row(part, str(values["n"]), *(_number(values.get(key), fmt) for key, _, fmt in _DIRECTION_COLUMNS))
+        table.add_row(part, str(values["n"]), *(_number(values.get(m.key), m.fmt) for m in _DIRECTION_COLUMNS))
     return table
 
 
@@ -108,17 +96,13 @@ def trading_table(report: Mapping[str, Any]) -> Any:
     signal = ("the sign of the one-day forecast" if report.get("threshold") is None else
               f"P(up): long above {report['threshold']:g}, short (long/short) below {1 - report['threshold']:g}")
     table = Table(title=f"trading on {signal}, {report['cost_bps']:g} bps per side",
-                  caption="CAGR and volatility annualised over 252 days; Sharpe with a zero risk-free rate; "
-                          "turnover: position changes (a flip counts 2)", caption_justify="left")
-    columns = (("cagr", "CAGR", "{:.2%}"), ("annual_volatility", "volatility", "{:.2%}"),
-               ("sharpe", "Sharpe", "{:.2f}"), ("max_drawdown", "max drawdown", "{:.1%}"),
-               ("turnover", "turnover", "{:.0f}"), ("final_equity", "final equity", "{:.3f}"))
+                  caption=TRADING_READING, caption_justify="left")
     table.add_column("strategy")
-    for _, header, _ in columns:
-        table.add_column(header, justify="right")
+    for metric in TRADING:
+        table.add_column(metric.terminal_header, justify="right")
     for name in ("long_flat", "long_short", "buy_and_hold"):
         values = report[name]
-        table.add_row(name.replace("_", " "), *(_number(values.get(key), fmt) for key, _, fmt in columns))
+        table.add_row(name.replace("_", " "), *(_number(values.get(m.key), m.fmt) for m in TRADING))
     return table
 
 
@@ -154,7 +138,7 @@ def verdict_lines(verdicts: list[Mapping[str, Any]]) -> list[str]:
     lines = []
     for v in verdicts:
         metric = v.get("metric", "rmse")
-        label = {"rmse": "RMSE", "log_loss": "log loss"}[metric]
+        label = pick((*PRICE, *DIRECTION), metric)[0].header
         spread = (f"test {label} {v[f'{metric}_a']:.4g} ± {v['sd_a']:.2g} vs {v[f'{metric}_b']:.4g} ± "
                   f"{v['sd_b']:.2g}")
         if v["winner"] == "tie":
@@ -198,7 +182,8 @@ def ablation_table(rows: list[Mapping[str, Any]]) -> Any:
     from rich.table import Table
 
     table = Table(title="did the extra inputs help? (test part, each set vs the same model on returns only)",
-                  caption="seeds averaged into one forecast per set; Diebold–Mariano on squared errors, 5% level",
+                  caption="seeds averaged into one forecast per set; Diebold–Mariano on squared errors, "
+                          f"{SIGNIFICANCE:.0%} level",
                   caption_justify="left")
     for header in ("model", "inputs added", "RMSE / returns only", "p (better)", "verdict"):
         table.add_column(header, justify="right" if header.startswith(("RMSE", "p ")) else "left")
@@ -215,11 +200,8 @@ def leaderboard_table(board: list[Mapping[str, Any]]) -> Any:
 
     direction = bool(board) and "beats_constant_significantly" in board[0]
     key = "beats_constant_significantly" if direction else "beats_naive_significantly"
-    caption = ("rank 1 = lowest mean log loss on a dataset; significant: binomial p < 0.05 against the better of "
-               "always up and always down" if direction else
-               "rank 1 = lowest mean RMSE / naive on a dataset; significant: one-sided Diebold–Mariano p < 0.05 "
-               "that its errors are smaller than naive's")
-    table = Table(title="overall, across datasets (test part)", caption=caption, caption_justify="left")
+    table = Table(title="overall, across datasets (test part)", caption=board_reading(direction),
+                  caption_justify="left")
     for header in ("model", "mean rank", "datasets",
                    f"runs beating {'the constant' if direction else 'naive'} significantly"):
         table.add_column(header, justify="left" if header == "model" else "right")
@@ -275,11 +257,11 @@ def summary_table(rows: list[Mapping[str, Any]], title: str) -> Any:
     if rows and "log_loss" in rows[0]:
         return _direction_summary(rows, title)
 
-    table = Table(title=title, caption=READING, caption_justify="left")
+    table = Table(title=title, caption=PRICE_READING, caption_justify="left")
     table.add_column("model")
     table.add_column("runs", justify="right")
-    for _, header, _ in _COLUMNS:
-        table.add_column(header, justify="right")
+    for metric in _COLUMNS:
+        table.add_column(metric.terminal_header, justify="right")
     table.add_column("lagged")
     best = min((row["rmse_ratio_vs_naive"] for row in rows if row["rmse_ratio_vs_naive"] is not None),
                default=None)
@@ -297,21 +279,21 @@ def _direction_summary(rows: list[Mapping[str, Any]], title: str) -> Any:
     table = Table(title=title, caption=DIRECTION_READING + " Ranked by log loss.", caption_justify="left")
     for header in ("rank", "model", "runs"):
         table.add_column(header, justify="left" if header == "model" else "right")
-    for _, header, _ in _DIRECTION_COLUMNS:
-        table.add_column(header, justify="right")
+    for metric in _DIRECTION_COLUMNS:
+        table.add_column(metric.terminal_header, justify="right")
     for rank, row in enumerate(rows, start=1):
         table.add_row(str(rank), row["model"], str(row["runs"]), *_mean_sd_cells(row, _DIRECTION_COLUMNS),
                       style="bold green" if rank == 1 else None)
     return table
 
 
-def _mean_sd_cells(row: Mapping[str, Any], columns: tuple[tuple[str, str, str], ...]) -> list[str]:
+def _mean_sd_cells(row: Mapping[str, Any], columns: tuple[Metric, ...]) -> list[str]:
     """Each column's mean, with `± sd` when the model ran with several seeds."""
     cells = []
-    for key, _, fmt in columns:
-        cell = _number(row.get(key), fmt)
-        if row.get(f"{key}_sd") is not None:
-            cell += " ± " + _number(row[f"{key}_sd"], fmt if "%" in fmt else "{:.2g}")
+    for metric in columns:
+        cell = _number(row.get(metric.key), metric.fmt)
+        if row.get(f"{metric.key}_sd") is not None:
+            cell += " ± " + _number(row[f"{metric.key}_sd"], metric.fmt if "%" in metric.fmt else "{:.2g}")
         cells.append(cell)
     return cells
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tickercast.report.leaderboard import number
+from tickercast.evaluate.vocabulary import number
 from tickercast.report.literal import for_plotly
 from tickercast.sweep.plan import params_text
 

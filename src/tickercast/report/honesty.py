@@ -16,12 +16,12 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tickercast.report.leaderboard import number, number_text
+from tickercast.evaluate.vocabulary import number, number_text
 from tickercast.report.literal import for_html as _e
+from tickercast.report.sections.page import ALIGN, number_cell
 from tickercast.sweep.plan import params_text
 
 _RATIO, _GAP = "{:.4f}", "{:+.4f}"
-_ALIGN = {"text": ' class="text"', "number": ""}  # words align left, numbers right
 
 
 def honesty_table(rows: Sequence[Mapping[str, Any]], luck: Sequence[Mapping[str, Any]] | None = None) -> str:
@@ -42,7 +42,7 @@ def honesty_table(rows: Sequence[Mapping[str, Any]], luck: Sequence[Mapping[str,
             cells += [_number("luck_val_ratio", shuffled.get("val_ratio"), _RATIO),
                       _number("luck_gap", shuffled.get("gap"), _GAP)]
         body.append(f'<tr data-label="{_e(row["data"])}">{"".join(cells)}</tr>')
-    header = "".join(f'<th data-sort="{sort}"{_ALIGN[sort]}>{_e(text)}</th>' for text, sort in heads)
+    header = "".join(f'<th data-sort="{sort}"{ALIGN[sort]}>{_e(text)}</th>' for text, sort in heads)
     return (f"<p>{_e(mean_gaps(rows, luck))}</p>"
             f'<div class="table-wrap"><table class="sortable" '
             f'data-table="honesty"><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
@@ -90,7 +90,4 @@ def _text(key: str, text: str) -> str:
 
 
 def _number(key: str, value: Any, fmt: str, *, best: bool = False) -> str:
-    found = number(value)
-    mark = ' class="best"' if best else ""
-    return (f'<td data-key="{_e(key)}" data-value="{"" if found is None else repr(found)}"{mark}>'
-            f"{number_text(found, fmt)}</td>")
+    return number_cell(value, fmt, key=key, best=best)
