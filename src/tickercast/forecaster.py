@@ -25,7 +25,7 @@ import pandas as pd
 from tickercast.bundle import damaged, read_bundle, write_bundle
 from tickercast.config import CELLS, TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill, as_price_frame
-from tickercast.errors import ConfigError, DataError, NotFittedError, shown
+from tickercast.errors import ConfigError, DataError, NotFittedError, option, shown
 from tickercast.evaluate.score import score
 from tickercast.models import MODELS, make_model, restore_model
 from tickercast.models.protocol import forecasts_direction
@@ -353,7 +353,7 @@ class Forecaster:
         if named != list(self.inputs_["with"]):
             raise ConfigError(f"this model was fitted with covariates {', '.join(self.inputs_['with']) or '(none)'} "
                               f"and needs exactly those (given: {', '.join(map(str, named)) or 'none'}); "
-                              "pass the same --with as when it was trained")
+                              f"pass the same {option('covariates')} as when it was trained")
         frame = as_price_frame(prices, self.data_["price_column"], None)
         frame, inputs, _ = build_inputs(frame, self.inputs_["features"], _validated(covariates), common_span=True)
         return frame, inputs

@@ -18,7 +18,7 @@ import pandas as pd
 
 from tickercast._version import __version__
 from tickercast.csvsafe import spreadsheet_safe
-from tickercast.errors import DataError
+from tickercast.errors import DataError, option
 from tickercast.jsonio import write_atomic, write_json
 from tickercast.report.folder import RECORD, RunFolder, read_run
 from tickercast.report.literal import printable
@@ -45,7 +45,7 @@ def prepare_folder(out: str | Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DataError(f"cannot use --out {out}: {error.strerror or error}") from None
+        raise DataError(f"cannot use {option('out', out)}: {error.strerror or error}") from None
     return folder
 
 
