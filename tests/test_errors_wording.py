@@ -77,3 +77,11 @@ def test_every_flag_the_table_names_is_a_flag_of_the_cli():
                 parsers.extend(action.choices.values())
     assert set(FLAGS.values()) <= flags
     assert all(name.isidentifier() and name.islower() for name in FLAGS)
+
+
+def test_a_value_holding_the_separators_cannot_break_its_marker():
+    hostile = "a\x1fb\x1ec"
+    error = DataError(f"cannot use {option('out', hostile)}: no room")
+    with worded_as_flags(FLAGS):
+        assert str(error) == "cannot use --out a\\x1fb\\x1ec: no room"
+    assert error.options == ("out",)

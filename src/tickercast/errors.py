@@ -56,7 +56,12 @@ def option(name: str, value: object = _UNSET, *, cli: str | None = None) -> str:
         return f"\x1f{name}\x1e\x1e\x1f"
     if value is True:
         return f"\x1f{name}\x1e\x1eTrue\x1f"
-    return f"\x1f{name}\x1e{value if cli is None else cli}\x1e{value!r}\x1f"
+    return f"\x1f{name}\x1e{_plain(str(value) if cli is None else cli)}\x1e{_plain(repr(value))}\x1f"
+
+
+def _plain(text: str) -> str:
+    """A value's text with the separators written out, so a hostile path cannot end its marker early."""
+    return text.replace("\x1f", "\\x1f").replace("\x1e", "\\x1e")
 
 
 def worded(message: str) -> str:
