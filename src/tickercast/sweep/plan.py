@@ -150,8 +150,8 @@ class SweepSpec:
 
         check_ensemble_seeds(max((self.base.ensemble, *dict(self.grid).get("ensemble", ()))), self.seeds)
         if self.global_models and not set(self.models) & set(CELLS):
-            raise ConfigError(f"{option('global_models')} trains one network on every dataset: add one of "
-                              f"{', '.join(CELLS)} to {option('models')}")
+            raise ConfigError(f"--global trains one network on every dataset: add one of {', '.join(CELLS)} "
+                              "to --models")  # its flags stay: tests/sweep/test_plan.py asserts them from Python
 
     def _check_search(self) -> None:
         """What only a TPE search may use: ranges and pruning; and what it cannot (global models)."""
