@@ -22,7 +22,7 @@ import pandas as pd
 
 from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill
-from tickercast.errors import ConfigError, shown
+from tickercast.errors import ConfigError, option, shown
 from tickercast.evaluate.metrics import METRIC_KEYS
 from tickercast.evaluate.scorecard import DIRECTION_KEYS
 from tickercast.forecaster import Covariates, Forecaster, fit_seeds
@@ -83,15 +83,15 @@ def input_sets(spec: str | Sequence[str] | None, covariates: Sequence[str] = (),
 
     texts = [part for part in (spec.split(";") if isinstance(spec, str) else spec) if part.strip()]
     if not texts:
-        raise ConfigError("--feature-sets needs at least one set, e.g. \"returns; returns,volume\"")
+        raise ConfigError(f"{option('feature_sets')} needs at least one set, e.g. \"returns; returns,volume\"")
     sets = []
     for text in texts:
         names = [name.strip() if name.strip() in covariates else name.strip().lower()  # features: any case
                  for name in text.split(",") if name.strip()]
         unknown = [name for name in names if name not in CATALOGUE and name not in GROUPS and name not in covariates]
         if unknown:
-            raise ConfigError(f"unknown input {shown(unknown[0])} in --feature-sets; use features "
-                              f"({', '.join([*CATALOGUE, *GROUPS])}) or a name given with --with")
+            raise ConfigError(f"unknown input {shown(unknown[0])} in {option('feature_sets')}; use features "
+                              f"({', '.join([*CATALOGUE, *GROUPS])}) or a name given with {option('covariates')}")
         own = [name for name in names if name not in covariates]
         extras = [name for name in names if name != "returns"]
         sets.append(InputSet(feature_key(own or ["returns"]), tuple(n for n in names if n in covariates),
@@ -103,7 +103,7 @@ def input_sets(spec: str | Sequence[str] | None, covariates: Sequence[str] = (),
     reference = InputSet()
     unique = list(dict.fromkeys(InputSet(s.features, s.covariates) for s in sets))
     if len(unique) < len(sets):
-        raise ConfigError("--feature-sets lists the same set twice; give each set once")
+        raise ConfigError(f"{option('feature_sets')} lists the same set twice; give each set once")
     return [reference] + [s for s in sets if (s.features, s.covariates) != ("returns", ())]
 
 
@@ -139,8 +139,8 @@ def compare(prices: pd.DataFrame, models: list[str] | str, *, seeds: int = 1,
     covariates = dict(covariates or {})
     sets = input_sets(feature_sets, list(covariates), config.features)
     if len(sets) > 1 and config.target == "direction":
-        raise ConfigError("--feature-sets tests input sets on price errors; it does not apply to --target "
-                          "direction (compare the models with --features instead)")
+        raise ConfigError(f"{option('feature_sets')} tests input sets on price errors; it does not apply to "
+                          f"{option('target', 'direction')} (compare the models with {option('features')} instead)")
     options = {"test_size": test_size, "val_size": val_size, "test_start": test_start, "val_start": val_start,
                "price_column": price_column, "fill": fill, "common_span": common_span}
     if len(sets) > 1:
@@ -180,8 +180,9 @@ def check_ensemble_seeds(ensemble: int, seeds: int) -> None:
     """One ensemble per network: ensembles of seeds s, s + 1, ... would share all but one member, so their spread
     would understate the seed noise (move the ensemble with the seed instead)."""
     if ensemble > 1 and seeds > 1:
-        raise ConfigError(f"--ensemble {ensemble} with --seeds {seeds}: ensembles of consecutive seeds would share "
-                          "members; compare one ensemble per network (drop --seeds), or --seeds without --ensemble")
+        raise ConfigError(f"{option('ensemble', ensemble)} with {option('seeds', seeds)}: ensembles of consecutive "
+                          f"seeds would share members; compare one ensemble per network (drop {option('seeds')}), or "
+                          f"{option('seeds')} without {option('ensemble')}")
 
 
 def common_first_date(prices: pd.DataFrame, sets: list[InputSet], covariates: Covariates, price_column: str | None,

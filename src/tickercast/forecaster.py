@@ -25,7 +25,7 @@ import pandas as pd
 from tickercast.bundle import damaged, read_bundle, write_bundle
 from tickercast.config import CELLS, TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill, as_price_frame
-from tickercast.errors import ConfigError, DataError, NotFittedError, shown
+from tickercast.errors import ConfigError, DataError, NotFittedError, option, shown
 from tickercast.evaluate.score import score
 from tickercast.models import MODELS, make_model, restore_model
 from tickercast.models.protocol import forecasts_direction
@@ -48,7 +48,8 @@ class Forecaster:
     Settings are those of `ModelConfig` (target, lookback, hidden, layers, dropout, epochs, batch_size, lr,
     patience, clip, scaler, seed, device, horizons, threads, features, ensemble). After `fit`, what was learned
     ends in an underscore: `model_`, `metrics_` (also `metrics`), `history` (a table), `predictions_`, `data_`,
-    `split_`, `inputs_` (which inputs were used, from which day), `fit_seconds_`, `member_metrics_` (also
+    `split_`, `inputs_` (which inputs were used, from which day), `reads_inputs_`, `best_epochs_` (the epoch
+    each network kept), `fit_seconds_`, `member_metrics_` (also
     `member_metrics`: an ensemble's members) and `feature_importance_` (a table: how much worse validation gets
     when each input is shuffled; empty for a returns-only model); `forecast` adds `exchange_` (whose calendar).
 
@@ -284,6 +285,22 @@ class Forecaster:
         epochs = history.epochs if history is not None else []
         return pd.DataFrame(epochs, columns=["epoch", "train_loss", "val_loss", "seconds"])
 
+    @property
+    def best_epochs_(self) -> list[int]:
+        """The epoch whose weights each network kept (best validation loss, or the last without a validation part;
+        0 is the untrained network): one per ensemble member, the first being `history`'s; empty for a baseline."""
+        model = self._fitted()
+        histories = getattr(model, "histories_", None)
+        if histories is None:
+            history = getattr(model, "history_", None)
+            histories = [] if history is None else [history]
+        return [history.best_epoch for history in histories]
+
+    @property
+    def reads_inputs_(self) -> bool:
+        """Whether the model reads the input columns (`inputs_`) at all; a baseline such as `naive` reads none."""
+        return bool(self._fitted().uses_inputs)
+
     def save(self, folder: str | Path) -> Path:
         """Write the model bundle (JSON + safetensors, see `tickercast.bundle`) and return its folder."""
         model = self._fitted()
@@ -336,7 +353,7 @@ class Forecaster:
         if named != list(self.inputs_["with"]):
             raise ConfigError(f"this model was fitted with covariates {', '.join(self.inputs_['with']) or '(none)'} "
                               f"and needs exactly those (given: {', '.join(map(str, named)) or 'none'}); "
-                              "pass the same --with as when it was trained")
+                              f"pass the same {option('covariates')} as when it was trained")
         frame = as_price_frame(prices, self.data_["price_column"], None)
         frame, inputs, _ = build_inputs(frame, self.inputs_["features"], _validated(covariates), common_span=True)
         return frame, inputs

@@ -29,7 +29,7 @@ import torch
 from tickercast.config import CELLS, ModelConfig
 from tickercast.data.panel import is_panel, validate_panel
 from tickercast.data.panel import wide as prices_wide
-from tickercast.errors import ConfigError, DataError, shown
+from tickercast.errors import ConfigError, DataError, option, shown
 from tickercast.evaluate.classification import average_ranks, classification_metrics, reliability_table
 from tickercast.evaluate.portfolio import long_short_weights, performance, portfolio_returns
 from tickercast.evaluate.stats import newey_west_test
@@ -155,7 +155,7 @@ def study_periods(days: int, settings: RankSettings, lookback: int) -> list[Peri
     if days < needed:
         raise DataError(f"the panel has {days:,} days of returns; one study period needs {needed:,} "
                         f"({settings.train_days} training + {settings.trade_days} trading): use a longer panel or "
-                        f"smaller --train-days/--trade-days")
+                        f"smaller {option('train_days')}/{option('trade_days')}")
     starts = list(range(0, days - settings.train_days, settings.step))
     periods = []
     for index, start in enumerate(starts):
@@ -206,7 +206,7 @@ def check_panel(returns: np.ndarray, tickers: Sequence[str], settings: RankSetti
                         f"needs at least {max(2, 2 * k)}; give a panel of several tickers")
     if count < 2 * k:
         raise DataError(f"the panel has {count} tickers, fewer than 2 x top = {2 * k}: the long and short legs of "
-                        f"{k} stocks each would overlap; use more tickers or --top {max(1, count // 2)}")
+                        f"{k} stocks each would overlap; use more tickers or {option('top', max(1, count // 2))}")
     return study_periods(len(returns), settings, lookback)
 
 

@@ -14,8 +14,13 @@ from collections.abc import Sequence
 from tickercast._version import __version__
 from tickercast.cli import backtest, compare, data, explain, forecast, gradients, rank, report, sweep, train
 from tickercast.cli.options import HelpFormatter
-from tickercast.errors import TickercastError, TickercastWarning
+from tickercast.errors import TickercastError, TickercastWarning, worded_as_flags
 from tickercast.report.literal import printable
+
+#: The library parameters whose flag is not `--` and the name with dashes (`errors.option`): a message that
+#: names `covariates` reads `--with` here, and `covariates` from Python.
+FLAGS = {"covariates": "--with", "global_models": "--global", "address": "--ray-address",
+         "timeout": "--ray-timeout"}
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -52,17 +57,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always", TickercastWarning)  # a repair is always worth a line
-            warnings.showwarning = _one_line_warning
-            return args.run(args) or 0
-    except TickercastError as error:
-        print(f"error: {printable(str(error))}", file=sys.stderr)  # a name in it must not steer the terminal
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with worded_as_flags(FLAGS):  # settings named in messages read as the flags the user typed
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", TickercastWarning)  # a repair is always worth a line
+                warnings.showwarning = _one_line_warning
+                return args.run(args) or 0
+        except TickercastError as error:
+            print(f"error: {printable(str(error))}", file=sys.stderr)  # a name in it must not steer the terminal
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
 
 
 def _one_line_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:

@@ -44,14 +44,7 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tickercast.evaluate.backtest import backtest
     from tickercast.progress import progress_bars
-    from tickercast.report.run_record import (
-        Stopwatch,
-        prepare_folder,
-        run_record,
-        write_backtest,
-        write_record,
-        write_report,
-    )
+    from tickercast.report.run_record import Stopwatch, finish_run, prepare_folder, write_backtest
 
     stopwatch = Stopwatch()
     options.check_ensemble(args, [args.model])
@@ -69,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if out:
         write_backtest(out, result)
         settings = options.model_settings(args)
-        write_record(out, run_record(args.command, vars(args), settings, [settings["seed"]], stopwatch))
-        report = write_report(out)
+        report = finish_run(out, args.command, vars(args), settings, [settings["seed"]], stopwatch)
     summary = {**result.to_dict(), **({"ensemble": args.ensemble} if args.ensemble > 1 else {}),
                "out": str(out) if out else None, "report": str(report) if report else None}
     if args.json:

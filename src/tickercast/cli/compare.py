@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.comparison import ablation, compare, leaderboard, network_verdicts, summarize
     from tickercast.data.load import dataset_names
     from tickercast.progress import progress_bars
-    from tickercast.report.run_record import Stopwatch, prepare_folder, write_run
+    from tickercast.report.run_record import Stopwatch, finish_run, prepare_folder, write_comparison
 
     stopwatch = Stopwatch()
     direction = args.target == "direction"
@@ -70,14 +70,11 @@ def run(args: argparse.Namespace) -> int:
     ablations = {name: ablation(runs) for name, runs in results.items()}
     verdicts = {name: network_verdicts(runs) for name, runs in results.items()}
     board = leaderboard(results) if len(results) > 1 else None
+    report = None
     if out:
-        for name, runs in results.items():
-            folder = out / _folder(name) if len(results) > 1 else out
-            folder.mkdir(parents=True, exist_ok=True)
-            write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name],
-                      ablation=ablations[name])
-        _write_tables(out, results, board)
-    report = _write_report(args, out, results, stopwatch) if out else None
+        write_comparison(out, results, summaries, ablations, board)
+        seeds = sorted({r.seed for runs in results.values() for r in runs if r.seed is not None})
+        report = finish_run(out, args.command, vars(args), options.model_settings(args), seeds, stopwatch)
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -137,34 +134,3 @@ def _member_lines(runs: list[Any]) -> list[str]:
 
     return [f"{r.label}: {ensemble_gain(r.metrics, r.forecaster.member_metrics)}" for r in runs
             if r.forecaster.member_metrics is not None]
-
-
-def _write_report(args: argparse.Namespace, out: Any, results: dict[str, list[Any]], stopwatch: Any) -> Any:
-    """run.json (options, seeds, run time), then report.html from everything the run wrote."""
-    from tickercast.report.run_record import run_record, write_record, write_report
-
-    seeds = sorted({r.seed for runs in results.values() for r in runs if r.seed is not None})
-    write_record(out, run_record(args.command, vars(args), options.model_settings(args), seeds, stopwatch))
-    return write_report(out)
-
-
-def _folder(name: str) -> str:
-    """A dataset's sub-folder: a sample or ticker name as is, a file by its stem."""
-    from pathlib import Path
-
-    return Path(name).name.split(".")[0] or "data"
-
-
-def _write_tables(out: Any, results: dict[str, list[Any]], board: list[dict[str, Any]] | None) -> None:
-    """results.csv and leaderboard.csv, their text cells safe to open in a spreadsheet (dataset names are the
-    user's: `csvsafe`)."""
-    import pandas as pd
-
-    from tickercast.csvsafe import spreadsheet_safe
-
-    rows = [{"data": printable(name), "model": r.name, "seed": r.seed,  # no lone surrogates
-             **{key: value for key, value in r.metrics["test"].items() if key != "reliability"}}
-            for name, runs in results.items() for r in runs]
-    spreadsheet_safe(pd.DataFrame(rows)).to_csv(out / "results.csv", index=False)
-    if board:
-        spreadsheet_safe(pd.DataFrame(board)).to_csv(out / "leaderboard.csv", index=False)

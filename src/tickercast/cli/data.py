@@ -1,7 +1,7 @@
 """`tickercast data`: fetch prices into the local store, and list, show, import, export or remove them.
 
 The store is one SQLite file ($TICKERCAST_HOME/prices.db, default ~/.cache/tickercast/prices.db); every
-action here is a thin layer over `tickercast.data.store` and `tickercast.data.sources`.
+action here is a thin layer over `tickercast.data.store`, `tickercast.data.sources` and `tickercast.data.export`.
 """
 
 from __future__ import annotations
@@ -238,32 +238,17 @@ def _import_many(args: argparse.Namespace, long: Any) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from tickercast.data.export import export_prices
     from tickercast.data.store import Store
-    from tickercast.errors import DataError
 
     with Store() as store, _quality_unwarned():  # a copy, not a use: `data show` lists the defects
         prices = store.read(args.ticker)
-    path = Path(args.file).expanduser()
-    table = prices.copy()
-    if "volume" in table and table["volume"].dropna().mod(1).eq(0).all():
-        table["volume"] = table["volume"].astype("Int64")  # 11715200, not 11715200.0
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            table.to_parquet(path)
-        else:
-            table.to_csv(path, date_format="%Y-%m-%d")
-    except OSError as error:
-        raise DataError(f"{path}: cannot write ({error.strerror or error}); choose another path") from None
-    summary = {"ticker": prices.attrs["ticker"], "file": str(path), "rows": len(prices),
-               "columns": list(prices.columns), "first": f"{prices.index[0]:%Y-%m-%d}",
-               "last": f"{prices.index[-1]:%Y-%m-%d}"}
+    summary = export_prices(prices, args.file)
     if args.json:
         _print_json(summary)
     else:
         _show(f"wrote {summary['rows']} days of {summary['ticker']} ({summary['first']} .. {summary['last']}) "
-              f"to {path}")
+              f"to {summary['file']}")
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from tickercast.cli import options
@@ -54,14 +53,8 @@ def run(args: argparse.Namespace) -> int:
         prices = load(saved_data(args.model_dir, data), price_column=data["price_column"])
     table = forecaster.forecast(prices, horizon=args.horizon, mc_dropout=args.mc_dropout, exchange=args.exchange,
                                 covariates=options.load_covariates(args))
-    direction = "p_up" in table
-    if out and direction:  # the plot draws prices and their intervals
-        from tickercast.csvsafe import spreadsheet_safe
-        from tickercast.jsonio import write_atomic
-
-        write_atomic(Path(out) / "forecast.csv", spreadsheet_safe(table).to_csv(index=False).encode())
-    elif out:
-        write_forecast(Path(out), table, prices, forecaster)
+    if out:
+        write_forecast(out, table, prices, forecaster)
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -79,6 +72,6 @@ def run(args: argparse.Namespace) -> int:
              f"{data['price_column']} after "
              f"{prices.index[-1]:%Y-%m-%d} (last price {prices[data['price_column']].iloc[-1]:.4g}, "
              f"{forecaster.exchange_} trading days)")
-    files = "forecast.csv" if direction else "forecast.csv and forecast.png"
+    files = "forecast.csv" if "p_up" in table else "forecast.csv and forecast.png"
     show(forecast_table(table, title), f"wrote {files} to {out}" if out else f"add --out DIR to save {files}")
     return 0

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.data.panel import load_panel
     from tickercast.progress import progress_bars
     from tickercast.rank import RankSettings, study_models
-    from tickercast.report.run_record import Stopwatch
+    from tickercast.report.run_record import Stopwatch, finish_run
     from tickercast.sweep.engines import make_engine
     from tickercast.sweep.rank_run import RankSpec, run_rank
 
@@ -94,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
     with progress_bars(False if args.json else None) as reporter:
         panel = load_panel(args.data, price_column=args.price_column, fill=args.fill, reporter=reporter)
         study = run_rank(spec, panel, Path(args.out).expanduser(), engine, resume=args.resume, reporter=reporter)
-    report = _write_report(args, study, stopwatch)
+    # run.json holds the network settings rank uses, not the ones it fixes
+    settings = {key: value for key, value in options.model_settings(args).items() if key not in NOT_FOR_RANK}
+    report = finish_run(study.folder, args.command, vars(args), settings, [args.seed], stopwatch)
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -103,16 +105,6 @@ def run(args: argparse.Namespace) -> int:
     _print(study, engine.name)
     print(f"report: {printable(str(report))}")  # the last line, unwrapped, for people and for `tail -1`
     return 0
-
-
-def _write_report(args: argparse.Namespace, study: Any, stopwatch: Any) -> Path:
-    """run.json (options, the network settings rank uses, run time), then report.html from the run folder, as
-    `sweep` does."""
-    from tickercast.report.run_record import run_record, write_record, write_report
-
-    settings = {key: value for key, value in options.model_settings(args).items() if key not in NOT_FOR_RANK}
-    write_record(study.folder, run_record(args.command, vars(args), settings, [args.seed], stopwatch))
-    return write_report(study.folder)
 
 
 def _print(study: Any, engine: str) -> None:

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from tickercast.errors import TickercastError, TickercastWarning
     from tickercast.models import model_names
     from tickercast.progress import progress_bars
-    from tickercast.report.run_record import Stopwatch
+    from tickercast.report.run_record import Stopwatch, finish_run
     from tickercast.sweep.driver import load_datasets, run_sweep
     from tickercast.sweep.engines import make_engine
     from tickercast.sweep.plan import SplitOptions, SweepSpec, parse_grid
@@ -85,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     if not result.selections:
         first = next(record.error for record in result.records if record.error)
         raise TickercastError(f"every unit failed (recorded in {result.folder / 'results.sqlite'}); the first: {first}")
-    report = _write_report(args, result, stopwatch)
+    seeds = sorted({record.seed for record in result.records if record.seed is not None})
+    report = finish_run(result.folder, args.command, vars(args), options.model_settings(args), seeds, stopwatch)
     if args.json:
         from tickercast.cli.render import print_json
 
@@ -106,15 +107,6 @@ def _pruner(args: argparse.Namespace) -> str:
         return args.prune
     networks = set(model_names(args.models)) & set(CELLS)
     return "median" if search_kind(args.search) == "tpe" and networks else "none"
-
-
-def _write_report(args: argparse.Namespace, result: Any, stopwatch: Any) -> Path:
-    """run.json (options, seeds, run time), then report.html from the run folder, as `compare` does."""
-    from tickercast.report.run_record import run_record, write_record, write_report
-
-    seeds = sorted({record.seed for record in result.records if record.seed is not None})
-    write_record(result.folder, run_record(args.command, vars(args), options.model_settings(args), seeds, stopwatch))
-    return write_report(result.folder)
 
 
 def _print(result: Any, engine: str) -> None:

@@ -57,14 +57,9 @@ def describe(forecaster: Any, out: Path | None) -> dict[str, Any]:
         "inputs": forecaster.inputs_,
         "importance": getattr(forecaster, "importance_", None),
         "training": {"epochs_run": int(history["epoch"].max()) if len(history) else 0,
-                     "best_epoch": _best_epoch(forecaster), "seconds": forecaster.fit_seconds_},
+                     "best_epoch": next(iter(forecaster.best_epochs_), None), "seconds": forecaster.fit_seconds_},
         "out": str(out) if out else None,
     }
-
-
-def _best_epoch(forecaster: Any) -> int | None:
-    history = getattr(forecaster.model_, "history_", None)
-    return None if history is None else history.best_epoch
 
 
 def _print_summary(forecaster: Any, out: Path | None) -> None:
@@ -77,15 +72,15 @@ def _print_summary(forecaster: Any, out: Path | None) -> None:
     lines: list[Any] = [split_table(forecaster.metrics, title)]
     described = inputs_line(forecaster.inputs_)
     if described:
-        lines.append(described + ("" if forecaster.model_.uses_inputs else f" ({forecaster.model} reads none of them)"))
+        lines.append(described + ("" if forecaster.reads_inputs_ else f" ({forecaster.model} reads none of them)"))
     if getattr(forecaster, "importance_", None):
         lines.append(importance_table(forecaster.importance_))
     if forecaster.member_metrics is not None:
         lines.append(members_table(forecaster.metrics, forecaster.member_metrics))
-        kept = ", ".join(str(history.best_epoch) for history in forecaster.model_.histories_)
+        kept = ", ".join(str(epoch) for epoch in forecaster.best_epochs_)
         lines.append(f"the members kept the weights of epochs {kept} (best validation loss each); trained "
                      f"together in {forecaster.fit_seconds_:.1f} s")
-    best = None if forecaster.member_metrics is not None else _best_epoch(forecaster)
+    best = None if forecaster.member_metrics is not None else next(iter(forecaster.best_epochs_), None)
     if best is not None:
         epochs = int(forecaster.history["epoch"].max())
         why = "best validation loss" if forecaster.history["val_loss"].notna().any() else "no validation split"

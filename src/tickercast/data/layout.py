@@ -12,7 +12,7 @@ import re
 import warnings
 from collections.abc import Iterable
 
-from tickercast.errors import DataError, TickercastWarning, shown
+from tickercast.errors import DataError, TickercastWarning, option, shown
 
 #: Canonical price columns of a PriceFrame, in display order. Only `close` is required.
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
@@ -78,7 +78,7 @@ def _preferred(first: object, second: object, canonical: str, origin: str) -> ob
     exact = [column for column in (first, second) if _key(column) in _PRIMARY[canonical]]
     if len(exact) != 1:
         raise DataError(f"{origin}: two columns mean '{canonical}' ('{first}' and '{second}'); remove or rename "
-                        "one of them, or name the one to model with --price-column")
+                        f"one of them, or name the one to model with {option('price_column')}")
     other = second if exact[0] is first else first
     warnings.warn(f"{origin}: uses '{exact[0]}' as the {canonical.replace('_', ' ')} and ignores '{other}'",
                   TickercastWarning, stacklevel=4)

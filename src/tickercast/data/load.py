@@ -10,7 +10,7 @@ from tickercast.data.files import FILE_SUFFIXES, read_file
 from tickercast.data.panel import load_panel, long_table, not_a_series, panel_files, validate_panel
 from tickercast.data.samples import PANELS, SAMPLES, load_sample
 from tickercast.data.validate import Fill
-from tickercast.errors import DataError, shown
+from tickercast.errors import DataError, option, shown
 
 SOURCES = ("sample", "file", "store", "alphavantage", "yahoo")
 
@@ -60,7 +60,7 @@ def load(data: str | Path, *, source: str | None = None, price_column: str | Non
     if source == "file" or _exists(path) or path.suffix.lower() in FILE_SUFFIXES:
         return _file(path, series=series, exchange=exchange, **options)
     raise DataError(f"unknown data {shown(name)}: not a bundled sample ({', '.join(SAMPLES)}) and no such file; "
-                    "for a ticker add --source store, alphavantage or yahoo")
+                    f"for a ticker add {option('source', 'store')}, alphavantage or yahoo")
 
 
 def dataset_names(spec: str) -> list[str]:
@@ -83,7 +83,7 @@ def dataset_names(spec: str) -> list[str]:
         elif name:
             names.append(name)
     if not names:
-        raise DataError("no data named; give --data a comma-separated list such as sp500,msft,store:IBM")
+        raise DataError(f"no data named; give {option('data')} a comma-separated list such as sp500,msft,store:IBM")
     return list(dict.fromkeys(names))
 
 

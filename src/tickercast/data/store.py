@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tickercast.data.layout import PRICE_COLUMNS
-from tickercast.errors import ConfigError, DataError, shown
+from tickercast.errors import ConfigError, DataError, option, shown
 from tickercast.sqlite import connect, make_durable, transaction
 
 if TYPE_CHECKING:  # pandas is imported where rows become frames: `tickercast data list` needs neither
@@ -241,7 +241,7 @@ class Store:
         if prices.empty:
             since = f" from {requested_start}" if requested_start else ""
             raise DataError(f"{key}: the download holds no prices{since}, so the store was left as it was; "
-                            "try an earlier --start")
+                            f"try an earlier {option('start')}")
         with self._errors(), transaction(self._db) as db:
             before = db.execute("DELETE FROM prices WHERE ticker = ?", (key,)).rowcount
             return self._write(db, key, prices, before=before, requested_start=requested_start, replace=True,

@@ -30,7 +30,7 @@ import pandas as pd
 
 from tickercast.config import TEST_SIZE, VAL_SIZE, ModelConfig
 from tickercast.data.validate import Fill, as_price_frame
-from tickercast.errors import ConfigError
+from tickercast.errors import ConfigError, option
 from tickercast.evaluate.scorecard import direction_scorecard, scorecard
 from tickercast.evaluate.trading import (
     DEFAULT_COST_BPS,
@@ -84,7 +84,8 @@ def walk_forward(model_name: str, config: ModelConfig, inputs: Inputs | np.ndarr
                                        cost_bps=cost_bps, threshold=0.5 if threshold is None else threshold,
                                        reporter=reporter)
     if threshold is not None:
-        raise ConfigError("--threshold is a probability of a rise: it applies to --target direction only")
+        raise ConfigError(f"{option('threshold')} is a probability of a rise: it applies to "
+                          f"{option('target', 'direction')} only")
     if horizon < 1:
         raise ConfigError("horizon must be at least 1")
     if retrain_every < 0:
@@ -145,8 +146,8 @@ def _walk_forward_direction(model_name: str, config: ModelConfig, inputs: Inputs
                             reporter: Reporter) -> Backtest:
     """The walk-forward of a direction model: P(up) one day ahead, scored and (with `trade`) traded on."""
     if horizon != 1 or strategy == "direct":
-        raise ConfigError("a direction model forecasts P(up) of the next day only: use --horizon 1 (and no "
-                          "--strategy) with --target direction")
+        raise ConfigError(f"a direction model forecasts P(up) of the next day only: use {option('horizon', 1)} "
+                          f"(and no {option('strategy')}) with {option('target', 'direction')}")
     if retrain_every < 0:
         raise ConfigError("retrain-every must be 0 (fit once) or a number of days")
     if window not in WINDOWS:

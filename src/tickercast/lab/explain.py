@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tickercast.errors import ConfigError
+from tickercast.errors import ConfigError, option
 from tickercast.numpy_cells import lstm
 from tickercast.numpy_cells.examples import WEIGHTS
 from tickercast.numpy_cells.transfer import replay
@@ -33,9 +33,11 @@ def explain_sequence(cell: str, weights: str, sequence: list[float]) -> dict[str
     if weights not in WEIGHTS:
         raise ConfigError(f"unknown weights {weights!r}; available: {', '.join(WEIGHTS)}")
     if cell != "lstm":
-        raise ConfigError(f"the {weights} weights are for an LSTM unit; use --cell lstm, or --model-dir for a GRU")
+        raise ConfigError(f"the {weights} weights are for an LSTM unit; use {option('cell', 'lstm')}, or "
+                          f"{option('model_dir')} for a GRU")
     if not sequence:
-        raise ConfigError("the sequence is empty; give values like --sequence 0,0.5,0.25,1")
+        example = option("sequence", [0, 0.5, 0.25, 1], cli="0,0.5,0.25,1")
+        raise ConfigError(f"the sequence is empty; give values like {example}")
     trace = lstm.forward(WEIGHTS[weights](), np.asarray(sequence, dtype=float)[None, :, None])
     steps = []
     for t, value in enumerate(sequence):

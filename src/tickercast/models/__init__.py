@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tickercast.config import CELLS, ModelConfig
-from tickercast.errors import ConfigError
+from tickercast.errors import ConfigError, option
 
 if TYPE_CHECKING:
     from tickercast.models.protocol import Model
@@ -70,10 +70,11 @@ def check_target(name: str, target: str) -> None:
     """Refuse a model that cannot forecast the target: a price model for `direction`, or a direction baseline for
     a price target. Every path that builds a model passes here (train, compare, backtest, sweep, bundles)."""
     if target == "direction" and name not in CLASSIFIERS:
-        raise ConfigError(f"{name} forecasts prices, not the direction; with --target direction use "
+        raise ConfigError(f"{name} forecasts prices, not the direction; with {option('target', 'direction')} use "
                           f"{', '.join(CLASSIFIERS)}")
     if target != "direction" and name in DIRECTION_BASELINES:
-        raise ConfigError(f"{name} forecasts only the direction (P(up)); use it with --target direction")
+        raise ConfigError(f"{name} forecasts only the direction (P(up)); use it with "
+                          f"{option('target', 'direction')}")
 
 
 def restore_model(name: str, config: ModelConfig, state: dict[str, Any]) -> Model:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tickercast.errors import DataError, shown
+from tickercast.errors import DataError, option, shown
 from tickercast.prepare.inputs import Inputs
 from tickercast.prepare.scaling import Scaler
 
@@ -29,8 +29,9 @@ def fit_input_scalers(inputs: Inputs, rows: slice, kind: str) -> list[Scaler]:
         try:
             scalers.append(fit_scaler(inputs.extra[rows, k], kind))
         except DataError as error:
+            drop = f"drop it from {option('features')} or {option('covariates')}"
             raise DataError(f"the input {shown(column)} cannot be scaled on the training part: "
-                            f"{str(error).split(';')[0]}; drop it from --features or --with") from None
+                            f"{str(error).split(';')[0]}; {drop}") from None
     return scalers
 
 
@@ -61,5 +62,5 @@ def check_columns(model: str, trained: tuple[str, ...], inputs: Inputs) -> Input
         have = ", ".join(inputs.columns) or "returns only"
         want = ", ".join(trained) or "returns only"
         raise DataError(f"the {model} model was trained on the inputs {shown(want)}, but was given {shown(have)}; "
-                        "pass the same --features and --with as when it was trained")
+                        f"pass the same {option('features')} and {option('covariates')} as when it was trained")
     return inputs

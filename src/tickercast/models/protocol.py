@@ -34,7 +34,7 @@ from typing import Any, Protocol, Self
 import numpy as np
 
 from tickercast.config import ModelConfig
-from tickercast.errors import ConfigError
+from tickercast.errors import ConfigError, option
 from tickercast.prepare.inputs import Inputs
 from tickercast.progress import Reporter
 
@@ -93,4 +93,4 @@ def forecasts_direction(model: Model) -> bool:
 def no_price(name: str) -> ConfigError:
     """The error of a price forecast asked of a direction model (raised by its `predict`)."""
     return ConfigError(f"the {name} model forecasts P(up) (target direction), not prices; use predict_proba, or "
-                       "train it with another --target for prices")
+                       f"train it with another {option('target')} for prices")

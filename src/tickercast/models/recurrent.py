@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from tickercast.config import ModelConfig
-from tickercast.errors import ConfigError, NotFittedError, shown
+from tickercast.errors import ConfigError, NotFittedError, option, shown
 from tickercast.models import EXECUTION_SETTINGS
 from tickercast.models.inputs import check_columns, restore_inputs
 from tickercast.models.logistic import sigmoid
@@ -54,7 +54,7 @@ class RecurrentModel(ScaledRows):
         self.target = get_target(config.target)
         self.direction = config.target == "direction"
         if self.direction and config.horizons != 1:
-            raise ConfigError("the direction target forecasts one day ahead; use --horizons 1 with it")
+            raise ConfigError(f"the direction target forecasts one day ahead; use {option('horizons', 1)} with it")
 
     @property
     def min_history(self) -> int:
@@ -88,7 +88,7 @@ class RecurrentModel(ScaledRows):
         """P(up) of days start .. len(inputs) - 1 (the `direction` target): sigmoid of the network's logit."""
         if not self.direction:
             raise ConfigError(f"this {self.name} model forecasts {self.target.name.replace('_', ' ')}s, not the "
-                              "direction; train it with --target direction for P(up)")
+                              f"direction; train it with {option('target', 'direction')} for P(up)")
         inputs = self._readable(inputs)
         if start < self.min_history:
             raise ValueError(f"{self.name} needs {self.min_history} days of history; cannot predict day {start}")
@@ -261,7 +261,7 @@ class RecurrentEnsemble(RecurrentModel):
     @property
     def net_(self) -> RecurrentForecaster:
         raise ConfigError(f"an ensemble of {self.size} {self.name} networks has no single network to read; use a "
-                          "model trained without --ensemble")
+                          f"model trained without {option('ensemble')}")
 
     def predict(self, inputs: Inputs | np.ndarray, start: int) -> np.ndarray:
         if self.direction:

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from tickercast.config import CELLS, ModelConfig
-from tickercast.errors import ConfigError
+from tickercast.errors import ConfigError, option
 from tickercast.networks.stacked import layer_outputs
 
 _RECURRENT = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
@@ -64,7 +64,7 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cpu")
     available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
     if not available.get(name, False):
-        raise ConfigError(f"device {name!r} is not available on this machine; use --device cpu or auto")
+        raise ConfigError(f"device {name!r} is not available on this machine; use {option('device', 'cpu')} or auto")
     return torch.device(name)
 
 
@@ -118,6 +118,7 @@ def check_memory(cell: str, config: ModelConfig, *, training: bool, inputs: int 
         what = (f"the {cell} network of {config.layers} layer(s) x {config.hidden} units has {weights:,} weights and "
                 "needs" if members == 1 else f"{members} {cell} networks of {config.layers} layer(s) x "
                 f"{config.hidden} units trained together have {weights:,} weights each and need")
+        smaller = f"{option('hidden')} or {option('layers')}" if not training else \
+            f"{option('hidden')} or {option('layers')}, {option('batch_size')} or {option('lookback')}"
         raise ConfigError(f"{what} about {needed / 2**30:.1f} GiB to {'train' if training else 'load'}, but "
-                          f"{available / 2**30:.1f} GiB is available; use a smaller --hidden or --layers"
-                          f"{', --batch-size or --lookback' if training else ''}")
+                          f"{available / 2**30:.1f} GiB is available; use a smaller {smaller}")

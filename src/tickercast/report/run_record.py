@@ -1,4 +1,8 @@
-"""A command's results on disk: one bundle per model, the plots that compare them, the summary table, the report."""
+"""A command's results on disk: one bundle per model, the plots that compare them, the summary tables, the report.
+
+Every command that writes a run folder ends the same way, with `finish_run`: `run.json` (how it ran), then
+`report.html` read back from everything in the folder; the command only prints the path it returns.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,10 @@ import pandas as pd
 
 from tickercast._version import __version__
 from tickercast.csvsafe import spreadsheet_safe
-from tickercast.errors import DataError
+from tickercast.errors import DataError, option
 from tickercast.jsonio import write_atomic, write_json
 from tickercast.report.folder import RECORD, RunFolder, read_run
+from tickercast.report.literal import printable
 from tickercast.report.plots import (
     plot_equity,
     plot_forecast,
@@ -40,7 +45,7 @@ def prepare_folder(out: str | Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DataError(f"cannot use --out {out}: {error.strerror or error}") from None
+        raise DataError(f"cannot use {option('out', out)}: {error.strerror or error}") from None
     return folder
 
 
@@ -72,6 +77,40 @@ def write_run(out: Path, forecasters: Mapping[str, Any], *, nested: bool,
     return out
 
 
+def write_comparison(out: Path, results: Mapping[str, list[Any]], summaries: Mapping[str, list[dict[str, Any]]],
+                     ablations: Mapping[str, list[dict[str, Any]]], board: list[dict[str, Any]] | None) -> Path:
+    """`compare`'s folder: each dataset's runs (`comparison.compare`) with `write_run` (in `out`, or with several
+    datasets in `out/<dataset>`), then `results.csv` (every run's test metrics) and, across datasets,
+    `leaderboard.csv`; their text cells are safe to open in a spreadsheet (dataset names are the user's)."""
+    for name, runs in results.items():
+        folder = out / dataset_folder(name) if len(results) > 1 else out
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DataError(f"cannot write to {folder}: {error.strerror or error}") from None
+        write_run(folder, {r.label: r.forecaster for r in runs}, nested=True, summary=summaries[name],
+                  ablation=ablations[name])
+    rows = [{"data": printable(name), "model": r.name, "seed": r.seed,  # no lone surrogates
+             **{key: value for key, value in r.metrics["test"].items() if key != "reliability"}}
+            for name, runs in results.items() for r in runs]
+    try:
+        spreadsheet_safe(pd.DataFrame(rows)).to_csv(out / "results.csv", index=False)
+        if board:
+            spreadsheet_safe(pd.DataFrame(board)).to_csv(out / "leaderboard.csv", index=False)
+    except OSError as error:
+        raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
+    return out
+
+
+def dataset_folder(name: str) -> str:
+    """A dataset's sub-folder: a sample or ticker name as is, a file by its stem.
+
+    >>> dataset_folder("sp500"), dataset_folder("~/prices/IBM.csv.gz"), dataset_folder(".csv")
+    ('sp500', 'IBM', 'data')
+    """
+    return Path(name).name.split(".")[0] or "data"
+
+
 def write_backtest(out: Path, result: Any) -> Path:
     """`forecasts.csv` (every origin and horizon), `metrics.json`, if traded `equity.csv` (date and the equity
     of each strategy), and for prices (not P(up), which the report shows) `prediction.png` and `equity.png`."""
@@ -97,9 +136,13 @@ def write_backtest(out: Path, result: Any) -> Path:
 
 
 def write_forecast(out: Path, table: pd.DataFrame, prices: pd.DataFrame, forecaster: Any) -> Path:
-    """`forecast.csv`, `forecast.png` (the last months of prices, the forecast and its bands) and
-    `forecast.json` (the model, data and those last prices, which the report draws the forecast after)."""
+    """`forecast.csv`, and for prices (not P(up), which has no bands to draw) `forecast.png` (the last months of
+    prices, the forecast and its bands) and `forecast.json` (the model, data and those last prices, which the
+    report draws the forecast after)."""
     try:
+        if "p_up" in table:
+            write_atomic(out / "forecast.csv", spreadsheet_safe(table).to_csv(index=False).encode())
+            return out
         write_atomic(out / "forecast.csv", spreadsheet_safe(table).to_csv(index=False, float_format="%.6f").encode())
         column = forecaster.data_["price_column"]
         recent = prices[column].iloc[-FORECAST_CONTEXT_DAYS:]
@@ -162,6 +205,14 @@ def write_record(out: Path, record: Mapping[str, Any]) -> Path:
     except OSError as error:
         raise DataError(f"cannot write to {out}: {error.strerror or error}") from None
     return out / RECORD
+
+
+def finish_run(out: Path, command: str, options: Mapping[str, Any], settings: Mapping[str, Any], seeds: list[int],
+               stopwatch: Stopwatch) -> Path:
+    """The last step of every command that writes a run folder: `run.json` (`run_record`), then `report.html`
+    from everything in the folder; returns the report's path, which the command prints last."""
+    write_record(out, run_record(command, options, settings, seeds, stopwatch))
+    return write_report(out)
 
 
 def write_report(folder: str | Path, *, png: bool = False) -> Path:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from tickercast.errors import ConfigError, DataError, TickercastError
+from tickercast.errors import ConfigError, DataError, TickercastError, option
 from tickercast.jsonio import write_json
 from tickercast.progress import SILENT, Reporter
 from tickercast.sweep.engines import Engine
@@ -105,8 +105,8 @@ def run_sweep(spec: SweepSpec, datasets: Mapping[str, pd.DataFrame | str], folde
         raise TickercastError(f"the sweep names covariates {', '.join(spec.covariates) or '(none)'}, but "
                               f"{', '.join(covariates) or 'none'} were given")
     if luck_check and spec.split.common_span:
-        raise ConfigError("--luck-check shuffles each dataset within its own training and validation days, and "
-                          "--common-span moves them to the covariates' span: drop one of them")
+        raise ConfigError(f"{option('luck_check')} shuffles each dataset within its own training and validation "
+                          f"days, and {option('common_span')} moves them to the covariates' span: drop one of them")
     features = {spec.base.features, *dict(spec.grid).get("features", ())}
     frames = {name: _price_only(frame) if features == {"returns"} else
               _from_common_day(frame, features, covariates, spec.split.common_span)

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from tickercast.config import CELLS, TEST_SIZE, VAL_SIZE, ModelConfig
-from tickercast.errors import ConfigError
+from tickercast.errors import ConfigError, option
 from tickercast.models import EXECUTION_SETTINGS, make_model, model_names
 from tickercast.sweep.space import Range, is_range, parse_range
 
@@ -64,7 +64,7 @@ class SplitOptions:
     def __post_init__(self) -> None:
         if self.val_size == 0 and self.val_start is None:
             raise ConfigError("a sweep chooses settings on the validation part, so it needs one: "
-                              "--val-size must be above 0")
+                              f"{option('val_size')} must be above 0")
 
     def to_dict(self) -> dict[str, Any]:
         """As `Forecaster.fit` takes them (common_span only when on, so sweeps from before it resume unchanged)."""
@@ -151,7 +151,7 @@ class SweepSpec:
         check_ensemble_seeds(max((self.base.ensemble, *dict(self.grid).get("ensemble", ()))), self.seeds)
         if self.global_models and not set(self.models) & set(CELLS):
             raise ConfigError(f"--global trains one network on every dataset: add one of {', '.join(CELLS)} "
-                              "to --models")
+                              "to --models")  # its flags stay: tests/sweep/test_plan.py asserts them from Python
 
     def _check_search(self) -> None:
         """What only a TPE search may use: ranges and pruning; and what it cannot (global models)."""
@@ -164,14 +164,17 @@ class SweepSpec:
         if self.prune not in PRUNERS:
             raise ConfigError(f"unknown pruner {self.prune!r}; use one of: {', '.join(PRUNERS)}")
         if self.prune != "none" and not tpe:
-            raise ConfigError("--prune stops hopeless trials of --search tpe:N; grid and random sweeps run every "
-                              "unit to the end: drop --prune or use --search tpe:N")
+            tpe_n = option("search", "tpe:N")
+            raise ConfigError(f"{option('prune')} stops hopeless trials of {tpe_n}; grid and random sweeps run every "
+                              f"unit to the end: drop {option('prune')} or use {tpe_n}")
         if self.prune != "none" and not set(model_names(self.models)) & set(CELLS):
-            raise ConfigError(f"--prune {self.prune} stops networks' training early, and {', '.join(self.models)} "
-                              f"train no network: drop --prune or add one of {', '.join(CELLS)}")
+            raise ConfigError(f"{option('prune', self.prune)} stops networks' training early, and "
+                              f"{', '.join(self.models)} train no network: drop {option('prune')} or add one of "
+                              f"{', '.join(CELLS)}")
         if tpe and self.global_models:
-            raise ConfigError("--global is not searched by --search tpe:N (its trials would span every dataset): "
-                              "use --search grid or random:N with --global")
+            raise ConfigError(f"{option('global_models')} is not searched by {option('search', 'tpe:N')} (its "
+                              f"trials would span every dataset): use {option('search', 'grid')} or random:N with "
+                              f"{option('global_models')}")
 
     def to_dict(self) -> dict[str, Any]:
         grid = {key: values.to_dict() if isinstance(values, Range) else list(values) for key, values in self.grid}
@@ -198,12 +201,13 @@ def parse_grid(items: Sequence[str], base: ModelConfig) -> Grid:
         key, equals, text = item.partition("=")
         key = key.strip().replace("-", "_")
         if not equals or not text.strip():
-            raise ConfigError(f"--grid {item!r}: write a setting and its values as key=v1,v2 (e.g. lookback=10,20)")
+            raise ConfigError(f"{option('grid')} {item!r}: write a setting and its values as key=v1,v2 (e.g. "
+                              "lookback=10,20)")
         if key not in SEARCHABLE:
             hint = " (use --seeds for seeds)" if key == "seed" else ""
             raise ConfigError(f"--grid cannot search {key!r}{hint}; searchable settings: {', '.join(SEARCHABLE)}")
         if key in grid:
-            raise ConfigError(f"--grid names {key} twice; give all its values at once: {key}=v1,v2")
+            raise ConfigError(f"{option('grid')} names {key} twice; give all its values at once: {key}=v1,v2")
         parse = _PARSERS[type(getattr(base, key))]
         if is_range(text):
             grid[key] = parse_range(key, text.strip(), parse, lambda value, key=key: replace(base, **{key: value}))
@@ -212,7 +216,7 @@ def parse_grid(items: Sequence[str], base: ModelConfig) -> Grid:
             # a features value is itself a list (returns,volume), so its values are separated by |
             values = [parse(value.strip()) for value in text.split("|" if key == "features" else ",")]
         except ValueError:
-            raise ConfigError(f"--grid {item!r}: {key} takes {parse.__name__} values") from None
+            raise ConfigError(f"{option('grid')} {item!r}: {key} takes {parse.__name__} values") from None
         # ModelConfig says what is out of range, and writes each value its one way (features in catalogue order)
         grid[key] = tuple(dict.fromkeys(getattr(replace(base, **{key: value}), key) for value in values))
     return tuple(grid.items())

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tickercast.errors import ConfigError
+from tickercast.errors import ConfigError, option
 
 #: What a range is written as, for messages.
 RANGE_FORM = "low..high, optionally :log and (for whole-number settings) :int, e.g. lr=1e-4..1e-2:log"
@@ -70,22 +70,23 @@ def parse_range(key: str, text: str, kind: Callable[[str], Any], check: Callable
     `check(value)` validates a bound as the setting's own values are validated (ModelConfig's limits), so a range
     can only hold values a model accepts.
     """
+    item = option("grid", f"{key}={text}")  # how the message names what was given
     bounds, *flags = (part.strip() for part in text.split(":"))
     unknown = set(flags) - {"log", "int"}
     low_text, _, high_text = bounds.partition("..")  # 1e-4...1e-2 would read as 1e-4 to .1e-2: refused below
     if unknown or len(flags) != len(set(flags)) or not low_text or not high_text or "..." in bounds:
-        raise ConfigError(f"--grid {key}={text}: write a range as {RANGE_FORM}")
+        raise ConfigError(f"{item}: write a range as {RANGE_FORM}")
     if kind is str:
-        raise ConfigError(f"--grid {key}={text}: {key} takes named values, not a range; list them: {key}=a,b")
+        raise ConfigError(f"{item}: {key} takes named values, not a range; list them: {key}=a,b")
     if "int" in flags and kind is not int:
-        raise ConfigError(f"--grid {key}={text}: {key} takes fractional values; drop :int")
+        raise ConfigError(f"{item}: {key} takes fractional values; drop :int")
     try:
         low, high = kind(low_text), kind(high_text)
     except ValueError:
-        raise ConfigError(f"--grid {key}={text}: {key} takes {kind.__name__} values") from None
+        raise ConfigError(f"{item}: {key} takes {kind.__name__} values") from None
     if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
-        raise ConfigError(f"--grid {key}={text}: a range needs low < high, both finite (e.g. {key}=1..10)")
+        raise ConfigError(f"{item}: a range needs low < high, both finite (e.g. {key}=1..10)")
     if "log" in flags and low <= 0:
-        raise ConfigError(f"--grid {key}={text}: a log range needs low above 0")
+        raise ConfigError(f"{item}: a log range needs low above 0")
     check(low), check(high)
     return Range(low, high, "log" in flags, kind is int)
