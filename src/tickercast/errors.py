@@ -73,6 +73,13 @@ def worded(message: str) -> str:
                        message)
 
 
+def current_flags() -> dict[str, str] | None:
+    """The flags messages are worded with here (`worded_as_flags`), or None: what a sweep hands its worker
+    processes, so that a unit's error reads the same whichever process wrote it."""
+    flags = _FLAGS.get()
+    return None if flags is None else dict(flags)
+
+
 @contextmanager
 def worded_as_flags(flags: Mapping[str, str]) -> Iterator[None]:
     """Inside this block, errors and warnings name settings as command-line flags: `--` and the parameter with

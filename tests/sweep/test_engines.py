@@ -151,3 +151,22 @@ def test_one_worker_or_two_give_identical_numbers(tmp_path):
     alone = run_sweep(sweep, datasets, tmp_path / "alone", LocalEngine(1))
     side_by_side = run_sweep(sweep, datasets, tmp_path / "side", LocalEngine(2))
     assert without_timings(alone) == without_timings(side_by_side)
+
+
+def test_a_failed_units_error_names_the_flag_in_a_worker_process_as_in_the_driver(tmp_path):
+    import torch
+
+    from tickercast.errors import worded_as_flags
+
+    if torch.cuda.is_available():
+        pytest.skip("the unit fails only where CUDA is missing")
+    base = ModelConfig(**{**TINY, "device": "cuda"})
+    sweep = SweepSpec(models=("gru", "naive"), base=base)
+    datasets = {"a": price_frame(200, seed=3)}
+    with worded_as_flags({}):  # as the CLI runs every command
+        here = run_sweep(sweep, datasets, tmp_path / "here", LocalEngine(1))
+        spawned = run_sweep(sweep, datasets, tmp_path / "spawned", LocalEngine(2))
+    errors = [[r.error for r in result.records if r.error] for result in (here, spawned)]
+    assert errors[0] == errors[1]
+    assert len(errors[0]) == 1
+    assert "use --device cpu or auto" in errors[0][0]

@@ -31,7 +31,7 @@ from typing import Any, Protocol, TypeVar
 import pandas as pd
 
 from tickercast.config import ModelConfig
-from tickercast.errors import ConfigError, TickercastError
+from tickercast.errors import ConfigError, TickercastError, current_flags
 from tickercast.lifeline import attach
 from tickercast.parallel import cores
 from tickercast.sweep.plan import SplitOptions, Unit, seed_groups
@@ -115,11 +115,12 @@ class LocalEngine:
     def run(self, units: Iterable[Unit], frames: Mapping[str, pd.DataFrame], base: ModelConfig,
             split: SplitOptions, watches: Mapping[str, Watch] | None = None) -> Iterator[tuple[Unit, Outcome]]:
         started: list[tuple[Unit, ...]] = []  # by index, as `map` hands them to the pool (it reads them lazily)
+        flags = current_flags()
 
         def payloads() -> Iterator[tuple[Any, ...]]:
             for group in seed_groups(units):
                 started.append(group)
-                yield (group, base, split, (watches or {}).get(group[0].key),
+                yield (group, base, split, (watches or {}).get(group[0].key), flags,
                        *(frames[name] for name in group[0].frames))
 
         for index, outcomes in self.map(work, payloads()):
@@ -205,11 +206,12 @@ class RayEngine:
         self._connect()
         shared = {name: self.ray.put(frame) for name, frame in frames.items()}  # each dataset once
         started: list[tuple[Unit, ...]] = []
+        flags = current_flags()
 
         def payloads() -> Iterator[tuple[Any, ...]]:
             for group in seed_groups(units):
                 started.append(group)
-                yield (group, base, split, (watches or {}).get(group[0].key),
+                yield (group, base, split, (watches or {}).get(group[0].key), flags,
                        *(shared[name] for name in group[0].frames))
 
         def failed(index: int, error: BaseException) -> list[Outcome]:

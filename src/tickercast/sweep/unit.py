@@ -10,15 +10,16 @@ digit), and processes that each started one thread per core would fight over the
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from tickercast.config import ModelConfig
-from tickercast.errors import TickercastError
+from tickercast.errors import TickercastError, worded_as_flags
 from tickercast.reproducible import one_thread
 from tickercast.sweep.plan import SplitOptions, Unit
 from tickercast.sweep.pruning import Pruned, Watch, Watcher
@@ -54,10 +55,12 @@ class Outcome:
 
 
 def work(units: Sequence[Unit], base: ModelConfig, split: SplitOptions, watch: Watch | None,
-         *frames: pd.DataFrame) -> list[Outcome]:
+         flags: Mapping[str, str] | None, *frames: pd.DataFrame) -> list[Outcome]:
     """Run a group of units (`plan.seed_groups`) on one thread (the entry point of every engine): one outcome per
-    unit, in order. `watch`: how to prune it (a TPE search's trial), or None."""
-    with one_thread():
+    unit, in order. `watch`: how to prune it (a TPE search's trial), or None; `flags`: the driver's wording of
+    settings in messages (`errors.current_flags`), so a failed unit's error reads the same in any process."""
+    wording = worded_as_flags(flags) if flags is not None else contextlib.nullcontext()
+    with one_thread(), wording:
         return run_units(units, base, split, *frames, watch=watch)
 
 
