@@ -25,6 +25,7 @@ from tickercast.data.validate import Fill
 from tickercast.errors import ConfigError, option, shown
 from tickercast.evaluate.metrics import METRIC_KEYS
 from tickercast.evaluate.scorecard import DIRECTION_KEYS
+from tickercast.evaluate.vocabulary import SIGNIFICANCE, ablation_kind
 from tickercast.forecaster import Covariates, Forecaster, fit_seeds
 from tickercast.models import make_model, model_names
 from tickercast.parallel import cores, run_all
@@ -247,10 +248,6 @@ def summarize(results: list[Result], part: str = "test") -> list[dict[str, Any]]
     return rows
 
 
-#: One-sided Diebold–Mariano p-value below which a model "beats naive significantly".
-SIGNIFICANCE = 0.05
-
-
 def network_verdicts(results: list[Result], part: str = "test") -> list[dict[str, Any]]:
     """Every pair of networks run with several seeds: who has the lower RMSE (log loss for the direction target),
     beyond the seed-to-seed spread.
@@ -343,8 +340,9 @@ def _rmse(table: pd.DataFrame) -> float:
 def _verdict(label: str, p_better: float, p_value: float) -> str:
     """`adding volume: no significant difference, p = 0.41` (one-sided p when it helps, two-sided otherwise)."""
     added = " and ".join(label.lstrip("+").split("+"))
-    if p_better < SIGNIFICANCE:
+    kind = ablation_kind({"dm_p_value_better": p_better, "dm_p_value": p_value})
+    if kind == "better":
         return f"adding {added}: significantly better, p = {p_better:.2g}"
-    if p_value < SIGNIFICANCE and p_better > 0.5:
+    if kind == "worse":
         return f"adding {added}: significantly worse, p = {p_value:.2g}"
     return f"adding {added}: no significant difference, p = {p_value:.2g}"

@@ -33,6 +33,7 @@ from tickercast.errors import ConfigError, DataError, option, shown
 from tickercast.evaluate.classification import average_ranks, classification_metrics, reliability_table
 from tickercast.evaluate.portfolio import long_short_weights, performance, portfolio_returns
 from tickercast.evaluate.stats import newey_west_test
+from tickercast.evaluate.vocabulary import SIGNIFICANCE
 from tickercast.jsonio import json_safe
 from tickercast.models.logistic import fit_logistic, predict_logistic, sigmoid
 from tickercast.networks.modules import RecurrentForecaster, resolve_device
@@ -57,7 +58,6 @@ BASELINES = ("reversal", "random")
 MODELS = RANKED_MODELS + BASELINES
 #: Reported in every study, whatever network was asked for: the yardsticks a network must beat.
 ALWAYS = ("logistic", "reversal", "random")
-SIGNIFICANCE = 0.05  # one-sided level of the verdicts
 _LOGISTIC_CHUNK = 65_536  # windows per matrix when scoring with logistic regression: bounds memory
 
 
