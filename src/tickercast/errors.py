@@ -6,7 +6,8 @@ its traceback.
 
 **Settings in messages: parameters for Python, flags for the command line.** The library is called from Python
 (`Forecaster(device="cuda")`) and from the CLI (`--device cuda`), and a message should name the setting the
-way its reader typed it. So a library message never writes a flag; it names the setting with `option`:
+way its reader typed it. So a library message names the setting with `option` rather than writing a flag (some
+older messages, asserted word for word by the library's tests, still write the flag):
 
     raise ConfigError(f"device {name!r} is not available; use {option('device', 'cpu')} or auto")
 
