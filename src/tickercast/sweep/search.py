@@ -122,7 +122,7 @@ def _scored(trials: Sequence[Trial], spec: SweepSpec, engine: Engine, frames: Ma
     """Run the trials' units on the engine (each trial's seeds as one group, pruned as `spec.prune` says),
     yielding each trial with its units' outcomes as soon as all of them are in."""
     units = [unit for trial in trials for unit in trial.units]
-    watches = {trial.units[0].key: _watch(spec, trial) for trial in trials} if spec.prune != "none" else {}
+    watches = _watches(spec, trials) if spec.prune != "none" else {}
     outcomes: dict[str, Outcome] = {}
     pending = list(trials)
     for unit, outcome in engine.run(units, frames, spec.base, spec.split, watches):
@@ -208,19 +208,29 @@ def _tell(optuna: Any, trial: Trial, records: Sequence[Any], outcomes: Sequence[
     trial.study.tell(trial.number, statistics.fmean(rmse))
 
 
-def _watch(spec: SweepSpec, trial: Trial) -> Watch:
-    """What the worker needs to prune this trial: the study's trials finished before this trial's batch."""
-    width = trial.study.user_attrs["batch"]
-    first = trial.number // width * width
-    earlier = []
-    for other in trial.study.get_trials(deepcopy=False)[:first]:
-        state = _STATES[other.state.name]
-        if state == "running":
-            continue
-        curve = tuple(other.intermediate_values[step] for step in sorted(other.intermediate_values))
-        notes = tuple(sorted((k, v) for k, v in other.system_attrs.items() if k.startswith(_PRUNER_NOTES)))
-        earlier.append(Earlier(state, other.value if state == "complete" else None, curve, notes))
-    return Watch(spec.prune, tuple(earlier))
+def _watches(spec: SweepSpec, trials: Sequence[Trial]) -> dict[str, Watch]:
+    """What the workers need to prune these trials, by the key of each trial's first unit: the study's trials
+    finished before the trial's batch (read once per study and batch, the same for every trial of it)."""
+    earlier: dict[tuple[str, int], Watch] = {}
+    watches = {}
+    for trial in trials:
+        width = trial.study.user_attrs["batch"]
+        first = trial.number // width * width
+        where = (trial.study.study_name, first)
+        if where not in earlier:
+            earlier[where] = Watch(spec.prune, tuple(_earlier(other) for other in
+                                                     trial.study.get_trials(deepcopy=False)[:first]
+                                                     if _STATES[other.state.name] != "running"))
+        watches[trial.units[0].key] = earlier[where]
+    return watches
+
+
+def _earlier(trial: Any) -> Earlier:
+    """A finished trial as the pruner compares with it: its state, value, learning curve and rung notes."""
+    state = _STATES[trial.state.name]
+    curve = tuple(trial.intermediate_values[step] for step in sorted(trial.intermediate_values))
+    notes = tuple(sorted((k, v) for k, v in trial.system_attrs.items() if k.startswith(_PRUNER_NOTES)))
+    return Earlier(state, trial.value if state == "complete" else None, curve, notes)
 
 
 def _summary(optuna: Any, spec: SweepSpec, studies: Sequence[Any]) -> dict[str, Any]:
@@ -229,7 +239,7 @@ def _summary(optuna: Any, spec: SweepSpec, studies: Sequence[Any]) -> dict[str, 
             "prune": spec.prune,
             "studies": [{"data": study.user_attrs["data"], "model": study.user_attrs["model"],
                          "space": {key: values.to_dict() if isinstance(values, Range) else list(values)
-                                   for key, values in spec.grid if key in _space(spec, study.user_attrs["model"])},
+                                   for key, values in spec.grid if key in searched(spec)[study.user_attrs["model"]]},
                          "trials": [_trial_row(trial) for trial in study.get_trials(deepcopy=False)],
                          "importances": _importances(optuna, study)} for study in studies]}
 
